@@ -1,0 +1,47 @@
+# The two commands of the README are `make up` and `make test`.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PACKAGES := -e shared -e services/intake -e services/triage -e services/sla-monitor \
+            -e services/notifier -e services/attribution
+
+.PHONY: install infra infra-stop test lint up down bench asyncapi constraints
+
+$(VENV)/.installed: constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q -c constraints.txt uv
+	$(VENV)/bin/uv pip install -q --python $(PY) -c constraints.txt -r requirements.in $(PACKAGES)
+	touch $@
+
+install: $(VENV)/.installed
+
+infra:
+	deploy/local/postgres.sh start
+	deploy/local/kafka.sh start
+
+infra-stop:
+	deploy/local/kafka.sh stop
+	deploy/local/postgres.sh stop
+
+lint: install
+	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/mypy shared/liaison_shared
+
+test: install infra lint
+	$(VENV)/bin/pytest
+
+up: install infra
+	$(PY) -m deploy.local.up
+
+down:
+	-$(PY) -m deploy.local.up --stop
+	$(MAKE) infra-stop
+
+bench: install infra
+	$(PY) -m bench.bus
+
+asyncapi: install
+	$(VENV)/bin/liaison-asyncapi docs/asyncapi.yaml
+
+constraints:
+	$(VENV)/bin/uv pip compile -q --python $(PY) --no-emit-index-url --no-header requirements.in -o constraints.txt

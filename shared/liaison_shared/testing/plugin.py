@@ -1,0 +1,1 @@
+"""Pytest fixtures for real infrastructure (placeholder while being written)."""
