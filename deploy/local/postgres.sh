@@ -63,6 +63,8 @@ CONF
   fi
   as_owner "$bin/pg_ctl" -D "$cluster" -l "$logfile" -w -t 60 start >/dev/null
   wait_ready "$port"
+  "$bin/psql" -qAt -h 127.0.0.1 -p "$port" -U liaison -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'liaison'" \
+    | grep -q 1 || "$bin/createdb" -h 127.0.0.1 -p "$port" -U liaison liaison
   echo "postgres: ready on 127.0.0.1:$port"
 }
 

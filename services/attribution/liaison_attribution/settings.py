@@ -1,0 +1,14 @@
+"""attribution settings: environment variables prefixed LIAISON_ATTRIBUTION_."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from liaison_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="LIAISON_ATTRIBUTION_", extra="ignore", frozen=True)
+
+    service: str = "attribution"
+    http_port: int = 8005

@@ -1,0 +1,24 @@
+"""Composition root and entry point of the notifier service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from liaison_shared.runtime import Runtime, serve
+
+from liaison_notifier.settings import Settings
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def bootstrap(settings: Settings) -> Runtime:
+    """Wire the notifier service; nothing connects until the runtime starts."""
+    return Runtime(settings, migrations=MIGRATIONS)
+
+
+def main() -> None:
+    serve(bootstrap(Settings()))
+
+
+if __name__ == "__main__":
+    main()

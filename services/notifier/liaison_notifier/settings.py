@@ -1,0 +1,14 @@
+"""notifier settings: environment variables prefixed LIAISON_NOTIFIER_."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from liaison_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="LIAISON_NOTIFIER_", extra="ignore", frozen=True)
+
+    service: str = "notifier"
+    http_port: int = 8004

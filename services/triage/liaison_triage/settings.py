@@ -1,0 +1,14 @@
+"""triage settings: environment variables prefixed LIAISON_TRIAGE_."""
+
+from __future__ import annotations
+
+from pydantic_settings import SettingsConfigDict
+
+from liaison_shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="LIAISON_TRIAGE_", extra="ignore", frozen=True)
+
+    service: str = "triage"
+    http_port: int = 8002

@@ -1,0 +1,87 @@
+"""The event catalog: every event type, its topic, its key and its payload model.
+
+This module is the single source of truth for what travels on the bus. The
+AsyncAPI document (`liaison-asyncapi`) is generated from it, and both the
+outbox and the consumer refuse event types that are not listed here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from liaison_shared import payloads as p
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """One versioned event type.
+
+    `type` is the CloudEvents type; `topic` the Kafka topic (unversioned, so
+    consumers of v1 and v2 can share it); `key` names the payload field whose
+    value is the aggregate id and so the Kafka key, which keeps one
+    aggregate's events ordered within the topic.
+    """
+
+    type: str
+    topic: str
+    key: str
+    payload: type[p.Payload]
+    summary: str
+
+
+EVENTS: tuple[EventSpec, ...] = (
+    EventSpec("liaison.inquiry.received.v1", "inquiry.received", "inquiry_id", p.InquiryReceivedV1,
+              "An escalated member or provider issue was accepted at intake."),
+    EventSpec("liaison.inquiry.priority-assigned.v1", "inquiry.priority-assigned", "inquiry_id",
+              p.PriorityAssignedV1, "Triage or a liaison's override set track, priority, queue and subject."),
+    EventSpec("liaison.inquiry.contact-attempted.v1", "inquiry.contact", "inquiry_id",
+              p.ContactAttemptedV1, "A liaison tried to reach the originator by phone or letter."),
+    EventSpec("liaison.inquiry.mco-contacted.v1", "inquiry.mco-contacted", "inquiry_id",
+              p.McoContactedV1, "The inquiry was referred to the member's MCO."),
+    EventSpec("liaison.inquiry.mco-reported.v1", "inquiry.mco-reported", "inquiry_id",
+              p.McoReportedV1, "The MCO reported contact, an update or its resolution."),
+    EventSpec("liaison.inquiry.resolved.v1", "inquiry.resolved", "inquiry_id", p.InquiryResolvedV1,
+              "The inquiry was resolved by the state or by the MCO."),
+    EventSpec("liaison.inquiry.reopened.v1", "inquiry.reopened", "inquiry_id", p.InquiryReopenedV1,
+              "A resolved inquiry was reopened."),
+    EventSpec("liaison.sla.warning.v1", "sla.warning", "inquiry_id", p.SlaWarningV1,
+              "A clock reached its warning point and is not met."),
+    EventSpec("liaison.sla.breached.v1", "sla.breached", "inquiry_id", p.SlaBreachedV1,
+              "A clock passed its deadline without being met."),
+    EventSpec("liaison.sla.met.v1", "sla.met", "inquiry_id", p.SlaMetV1,
+              "A clock was met, with the business time it took."),
+    EventSpec("liaison.sla.follow-up-due.v1", "sla.follow-up-due", "inquiry_id", p.FollowUpDueV1,
+              "A breach created a follow-up task with its own clock."),
+    EventSpec("liaison.attribution.panel-removal.v1", "attribution.panel-removal", "member_id",
+              p.PanelRemovalRequestedV1, "A PCP asked to remove a member from its panel."),
+    EventSpec("liaison.attribution.pcp-assigned.v1", "attribution.pcp-assigned", "member_id",
+              p.PcpAssignedV1, "A member was attributed to a PCP (new or changed)."),
+    EventSpec("liaison.attribution.member-enrolled.v1", "attribution.member-enrollment", "member_id",
+              p.MemberEnrolledV1, "A member is enrolled with an MCO for a period."),
+    EventSpec("liaison.attribution.member-disenrolled.v1", "attribution.member-enrollment", "member_id",
+              p.MemberDisenrolledV1, "A member's MCO enrollment ended."),
+    EventSpec("liaison.notification.sent.v1", "notification.delivery", "notification_id",
+              p.NotificationSentV1, "A notification reached its channel."),
+    EventSpec("liaison.notification.failed.v1", "notification.delivery", "notification_id",
+              p.NotificationFailedV1, "A notification failed after its last retry."),
+)
+
+BY_TYPE: dict[str, EventSpec] = {spec.type: spec for spec in EVENTS}
+BY_PAYLOAD: dict[type[p.Payload], EventSpec] = {spec.payload: spec for spec in EVENTS}
+TOPICS: tuple[str, ...] = tuple(dict.fromkeys(spec.topic for spec in EVENTS))
+
+DEAD_LETTER_SUFFIX = ".dlq"
+
+
+def spec_for(payload: p.Payload | type[p.Payload]) -> EventSpec:
+    """The catalog entry of a payload (instance or model class)."""
+    model = payload if isinstance(payload, type) else type(payload)
+    try:
+        return BY_PAYLOAD[model]
+    except KeyError:
+        raise LookupError(f"{model.__name__} is not in the event catalog") from None
+
+
+def dead_letter_topic(topic: str) -> str:
+    """Where poison events of `topic` go."""
+    return topic + DEAD_LETTER_SUFFIX

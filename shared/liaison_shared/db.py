@@ -1,0 +1,83 @@
+"""PostgreSQL access: one async engine per service, bound to the service's schema.
+
+Repositories and service functions never commit; `UnitOfWork` does, so a
+caller composes one transaction out of several changes (and the outbox rows
+they publish).
+"""
+
+from __future__ import annotations
+
+import re
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def checked_schema(name: str) -> str:
+    """The schema name, if it is a plain identifier (it is interpolated into DDL)."""
+    if not _SCHEMA_NAME.match(name):
+        raise ValueError(f"invalid schema name {name!r}")
+    return name
+
+
+def create_engine(database_url: str, schema: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine whose connections see `schema` first on their search path."""
+    return create_async_engine(
+        database_url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"server_settings": {"search_path": checked_schema(schema)}},
+    )
+
+
+async def ensure_schema(engine: AsyncEngine, schema: str) -> None:
+    """Create the service's schema if it does not exist yet."""
+    async with engine.begin() as conn:
+        await conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{checked_schema(schema)}"'))
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise unless the database answers."""
+    async with engine.connect() as conn:
+        await conn.execute(text("SELECT 1"))
+
+
+class UnitOfWork:
+    """One database transaction; rolled back unless `commit()` was called."""
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+        self._session: AsyncSession | None = None
+
+    @property
+    def session(self) -> AsyncSession:
+        if self._session is None:
+            raise RuntimeError("UnitOfWork used outside 'async with'")
+        return self._session
+
+    async def __aenter__(self) -> Self:
+        self._session = self._sessions()
+        await self._session.begin()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        session, self._session = self.session, None
+        try:
+            await session.rollback()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded objects usable after commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,57 @@
+"""The only module that builds aiokafka clients: producer settings and topics."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from liaison_shared.catalog import TOPICS, dead_letter_topic
+
+DEFAULT_PARTITIONS = 6
+
+
+def reliable_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
+    """An idempotent producer that waits for every in-sync replica (acks=all)."""
+    return AIOKafkaProducer(
+        bootstrap_servers=bootstrap,
+        client_id=client_id,
+        enable_idempotence=True,
+        acks="all",
+        linger_ms=2,
+        request_timeout_ms=15000,
+    )
+
+
+def catalog_topics(prefix: str = "") -> list[str]:
+    """Every catalogued topic and its dead-letter topic, with the given prefix."""
+    return [prefix + name for topic in TOPICS for name in (topic, dead_letter_topic(topic))]
+
+
+async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = DEFAULT_PARTITIONS) -> None:
+    """Create the topics that do not exist yet (consumers never wait for auto-creation)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        wanted = [NewTopic(name=t, num_partitions=partitions, replication_factor=1)
+                  for t in dict.fromkeys(topics) if t not in existing]
+        if wanted:
+            try:
+                await admin.create_topics(wanted)
+            except TopicAlreadyExistsError:
+                pass  # another instance created them first
+    finally:
+        await admin.close()
+
+
+async def kafka_answers(producer: AIOKafkaProducer, timeout: float = 2.0) -> bool:
+    """True when the broker answers a metadata request within `timeout` seconds."""
+    try:
+        await asyncio.wait_for(producer.client.fetch_all_metadata(), timeout)
+    except Exception:  # any failure means "not ready"; readiness must not raise
+        return False
+    return True

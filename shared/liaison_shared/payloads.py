@@ -1,0 +1,222 @@
+"""Payload models of every event, one pydantic model per event type and version.
+
+Payloads are strict (unknown fields are refused) and immutable. A breaking
+change is a new model with a new version, published beside the old one.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from liaison_shared.vocabulary import (
+    AttributionMethod,
+    Category,
+    ContactChannel,
+    ContactOutcome,
+    McoReportKind,
+    PanelRemovalReason,
+    Party,
+    Priority,
+    Queue,
+    ResolvedBy,
+    Source,
+    Track,
+)
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
+McoCode = Annotated[str, StringConstraints(pattern=r"^[A-Z0-9][A-Z0-9-]{1,15}$")]
+Npi = Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MemberIdentity(Payload):
+    name: ShortText
+    medicaid_id: ShortText | None = None
+
+
+class ProviderIdentity(Payload):
+    npi: Npi | None = None
+    provider_number: ShortText | None = None
+    contact_name: ShortText
+
+
+class InquiryReceivedV1(Payload):
+    """An escalated member or provider issue was accepted at intake."""
+
+    inquiry_id: UUID
+    party: Party
+    source: Source
+    category: Category
+    ime_callback_request: bool = False
+    mco: McoCode | None = None
+    member: MemberIdentity | None = None
+    provider: ProviderIdentity | None = None
+    caller_name: ShortText | None = None
+    callback_phone: ShortText | None = None
+    description: LongText
+    requested_priority: Priority | None = None
+    risk_flags: tuple[str, ...] = ()
+    received_at: AwareDatetime
+
+
+class PriorityAssignedV1(Payload):
+    """Triage (or a liaison's override) put the inquiry on a track with a priority."""
+
+    inquiry_id: UUID
+    track: Track
+    priority: Priority
+    queue: Queue
+    subject: ShortText
+    mco: McoCode | None = None
+    rules_fired: tuple[str, ...] = ()
+    ruleset_version: str
+    override_reason: ShortText | None = None
+    received_at: AwareDatetime
+    decided_at: AwareDatetime
+
+
+class ContactAttemptedV1(Payload):
+    inquiry_id: UUID
+    channel: ContactChannel
+    outcome: ContactOutcome
+    attempt_number: int = Field(ge=1)
+    by: ShortText
+    at: AwareDatetime
+
+
+class McoContactedV1(Payload):
+    """The liaison referred the inquiry to the MCO."""
+
+    inquiry_id: UUID
+    mco: McoCode
+    by: ShortText
+    at: AwareDatetime
+
+
+class McoReportedV1(Payload):
+    """The MCO reported back: contacted the member or provider, an update, or resolved."""
+
+    inquiry_id: UUID
+    mco: McoCode
+    report: McoReportKind
+    by: ShortText
+    at: AwareDatetime
+
+
+class InquiryResolvedV1(Payload):
+    inquiry_id: UUID
+    resolved_by: ResolvedBy
+    resolution_code: ShortText
+    by: ShortText
+    at: AwareDatetime
+
+
+class InquiryReopenedV1(Payload):
+    inquiry_id: UUID
+    reason: ShortText
+    by: ShortText
+    at: AwareDatetime
+
+
+class SlaWarningV1(Payload):
+    inquiry_id: UUID
+    clock: ShortText
+    track: Track
+    priority: Priority
+    due_at: AwareDatetime
+    warned_at: AwareDatetime
+
+
+class SlaBreachedV1(Payload):
+    inquiry_id: UUID
+    clock: ShortText
+    track: Track
+    priority: Priority
+    due_at: AwareDatetime
+    breached_at: AwareDatetime
+    late_by_seconds: float = Field(ge=0)
+
+
+class SlaMetV1(Payload):
+    inquiry_id: UUID
+    clock: ShortText
+    due_at: AwareDatetime
+    met_at: AwareDatetime
+    took_business_seconds: float = Field(ge=0)
+
+
+class FollowUpDueV1(Payload):
+    """A breach asks for a follow-up task (e.g. the liaison chases a silent MCO)."""
+
+    inquiry_id: UUID
+    clock: ShortText
+    queue: Queue
+    reason: ShortText
+    due_at: AwareDatetime
+
+
+class PanelRemovalRequestedV1(Payload):
+    """A PCP asked to remove a member from its panel."""
+
+    removal_id: UUID
+    member_id: UUID
+    pcp_npi: Npi
+    reason: PanelRemovalReason
+    high_risk: bool
+    held_for_compliance_review: bool = False
+    mco: McoCode | None = None
+    requested_at: AwareDatetime
+
+
+class PcpAssignedV1(Payload):
+    member_id: UUID
+    pcp_npi: Npi
+    previous_pcp_npi: Npi | None = None
+    method: AttributionMethod
+    effective_from: date
+    effective_to: date | None = None
+
+
+class MemberEnrolledV1(Payload):
+    member_id: UUID
+    medicaid_id: ShortText
+    mco: McoCode
+    effective_from: date
+    effective_to: date | None = None
+    risk_flags: tuple[str, ...] = ()
+
+
+class MemberDisenrolledV1(Payload):
+    member_id: UUID
+    medicaid_id: ShortText
+    mco: McoCode
+    effective_to: date
+
+
+class NotificationSentV1(Payload):
+    notification_id: UUID
+    cause_event_id: UUID
+    inquiry_id: UUID | None = None
+    channel: ShortText
+    recipient: ShortText
+    sent_at: AwareDatetime
+
+
+class NotificationFailedV1(Payload):
+    notification_id: UUID
+    cause_event_id: UUID
+    inquiry_id: UUID | None = None
+    channel: ShortText
+    recipient: ShortText
+    attempts: int = Field(ge=1)
+    error: ShortText
+    failed_at: AwareDatetime
+

@@ -1,0 +1,61 @@
+"""HTTP errors in one shape across services: RFC 9457 problem details.
+
+Validation errors name the field and the reason, never the submitted value
+(it may be PHI).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class Problem(Exception):
+    """An error a caller can act on, answered as problem details."""
+
+    def __init__(self, status: int, title: str, detail: str, *, code: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.title, self.detail, self.code, self.extra = status, title, detail, code, extra
+
+
+def problem_response(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
+    """A problem-details response (`type` is a stable, documented URN per code)."""
+    body = {"type": f"urn:liaison:problem:{code}", "title": title, "status": status, "detail": detail,
+            "code": code, **extra}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
+    """[{field, reason}] for each invalid field, values left out."""
+    errors = []
+    for err in exc.errors():
+        location = [str(part) for part in err["loc"] if part not in ("body", "query", "path", "header")]
+        errors.append({"field": ".".join(location) or "body", "reason": err["msg"], "kind": err["type"]})
+    return errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Answer every error of `app` as problem details."""
+
+    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(422, "Invalid request", "One or more fields are invalid.", "validation",
+                                errors=field_errors(exc))
+
+    async def on_problem(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, Problem)
+        return problem_response(exc.status, exc.title, exc.detail, exc.code, **exc.extra)
+
+    async def on_http(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        return problem_response(exc.status_code, str(exc.detail), str(exc.detail), f"http-{exc.status_code}")
+
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(StarletteHTTPException, on_http)
