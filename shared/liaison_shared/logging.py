@@ -1,10 +1,8 @@
 """Structured JSON logging with PHI redaction (stdlib ``logging`` only).
 
-Every record becomes one JSON object per line on stderr. The formatter redacts
-the message, every ``extra={...}`` value and exception text, so a careless log
-call cannot leak member data. Pattern masking only catches shaped identifiers
-(phones, IDs, SSNs, e-mails): never put names or free text in a message, pass
-them under a PHI key (see ``PHI_FIELDS``) if they must be mentioned at all.
+One JSON object per line on stderr; the formatter redacts the message, every ``extra`` value and
+exception text. Masking only catches shaped identifiers (phones, IDs, SSNs, e-mails): never put
+names or free text in a message; pass them under a PHI key (see ``PHI_FIELDS``) if at all.
 """
 
 from __future__ import annotations
@@ -18,7 +16,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import IO, Any
 
-__all__ = ["PHI_FIELDS", "REDACTED", "JsonFormatter", "configure_logging", "get_logger", "redact"]
+__all__ = [
+    "PHI_FIELDS", "REDACTED", "JsonFormatter", "configure_logging", "get_logger", "is_phi_key", "redact",
+]
 
 REDACTED = "[REDACTED]"
 

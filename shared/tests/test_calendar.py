@@ -8,9 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pydantic import ValidationError
-
 from liaison_shared.calendar import BusinessCalendar, CalendarConfig
+from pydantic import ValidationError
 
 CHICAGO = ZoneInfo("America/Chicago")
 # The holidays package does not list Iowa's Friday after Thanksgiving, so it is configured here.
@@ -72,7 +71,7 @@ def test_half_business_day_is_half_the_open_hours() -> None:
         (local(2026, 1, 12, 10), utc(2026, 1, 12, 23)),
         (local(2026, 1, 12, 17, 30), utc(2026, 1, 13, 23)),  # after closing: next day
         (local(2026, 1, 12, 17), utc(2026, 1, 13, 23)),  # closing instant is already closed
-        (local(2026, 1, 16, 17, 30), utc(2026, 1, 19, 23) + timedelta(days=1)),  # Mon 19th is MLK Day
+        (local(2026, 1, 16, 17, 30), utc(2026, 1, 20, 23)),  # Monday the 19th is MLK Day
         (local(2026, 1, 9, 17, 30), utc(2026, 1, 12, 23)),  # Friday evening: Monday
     ],
 )
@@ -148,7 +147,6 @@ def test_long_clock_is_computed_day_by_day_not_minute_by_minute() -> None:
 
 
 def test_added_holiday_closes_the_day() -> None:
-    assert DEFAULT.holiday_name(DAY_AFTER_THANKSGIVING) is None or DEFAULT is not CAL
     assert CAL.holiday_name(DAY_AFTER_THANKSGIVING) == "Day after Thanksgiving"
     assert CAL.next_opening(local(2026, 11, 26, 9)) == utc(2026, 11, 30, 14)
 
@@ -234,10 +232,13 @@ def test_config_is_frozen() -> None:
 # -- properties ----------------------------------------------------------------------------
 
 starts = st.datetimes(
-    min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=st.sampled_from([UTC, CHICAGO])
+    min_value=datetime(2025, 1, 1),
+    max_value=datetime(2028, 12, 31),
+    timezones=st.sampled_from([UTC, CHICAGO]),
 )
 durations = st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(hours=300))
 day_counts = st.floats(min_value=0.01, max_value=30, allow_nan=False, allow_infinity=False)
+extras = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=50))
 bounded = settings(max_examples=200, deadline=None)
 
 
@@ -268,7 +269,7 @@ def test_business_day_deadline_is_open_or_at_closing_on_a_business_day(start: da
 
 
 @bounded
-@given(start=starts, first=durations, extra=st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=50)))
+@given(start=starts, first=durations, extra=extras)
 def test_more_business_time_never_gives_an_earlier_deadline(
     start: datetime, first: timedelta, extra: timedelta
 ) -> None:

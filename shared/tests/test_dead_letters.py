@@ -1,0 +1,124 @@
+"""Poison events go to `<topic>.dlq` with their error, and the consumer goes on."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from liaison_shared.consumer import EventConsumer
+from liaison_shared.db import create_engine
+from liaison_shared.events import Event, encode
+from liaison_shared.kafka import catalog_topics, ensure_topics
+from liaison_shared.migrations import upgrade
+from liaison_shared.testing.bus_process import EFFECT_TYPE, MIGRATIONS, record_effect
+from liaison_shared.testing.waiting import wait_until
+
+from .bus_fixtures import resolved_event, scalar
+
+
+@pytest.fixture
+async def engine(database_url: str, kafka_bootstrap: str, unique_name: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(database_url, unique_name)
+    await upgrade(engine, unique_name, MIGRATIONS)
+    await ensure_topics(kafka_bootstrap, catalog_topics(f"{unique_name}."))
+    yield engine
+    await engine.dispose()
+
+
+async def run_consumer(engine: AsyncEngine, bootstrap: str, prefix: str, handler=record_effect):  # type: ignore[no-untyped-def]
+    consumer = EventConsumer(name="dlq-test", engine=engine, bootstrap=bootstrap, group_id=prefix + "dlq-test",
+                             handlers={EFFECT_TYPE: handler}, topic_prefix=prefix, max_attempts=3)
+    stop = asyncio.Event()
+    return stop, asyncio.create_task(consumer.run(stop))
+
+
+async def produce(bootstrap: str, topic: str, value: bytes, headers: list[tuple[str, bytes]]) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, key=b"k", value=value, headers=headers)
+    finally:
+        await producer.stop()
+
+
+async def dead_letters(bootstrap: str, topic: str, expected: int) -> list[dict[str, str]]:
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest")
+    await consumer.start()
+    found: list[dict[str, str]] = []
+    try:
+        async def collect() -> bool:
+            for records in (await consumer.getmany(timeout_ms=200)).values():
+                found.extend({k: v.decode() for k, v in r.headers} for r in records)
+            return len(found) >= expected
+        await wait_until(collect, timeout=30, what=f"{expected} dead letters")
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_invalid_payload_is_dead_lettered_with_its_error_and_consumer_goes_on(
+    engine: AsyncEngine, kafka_bootstrap: str, unique_name: str
+) -> None:
+    prefix = f"{unique_name}."
+    good = encode(resolved_event(), prefix)
+    bad_payload = json.loads(good.value)
+    bad_payload["resolved_by"] = "nobody"  # not a ResolvedBy value
+    stop, task = await run_consumer(engine, kafka_bootstrap, prefix)
+    try:
+        await produce(kafka_bootstrap, good.topic, json.dumps(bad_payload).encode(), good.headers)
+        await produce(kafka_bootstrap, good.topic, b"{not json", good.headers)
+        unknown = [(k, b"liaison.no-such-event.v1" if k == "ce_type" else v) for k, v in good.headers]
+        await produce(kafka_bootstrap, good.topic, good.value, unknown)
+        await produce(kafka_bootstrap, good.topic, good.value, good.headers)
+        await wait_until(lambda: _count(engine, 1), what="the valid event's effect")
+        letters = await dead_letters(kafka_bootstrap, good.topic + ".dlq", 3)
+    finally:
+        stop.set()
+        await task
+    errors = sorted(letter["dlq_error"] for letter in letters)
+    assert errors == sorted([
+        "invalid payload: resolved_by: Input should be 'state' or 'mco'",
+        "payload is not JSON",
+        "unknown event type 'liaison.no-such-event.v1'",
+    ])
+    assert {letter["dlq_topic"] for letter in letters} == {good.topic}
+    assert all(letter["dlq_offset"].isdigit() and letter["dlq_consumer"] == "dlq-test" for letter in letters)
+    assert await scalar(engine, "SELECT count(*) FROM effects") == 1
+
+
+async def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
+    engine: AsyncEngine, kafka_bootstrap: str, unique_name: str
+) -> None:
+    prefix = f"{unique_name}."
+    doomed, fine = resolved_event(), resolved_event()
+    attempts: list[str] = []
+
+    async def refuse_doomed(session: AsyncSession, event: Event) -> None:
+        if event.id == doomed.id:
+            attempts.append(str(event.id))
+            raise ValueError("cannot resolve inquiry for caller 515-555-0134")
+        await record_effect(session, event)
+
+    stop, task = await run_consumer(engine, kafka_bootstrap, prefix, refuse_doomed)
+    try:
+        for event in (doomed, fine):
+            record = encode(event, prefix)
+            await produce(kafka_bootstrap, record.topic, record.value, record.headers)
+        await wait_until(lambda: _count(engine, 1), what="the next event's effect")
+        [letter] = await dead_letters(kafka_bootstrap, f"{prefix}inquiry.resolved.dlq", 1)
+    finally:
+        stop.set()
+        await task
+    assert len(attempts) == 3
+    assert letter["ce_id"] == str(doomed.id)
+    assert letter["dlq_error"].startswith("ValueError: cannot resolve inquiry")
+    assert "515-555-0134" not in letter["dlq_error"]  # error text is redacted
+
+
+async def _count(engine: AsyncEngine, n: int) -> bool:
+    return await scalar(engine, "SELECT count(*) FROM effects") >= n
