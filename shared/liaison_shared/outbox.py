@@ -85,13 +85,13 @@ class OutboxRelay:
         await self._close_producer()
 
     async def _lead_and_relay(self, stop: asyncio.Event) -> None:
+        await self._ensure_producer()  # standby instances too: readiness reports on it
         listener = await asyncpg.connect(asyncpg_dsn(self._engine))
         try:
             while not await listener.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", "relay:" + self._schema):
                 if await wait_or_stop(stop, self._sweep_seconds):
                     return
             await listener.add_listener(notify_channel(self._schema), lambda *_: self._wake.set())
-            await self._ensure_producer()
             while not stop.is_set():
                 self._wake.clear()
                 if await self.relay_once() < self._batch_size:

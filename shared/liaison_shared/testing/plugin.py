@@ -72,8 +72,8 @@ def make_settings(database_url: str, kafka_bootstrap: str, unique_name: str) -> 
     """Build a service's settings isolated to this test (own schema and topic prefix)."""
 
     def build(settings_class: type[ServiceSettings] = ServiceSettings, **overrides: object) -> ServiceSettings:
-        service = str(overrides.pop("service", None) or getattr(settings_class.model_fields["service"],
-                                                                  "default", None) or "svc")
+        field = settings_class.model_fields["service"]
+        service = str(overrides.pop("service", None) or (field.default if not field.is_required() else "svc"))
         values: dict[str, object] = {
             "service": service, "database_url": database_url, "kafka_bootstrap": kafka_bootstrap,
             "db_schema": f"{unique_name}_{service.replace('-', '_')}", "topic_prefix": f"{unique_name}.",
