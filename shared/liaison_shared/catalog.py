@@ -7,6 +7,7 @@ outbox and the consumer refuse event types that are not listed here.
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 
 from liaison_shared import payloads as p
@@ -25,7 +26,7 @@ class EventSpec:
     type: str
     topic: str
     key: str
-    payload: type[p.Payload]
+    payload: builtins.type[p.Payload]
     summary: str
 
 

@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from liaison_shared.calendar import BusinessCalendar, CalendarConfig
 from pydantic import ValidationError
+
+from liaison_shared.calendar import BusinessCalendar, CalendarConfig
 
 CHICAGO = ZoneInfo("America/Chicago")
 # The holidays package does not list Iowa's Friday after Thanksgiving, so it is configured here.

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+
 from liaison_shared.logging import (
     PHI_FIELDS,
     REDACTED,

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from liaison_shared.runtime import Runtime, serve
-
 from liaison_intake.settings import Settings
+from liaison_shared.runtime import Runtime, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

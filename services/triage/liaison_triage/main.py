@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from liaison_shared.runtime import Runtime, serve
-
 from liaison_triage.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"

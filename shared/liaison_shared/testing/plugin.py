@@ -80,6 +80,6 @@ def make_settings(database_url: str, kafka_bootstrap: str, unique_name: str) -> 
             "relay_sweep_seconds": 0.5,
         }
         values.update(overrides)
-        return settings_class(**values)
+        return settings_class.model_validate(values)
 
     return build

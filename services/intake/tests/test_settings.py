@@ -1,0 +1,14 @@
+"""intake reads only its own LIAISON_INTAKE_ variables."""
+
+import pytest
+
+from liaison_intake.settings import Settings
+
+
+def test_settings_come_from_the_service_prefix_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIAISON_INTAKE_KAFKA_BOOTSTRAP", "broker-a:9092")
+    monkeypatch.setenv("LIAISON_OTHER_KAFKA_BOOTSTRAP", "broker-b:9092")
+    settings = Settings()
+    assert settings.kafka_bootstrap == "broker-a:9092"
+    assert settings.service == "intake"
+    assert settings.schema_name == "intake"

@@ -1,0 +1,14 @@
+"""notifier reads only its own LIAISON_NOTIFIER_ variables."""
+
+import pytest
+
+from liaison_notifier.settings import Settings
+
+
+def test_settings_come_from_the_service_prefix_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LIAISON_NOTIFIER_KAFKA_BOOTSTRAP", "broker-a:9092")
+    monkeypatch.setenv("LIAISON_OTHER_KAFKA_BOOTSTRAP", "broker-b:9092")
+    settings = Settings()
+    assert settings.kafka_bootstrap == "broker-a:9092"
+    assert settings.service == "notifier"
+    assert settings.schema_name == "notifier"
