@@ -24,7 +24,7 @@ infra-stop:
 	deploy/local/postgres.sh stop
 
 lint: install
-	$(VENV)/bin/ruff check shared services tests bench
+	$(VENV)/bin/ruff check shared services tests bench deploy
 	$(VENV)/bin/mypy shared/liaison_shared
 
 test: install infra lint

@@ -1,0 +1,1 @@
+"""Benchmarks of the shared library on the real broker and database (`make bench`)."""

@@ -1,0 +1,98 @@
+"""Bring the five services up on this machine, each as its own process.
+
+    python -m deploy.local.up          # start (after `make infra`), wait until ready
+    python -m deploy.local.up --stop   # stop what this started
+
+Logs and pid files live in $LIAISON_STATE_DIR/run (default ~/.cache/liaison/run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 8004, "attribution": 8005}
+STATE = Path(os.environ.get("LIAISON_STATE_DIR", Path.home() / ".cache" / "liaison")) / "run"
+BIN = Path(sys.executable).parent
+
+
+def _pidfile(service: str) -> Path:
+    return STATE / f"{service}.pid"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def _running_pid(service: str) -> int | None:
+    pidfile = _pidfile(service)
+    if pidfile.exists():
+        pid = int(pidfile.read_text())
+        if _alive(pid):
+            return pid
+    return None
+
+
+def _ready(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def start() -> None:
+    STATE.mkdir(parents=True, exist_ok=True)
+    for service in SERVICES:
+        if _running_pid(service):
+            print(f"{service}: already running")
+            continue
+        log = (STATE / f"{service}.log").open("ab")
+        process = subprocess.Popen([str(BIN / f"liaison-{service}")], stdout=log, stderr=log,  # noqa: S603
+                                   start_new_session=True)
+        _pidfile(service).write_text(str(process.pid))
+    deadline = time.monotonic() + 90
+    pending = dict(SERVICES)
+    while pending and time.monotonic() < deadline:
+        for service, port in list(pending.items()):
+            if _ready(port):
+                print(f"{service}: ready on http://127.0.0.1:{port}")
+                del pending[service]
+            elif not _running_pid(service):
+                sys.exit(f"{service}: exited; see {STATE / (service + '.log')}")
+        time.sleep(0.5)
+    if pending:
+        sys.exit(f"not ready after 90 s: {', '.join(pending)}; logs in {STATE}")
+
+
+def stop() -> None:
+    for service in SERVICES:
+        pid = _running_pid(service)
+        if pid is None:
+            continue
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        _pidfile(service).unlink(missing_ok=True)
+        print(f"{service}: stopped")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--stop", action="store_true")
+    stop() if parser.parse_args().stop else start()
+
+
+if __name__ == "__main__":
+    main()
