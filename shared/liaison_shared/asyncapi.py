@@ -20,6 +20,7 @@ HEADER = "# Generated from liaison_shared.catalog by liaison-asyncapi; do not ed
 DEFAULT_PATH = "docs/asyncapi.yaml"
 SCHEMA_REF = "#/components/schemas/{model}"
 KAFKA_BINDING_VERSION = "0.4.0"
+ACRONYMS = frozenset({"sla", "mco", "pcp"})
 
 DESCRIPTION = f"""\
 Every event Liaison publishes on Kafka, generated from the event catalog.
@@ -43,9 +44,11 @@ def channel_id(topic: str) -> str:
 
 
 def message_title(spec: EventSpec) -> str:
-    """A readable title from the type: `liaison.sla.follow-up-due.v1` -> `Sla follow up due (v1)`."""
-    *words, version = spec.type.removeprefix("liaison.").split(".")
-    return " ".join(words).replace("-", " ").capitalize() + f" ({version})"
+    """A readable title from the type: `liaison.sla.follow-up-due.v1` -> `SLA follow up due (v1)`."""
+    *parts, version = spec.type.removeprefix("liaison.").split(".")
+    words = " ".join(parts).replace("-", " ").split()
+    title = " ".join(w.upper() if w in ACRONYMS else w for w in words)
+    return f"{title[0].upper()}{title[1:]} ({version})"
 
 
 def headers_schema(spec: EventSpec) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
+import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from sqlalchemy import exc as sa_exc
@@ -34,9 +35,18 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
 
-# Failures of the infrastructure rather than of the event: retried until they pass.
-_OUTAGES: tuple[type[BaseException], ...] = (sa_exc.OperationalError, sa_exc.InterfaceError, OSError,
-                                              ConnectionError, TimeoutError)
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` means the database (or network) is away, not that the event is bad."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sa_exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, (OSError, TimeoutError, asyncpg.PostgresConnectionError,
+                             asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.CannotConnectNowError,
+                             asyncpg.exceptions.OperatorInterventionError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 class EventConsumer:
@@ -126,10 +136,11 @@ class EventConsumer:
                 outcome = await self._handle_once(handler, event)
                 metrics.EVENTS_CONSUMED.labels(self._name, event.type, outcome).inc()
                 return
-            except _OUTAGES as exc:
-                log.warning("database unavailable; retrying", extra={"error": type(exc).__name__})
-            except Exception as exc:  # the handler refused or broke on this event
-                failures += 1
+            except Exception as exc:
+                if is_outage(exc):  # never dead-letter over an outage: wait it out
+                    log.warning("database unavailable; retrying", extra={"error": type(exc).__name__})
+                else:
+                    failures += 1  # the handler refused or broke on this event
                 if failures >= self._max_attempts:
                     await self._dead_letter(producer, record, f"{type(exc).__name__}: {redact(str(exc))}")
                     metrics.EVENTS_CONSUMED.labels(self._name, event.type, "dead_lettered").inc()

@@ -18,7 +18,7 @@ from liaison_shared.payloads import InquiryResolvedV1
 from liaison_shared.runtime import Runtime
 from liaison_shared.testing.bus_process import MIGRATIONS
 from liaison_shared.testing.plugin import SettingsFactory
-from liaison_shared.testing.private_kafka import PrivateKafka
+from liaison_shared.testing.private_servers import PrivateKafka
 from liaison_shared.testing.waiting import wait_until
 from liaison_shared.vocabulary import ResolvedBy
 

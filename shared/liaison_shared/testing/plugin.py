@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from liaison_shared.settings import ServiceSettings
 
@@ -46,14 +46,19 @@ async def database_url() -> AsyncIterator[str]:
     """A fresh database for this test session, as an asyncpg SQLAlchemy URL; dropped afterwards."""
     admin_url = make_url(ADMIN_DATABASE_URL)
     name = f"liaison_test_{uuid.uuid4().hex[:12]}"
+    await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    yield admin_url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
+    await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _admin(admin_url: URL, statement: str) -> None:
+    # A connection per statement: tests may restart a server in between.
     try:
         admin = await asyncpg.connect(admin_url.render_as_string(hide_password=False))
     except OSError:
         pytest.fail(f"no PostgreSQL at {admin_url.host}:{admin_url.port}: run `make infra` (or `make test`)")
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        yield admin_url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(statement)
     finally:
         await admin.close()
 
