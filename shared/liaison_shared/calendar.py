@@ -95,6 +95,16 @@ class BusinessCalendar:
         )
         self._holidays_by_year: dict[int, dict[dt.date, str]] = {}
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The program's time zone."""
+        return self._zone
+
+    def local(self, instant: dt.datetime) -> dt.datetime:
+        """``instant`` in the program's local time, for display (deadlines are stored in UTC)."""
+        _require_aware("instant", instant)
+        return instant.astimezone(self._zone)
+
     # -- days -------------------------------------------------------------------------------
 
     def holiday_name(self, day: dt.date) -> str | None:

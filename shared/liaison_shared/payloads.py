@@ -83,6 +83,34 @@ class PriorityAssignedV1(Payload):
     decided_at: AwareDatetime
 
 
+class PriorityOverrideRequestedV1(Payload):
+    """A liaison overrode the inquiry's priority; triage turns it into a priority assignment."""
+
+    inquiry_id: UUID
+    priority: Priority
+    reason: ShortText
+    by: ShortText
+    at: AwareDatetime
+
+
+class InquiryUpdatedV1(Payload):
+    """A free-text update on the case (the note stays in intake's log)."""
+
+    inquiry_id: UUID
+    note: LongText
+    by: ShortText
+    at: AwareDatetime
+
+
+class LetterRequestedV1(Payload):
+    """Two phone attempts failed: a letter answering the question must be sent."""
+
+    inquiry_id: UUID
+    party: Party
+    failed_attempts: int = Field(ge=2)
+    at: AwareDatetime
+
+
 class ContactAttemptedV1(Payload):
     inquiry_id: UUID
     channel: ContactChannel
@@ -115,6 +143,7 @@ class InquiryResolvedV1(Payload):
     inquiry_id: UUID
     resolved_by: ResolvedBy
     resolution_code: ShortText
+    summary: LongText | None = None
     by: ShortText
     at: AwareDatetime
 
@@ -124,6 +153,18 @@ class InquiryReopenedV1(Payload):
     reason: ShortText
     by: ShortText
     at: AwareDatetime
+
+
+class ClockStartedV1(Payload):
+    """A deadline now runs for the inquiry (restarted clocks publish this again)."""
+
+    inquiry_id: UUID
+    clock: ShortText
+    track: Track
+    priority: Priority
+    warn_at: AwareDatetime
+    due_at: AwareDatetime
+    started_at: AwareDatetime
 
 
 class SlaWarningV1(Payload):

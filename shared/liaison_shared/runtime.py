@@ -52,9 +52,13 @@ class Runtime:
             max_attempts=settings.consumer_max_attempts,
         ) if handlers else None
         self._migrations = migrations
-        self._routers = routers
+        self._routers = list(routers)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+
+    def add_router(self, router: APIRouter) -> None:
+        """Serve `router` too (routers often need the runtime, so they come after it)."""
+        self._routers.append(router)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new transaction on the service's schema."""

@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from liaison_intake.settings import Settings
+from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.runtime import Runtime, serve
+
+from liaison_intake.api import build_router
+from liaison_intake.auth import Authenticator
+from liaison_intake.handlers import HANDLERS
+from liaison_intake.service import IntakeService
+from liaison_intake.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def bootstrap(settings: Settings) -> Runtime:
     """Wire the intake service; nothing connects until the runtime starts."""
-    return Runtime(settings, migrations=MIGRATIONS)
+    runtime = Runtime(settings, migrations=MIGRATIONS, handlers=HANDLERS)
+    service = IntakeService(runtime.outbox, BusinessCalendar())
+    runtime.add_router(build_router(runtime, service, Authenticator(runtime.sessions)))
+    return runtime
 
 
 def main() -> None:

@@ -1,0 +1,81 @@
+"""What intake does with other services' events: each lands in the inquiry's
+log, and those that change what intake shows (track, priority, deadlines)
+update its projection. One function per consumed event type."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_shared.catalog import spec_for
+from liaison_shared.consumer import Handler
+from liaison_shared.events import Event
+from liaison_shared.payloads import (
+    ClockStartedV1,
+    FollowUpDueV1,
+    NotificationFailedV1,
+    NotificationSentV1,
+    Payload,
+    PriorityAssignedV1,
+    SlaBreachedV1,
+    SlaMetV1,
+    SlaWarningV1,
+)
+
+from liaison_intake import store
+from liaison_intake.domain import evolve
+
+
+async def on_priority_assigned(session: AsyncSession, event: Event) -> None:
+    assigned = event.payload
+    assert isinstance(assigned, PriorityAssignedV1)
+    await store.append_log(session, [event])
+    row = await store.get_inquiry(session, assigned.inquiry_id, for_update=True)
+    if row is None:
+        return
+    await store.save_case(session, evolve(store.case_of(row), assigned), track=assigned.track,
+                          priority=assigned.priority, queue=assigned.queue, subject=assigned.subject)
+
+
+async def on_clock_started(session: AsyncSession, event: Event) -> None:
+    started = event.payload
+    assert isinstance(started, ClockStartedV1)
+    await store.append_log(session, [event])
+    await store.start_clock(session, inquiry_id=started.inquiry_id, clock=started.clock, warn_at=started.warn_at,
+                            due_at=started.due_at, started_at=started.started_at)
+
+
+async def on_sla_met(session: AsyncSession, event: Event) -> None:
+    met = event.payload
+    assert isinstance(met, SlaMetV1)
+    await store.append_log(session, [event])
+    await store.mark_clock(session, inquiry_id=met.inquiry_id, clock=met.clock, state="met", due_at=met.due_at,
+                           at=met.met_at)
+
+
+async def on_sla_breached(session: AsyncSession, event: Event) -> None:
+    breached = event.payload
+    assert isinstance(breached, SlaBreachedV1)
+    await store.append_log(session, [event])
+    await store.mark_clock(session, inquiry_id=breached.inquiry_id, clock=breached.clock, state="breached",
+                           due_at=breached.due_at, at=breached.breached_at)
+
+
+async def log_only(session: AsyncSession, event: Event) -> None:
+    if getattr(event.payload, "inquiry_id", None) is not None:
+        await store.append_log(session, [event])
+
+
+def _type(model: type[Payload]) -> str:
+    return spec_for(model).type
+
+
+HANDLERS: dict[str, Handler] = {
+    _type(PriorityAssignedV1): on_priority_assigned,
+    _type(ClockStartedV1): on_clock_started,
+    _type(SlaMetV1): on_sla_met,
+    _type(SlaBreachedV1): on_sla_breached,
+    _type(SlaWarningV1): log_only,
+    _type(FollowUpDueV1): log_only,
+    _type(NotificationSentV1): log_only,
+    _type(NotificationFailedV1): log_only,
+}

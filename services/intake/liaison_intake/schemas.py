@@ -1,0 +1,222 @@
+"""Request and response bodies of the intake API (v1).
+
+Validation messages name the field and the reason, never the value.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Self
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from liaison_shared.vocabulary import (
+    Category,
+    ContactChannel,
+    ContactOutcome,
+    McoReportKind,
+    Party,
+    Priority,
+    Queue,
+    ResolvedBy,
+    Source,
+    Track,
+)
+
+from liaison_intake.domain import Status
+from liaison_intake.fields import (
+    Description,
+    McoCode,
+    MedicaidId,
+    Npi,
+    PastInstant,
+    PersonName,
+    PhoneNumber,
+    ProviderNumber,
+    ShortNote,
+)
+
+RiskFlag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+Actor = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,60}$")]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MemberInquiryCreate(Body):
+    """An escalated member issue."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "source": "managed_care_ombudsman", "category": "pharmacy", "member_name": "Jane Example",
+        "medicaid_id": "1234567A", "caller_name": "John Example", "callback_phone": "515-555-0134",
+        "description": "Member cannot get a refill of insulin approved.", "mco": "IA-TC",
+        "requested_priority": "urgent", "received_at": "2026-11-23T14:05:00-06:00",
+    }]})
+
+    source: Source
+    category: Category
+    member_name: PersonName
+    medicaid_id: MedicaidId | None = None
+    caller_name: PersonName
+    callback_phone: PhoneNumber
+    description: Description
+    mco: McoCode | None = None
+    requested_priority: Priority | None = None
+    risk_flags: list[RiskFlag] = Field(default_factory=list, max_length=20)
+    received_at: PastInstant
+
+
+class ImeCallbackRequestCreate(Body):
+    """A call-center CSR's supervisor-contact request: a callback within 2 business days."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "category": "eligibility_enrollment", "member_name": "Jane Example", "medicaid_id": "1234567A",
+        "caller_name": "Jane Example", "callback_phone": "(515) 555-0134",
+        "description": "Caller asks why coverage ended; wants a supervisor.",
+        "received_at": "2026-11-23T09:30:00-06:00",
+    }]})
+
+    category: Category
+    member_name: PersonName
+    medicaid_id: MedicaidId | None = None
+    caller_name: PersonName
+    callback_phone: PhoneNumber
+    description: Description
+    mco: McoCode | None = None
+    received_at: PastInstant
+
+
+class ProviderInquiryCreate(Body):
+    """An escalated provider issue; needs an NPI or a provider number."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "source": "provider", "category": "claims_billing", "npi": "1245319599",
+        "contact_name": "Pat Example", "contact_phone": "515-555-0199",
+        "description": "Claims denied for timely filing although filed on time.", "mco": "IA-TC",
+        "received_at": "2026-11-23T10:15:00-06:00",
+    }]})
+
+    source: Source
+    category: Category
+    npi: Npi | None = None
+    provider_number: ProviderNumber | None = None
+    contact_name: PersonName
+    contact_phone: PhoneNumber
+    description: Description
+    mco: McoCode | None = None
+    requested_priority: Priority | None = None
+    received_at: PastInstant
+
+    @model_validator(mode="after")
+    def _identified(self) -> Self:
+        if self.npi is None and self.provider_number is None:
+            raise ValueError("give npi or provider_number")
+        return self
+
+
+class Action(Body):
+    actor: Actor | None = Field(default=None, description="Who acted, e.g. the liaison's user id.")
+    at: PastInstant | None = Field(default=None, description="When it happened; default: now.")
+
+
+class ContactAttemptCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"channel": "phone", "outcome": "not_reached"}]})
+    channel: ContactChannel
+    outcome: ContactOutcome
+
+
+class McoReferralCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"mco": "IA-TC", "actor": "jliaison"}]})
+    mco: McoCode | None = None
+
+
+class McoReportCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"mco": "IA-TC", "report": "member_contacted"}]})
+    mco: McoCode
+    report: McoReportKind
+    resolution_code: Code | None = None
+    summary: Description | None = None
+
+
+class ResolutionCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "resolved_by": "state", "resolution_code": "refill_authorized", "summary": "PA approved; refilled."}]})
+    resolved_by: ResolvedBy
+    resolution_code: Code
+    summary: Description | None = None
+
+
+class ReopenCreate(Action):
+    reason: ShortNote
+
+
+class PriorityOverrideCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "priority": "urgent", "reason": "Appointment moved to tomorrow."}]})
+    priority: Priority
+    reason: ShortNote
+
+
+class UpdateCreate(Action):
+    note: Description
+
+
+class Accepted(BaseModel):
+    """What a POST answers: the inquiry, its status after the action, and the events it caused."""
+
+    inquiry_id: UUID
+    status: Status
+    event_ids: list[UUID]
+
+
+class DeadlineRead(BaseModel):
+    clock: str
+    state: str
+    warn_at: AwareDatetime
+    due_at: AwareDatetime
+    due_local: str = Field(description="The deadline in the program's local time.")
+
+
+class InquiryRead(BaseModel):
+    id: UUID
+    party: Party
+    source: Source
+    category: Category
+    ime_callback_request: bool
+    status: Status
+    track: Track | None
+    priority: Priority | None
+    requested_priority: Priority | None
+    queue: Queue | None
+    subject: str | None
+    mco: str | None
+    referred_mco: str | None
+    contact_attempts: int
+    failed_phone_attempts: int
+    received_at: datetime
+    resolved_at: datetime | None
+    identity: dict[str, Any]
+    description: str
+    open_deadlines: list[DeadlineRead]
+
+
+class InquiryList(BaseModel):
+    items: list[InquiryRead]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")
+
+
+class LogEntryRead(BaseModel):
+    event_id: UUID
+    event_type: str
+    at: datetime
+    actor: str | None
+    source: str
+    details: dict[str, Any]
+
+
+class InquiryLog(BaseModel):
+    inquiry_id: UUID
+    entries: list[LogEntryRead]

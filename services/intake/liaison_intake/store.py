@@ -1,0 +1,170 @@
+"""Intake's SQL: inquiries, their log and their clocks. Never commits."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, and_, exists, insert, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_shared.events import Event
+from liaison_shared.vocabulary import Party
+
+from liaison_intake.domain import Case, Status
+from liaison_intake.tables import clocks, inquiries, inquiry_log
+
+OPEN_CLOCK_STATES = ("open", "breached")
+_NOT_LOGGED = {"inquiry_id", "at", "by"}
+
+
+async def insert_inquiry(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(inquiries).values(**values))
+
+
+async def get_inquiry(session: AsyncSession, inquiry_id: UUID, *, for_update: bool = False) -> Row[Any] | None:
+    query = select(inquiries).where(inquiries.c.id == inquiry_id)
+    if for_update:
+        query = query.with_for_update()
+    return (await session.execute(query)).first()
+
+
+def case_of(row: Row[Any]) -> Case:
+    return Case(id=row.id, party=Party(row.party), status=Status(row.status), mco=row.mco,
+                referred_mco=row.referred_mco, contact_attempts=row.contact_attempts,
+                failed_phone_attempts=row.failed_phone_attempts)
+
+
+async def save_case(session: AsyncSession, case: Case, **projection: Any) -> None:
+    """Store the folded case (and any projected fields such as track or priority)."""
+    await session.execute(update(inquiries).where(inquiries.c.id == case.id).values(
+        status=case.status, referred_mco=case.referred_mco, contact_attempts=case.contact_attempts,
+        failed_phone_attempts=case.failed_phone_attempts, **projection))
+
+
+@dataclass(frozen=True)
+class InquiryFilter:
+    status: Status | None = None
+    track: str | None = None
+    priority: str | None = None
+    queue: str | None = None
+    mco: str | None = None
+    source: str | None = None
+    category: str | None = None
+    due_before: datetime | None = None
+    visible_to_mco: str | None = None
+
+
+def _where(f: InquiryFilter) -> list[Any]:
+    conditions: list[Any] = []
+    for column, value in ((inquiries.c.status, f.status), (inquiries.c.track, f.track),
+                          (inquiries.c.priority, f.priority), (inquiries.c.queue, f.queue),
+                          (inquiries.c.source, f.source), (inquiries.c.category, f.category),
+                          (inquiries.c.referred_mco, f.visible_to_mco)):
+        if value is not None:
+            conditions.append(column == value)
+    if f.mco is not None:
+        conditions.append(or_(inquiries.c.mco == f.mco, inquiries.c.referred_mco == f.mco))
+    if f.due_before is not None:
+        conditions.append(exists().where(clocks.c.inquiry_id == inquiries.c.id,
+                                         clocks.c.state.in_(OPEN_CLOCK_STATES), clocks.c.due_at < f.due_before))
+    return conditions
+
+
+def encode_cursor(row: Row[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps([row.received_at.isoformat(), str(row.id)]).encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
+    """Raises ValueError on a cursor this module did not make."""
+    received_at, inquiry_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    return datetime.fromisoformat(received_at), UUID(inquiry_id)
+
+
+async def list_inquiries(
+    session: AsyncSession, f: InquiryFilter, *, limit: int, after: tuple[datetime, UUID] | None
+) -> Sequence[Row[Any]]:
+    """Newest first, keyset-paginated on (received_at, id)."""
+    conditions = _where(f)
+    if after is not None:
+        conditions.append(or_(inquiries.c.received_at < after[0],
+                              and_(inquiries.c.received_at == after[0], inquiries.c.id < after[1])))
+    query = (select(inquiries).where(*conditions)
+             .order_by(inquiries.c.received_at.desc(), inquiries.c.id.desc()).limit(limit))
+    return (await session.execute(query)).all()
+
+
+async def open_clocks(session: AsyncSession, inquiry_ids: Sequence[UUID]) -> dict[UUID, list[Row[Any]]]:
+    rows = (await session.execute(
+        select(clocks).where(clocks.c.inquiry_id.in_(inquiry_ids), clocks.c.state.in_(OPEN_CLOCK_STATES))
+        .order_by(clocks.c.due_at))).all()
+    found: dict[UUID, list[Row[Any]]] = {}
+    for row in rows:
+        found.setdefault(row.inquiry_id, []).append(row)
+    return found
+
+
+async def append_log(session: AsyncSession, events: Sequence[Event]) -> None:
+    """Log events (once each: a redelivered event is already there)."""
+    if not events:
+        return
+    rows = []
+    for event in events:
+        data = event.payload.model_dump(mode="json")
+        rows.append({"event_id": event.id, "inquiry_id": data["inquiry_id"], "event_type": event.type,
+                     "source": event.source, "at": getattr(event.payload, "at", None) or event.time,
+                     "actor": data.get("by"), "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}})
+    await session.execute(pg_insert(inquiry_log).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
+
+
+async def log_of(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[Any]]:
+    return (await session.execute(select(inquiry_log).where(inquiry_log.c.inquiry_id == inquiry_id)
+                                  .order_by(inquiry_log.c.at, inquiry_log.c.id))).all()
+
+
+async def log_between(
+    session: AsyncSession, start: datetime, end: datetime, *, mco: str | None
+) -> Sequence[Row[Any]]:
+    """Log entries in [start, end) with their inquiry's headline fields, in order."""
+    query = (select(inquiry_log, inquiries.c.party, inquiries.c.source.label("inquiry_source"),
+                    inquiries.c.category, inquiries.c.track, inquiries.c.priority, inquiries.c.referred_mco)
+             .join(inquiries, inquiries.c.id == inquiry_log.c.inquiry_id)
+             .where(inquiry_log.c.at >= start, inquiry_log.c.at < end)
+             .order_by(inquiry_log.c.inquiry_id, inquiry_log.c.at, inquiry_log.c.id))
+    if mco is not None:
+        query = query.where(inquiries.c.referred_mco == mco)
+    return (await session.execute(query)).all()
+
+
+async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, warn_at: datetime,
+                      due_at: datetime, started_at: datetime) -> None:
+    """Open (or restart) a clock; an older start never overwrites a newer one."""
+    statement = pg_insert(clocks).values(inquiry_id=inquiry_id, clock=clock, state="open", warn_at=warn_at,
+                                         due_at=due_at, started_at=started_at)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["inquiry_id", "clock"],
+        set_={"state": "open", "warn_at": warn_at, "due_at": due_at, "started_at": started_at},
+        where=clocks.c.started_at < started_at))
+
+
+async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, state: str, due_at: datetime,
+                     at: datetime) -> None:
+    """Record that a clock was met or breached at `at`. Arriving before its start
+    (topics are not ordered among themselves), it leaves a row that the older
+    start cannot reopen; a later restart (after a reopen) can."""
+    statement = pg_insert(clocks).values(inquiry_id=inquiry_id, clock=clock, state=state, warn_at=due_at,
+                                         due_at=due_at, started_at=at)
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["inquiry_id", "clock"], set_={"state": state}, where=clocks.c.started_at <= at))
+
+
+async def stop_clocks(session: AsyncSession, inquiry_id: UUID) -> None:
+    """Every unmet clock of a resolved inquiry stops."""
+    await session.execute(update(clocks).where(clocks.c.inquiry_id == inquiry_id,
+                                               clocks.c.state.in_(OPEN_CLOCK_STATES)).values(state="stopped"))

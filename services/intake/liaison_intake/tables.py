@@ -1,0 +1,102 @@
+"""Intake's tables (in its own schema): inquiries, their log, their open
+clocks, API clients and idempotency records."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    Table,
+    Text,
+    Uuid,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData()
+
+inquiries = Table(
+    "inquiries", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("party", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("ime_callback_request", Boolean, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("mco", Text),
+    Column("referred_mco", Text),
+    Column("track", Text),
+    Column("priority", Text),
+    Column("requested_priority", Text),
+    Column("queue", Text),
+    Column("subject", Text),
+    Column("contact_attempts", Integer, nullable=False, server_default="0"),
+    Column("failed_phone_attempts", Integer, nullable=False, server_default="0"),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=False),
+    # PHI: read only through authorised endpoints, never logged.
+    Column("identity", JSONB, nullable=False),
+    Column("description", Text, nullable=False),
+)
+Index("inquiries_status_received", inquiries.c.status, inquiries.c.received_at)
+Index("inquiries_referred_mco", inquiries.c.referred_mco)
+
+inquiry_log = Table(
+    "inquiry_log", metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("inquiry_id", Uuid, nullable=False),
+    Column("event_type", Text, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", Text),
+    Column("details", JSONB, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+Index("inquiry_log_inquiry_at", inquiry_log.c.inquiry_id, inquiry_log.c.at)
+Index("inquiry_log_at", inquiry_log.c.at)
+
+clocks = Table(
+    "clocks", metadata,
+    Column("inquiry_id", Uuid, nullable=False),
+    Column("clock", Text, nullable=False),
+    Column("state", Text, nullable=False),  # open, breached, met, stopped
+    Column("warn_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    PrimaryKeyConstraint("inquiry_id", "clock"),
+)
+Index("clocks_due_open", clocks.c.due_at, postgresql_where=clocks.c.state.in_(["open", "breached"]))
+
+api_clients = Table(
+    "api_clients", metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", Text, nullable=False, unique=True),
+    Column("key_hash", LargeBinary, nullable=False),
+    Column("scopes", ARRAY(Text), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("revoked_at", DateTime(timezone=True)),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("client_id", Uuid, nullable=False),
+    Column("key", Text, nullable=False),
+    Column("request_hash", LargeBinary, nullable=False),
+    Column("status_code", Integer),
+    Column("response", JSONB),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("client_id", "key"),
+)
