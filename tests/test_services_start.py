@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from liaison_shared.testing.plugin import TEST_PARTITIONS
 from liaison_shared.testing.waiting import wait_until
 
 SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution"]
@@ -34,7 +35,7 @@ async def test_service_process_serves_probes_and_stops_on_sigterm(
     port = free_port()
     env = {**os.environ, prefix + "DATABASE_URL": database_url, prefix + "KAFKA_BOOTSTRAP": kafka_bootstrap,
            prefix + "HTTP_PORT": str(port), prefix + "DB_SCHEMA": f"{unique_name}_svc",
-           prefix + "TOPIC_PREFIX": f"{unique_name}."}
+           prefix + "TOPIC_PREFIX": f"{unique_name}.", prefix + "TOPIC_PARTITIONS": str(TEST_PARTITIONS)}
     script = Path(sys.executable).parent / f"liaison-{service}"
     assert script.exists(), f"console script liaison-{service} is not installed"
     process = subprocess.Popen([str(script)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -67,7 +67,8 @@ class Runtime:
     async def start(self) -> None:
         """Migrate the schema, create topics, start the relay and the consumer."""
         await upgrade(self.engine, self.settings.schema_name, self._migrations)
-        await ensure_topics(self.settings.kafka_bootstrap, catalog_topics(self.settings.topic_prefix))
+        await ensure_topics(self.settings.kafka_bootstrap, catalog_topics(self.settings.topic_prefix),
+                            self.settings.topic_partitions)
         self._stop.clear()
         self._tasks = [asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")]
         if self.consumer is not None:

@@ -21,6 +21,7 @@ class ServiceSettings(BaseSettings):
     db_schema: str = Field(default="", description="PostgreSQL schema the service owns; default: its name.")
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = Field(default="", description="Prepended to every topic (tests isolate with it).")
+    topic_partitions: int = Field(default=6, ge=1, description="Partitions of the topics the service creates.")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

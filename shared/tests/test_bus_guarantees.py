@@ -9,6 +9,7 @@ from liaison_shared.kafka import catalog_topics, ensure_topics
 from liaison_shared.migrations import upgrade
 from liaison_shared.outbox import Outbox
 from liaison_shared.testing.bus_process import MIGRATIONS
+from liaison_shared.testing.plugin import TEST_PARTITIONS
 from liaison_shared.testing.waiting import wait_until
 
 from .bus_fixtures import BusProcess, resolved_event, running, scalar
@@ -23,7 +24,7 @@ async def test_thousand_events_have_exactly_one_effect_through_kills_and_redeliv
     schema, prefix = unique_name, f"{unique_name}."
     engine = create_engine(database_url, schema)
     await upgrade(engine, schema, MIGRATIONS)
-    await ensure_topics(kafka_bootstrap, catalog_topics(prefix))
+    await ensure_topics(kafka_bootstrap, catalog_topics(prefix), TEST_PARTITIONS)
     outbox, sessions = Outbox(prefix), session_factory(engine)
     common = {"database_url": database_url, "schema": schema, "bootstrap": kafka_bootstrap, "prefix": prefix}
     relay, consumer = BusProcess("relay", **common), BusProcess("consumer", **common)

@@ -15,6 +15,7 @@ from liaison_shared.events import encode
 from liaison_shared.kafka import catalog_topics, ensure_topics
 from liaison_shared.migrations import upgrade
 from liaison_shared.testing.bus_process import EFFECT_TYPE, MIGRATIONS, record_effect
+from liaison_shared.testing.plugin import TEST_PARTITIONS
 from liaison_shared.testing.private_servers import PrivatePostgres
 from liaison_shared.testing.waiting import wait_until
 
@@ -37,7 +38,7 @@ async def test_consumer_resumes_after_database_restart_without_loss_or_repeat(
     prefix = f"{unique_name}."
     engine = create_engine(private_postgres.database_url, unique_name)
     await upgrade(engine, unique_name, MIGRATIONS)
-    await ensure_topics(kafka_bootstrap, catalog_topics(prefix))
+    await ensure_topics(kafka_bootstrap, catalog_topics(prefix), TEST_PARTITIONS)
     consumer = EventConsumer(name="outage-test", engine=engine, bootstrap=kafka_bootstrap,
                              group_id=prefix + "outage-test", handlers={EFFECT_TYPE: record_effect},
                              topic_prefix=prefix, max_attempts=2)

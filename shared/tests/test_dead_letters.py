@@ -16,6 +16,7 @@ from liaison_shared.events import Event, encode
 from liaison_shared.kafka import catalog_topics, ensure_topics
 from liaison_shared.migrations import upgrade
 from liaison_shared.testing.bus_process import EFFECT_TYPE, MIGRATIONS, record_effect
+from liaison_shared.testing.plugin import TEST_PARTITIONS
 from liaison_shared.testing.waiting import wait_until
 
 from .bus_fixtures import resolved_event, scalar
@@ -25,7 +26,7 @@ from .bus_fixtures import resolved_event, scalar
 async def engine(database_url: str, kafka_bootstrap: str, unique_name: str) -> AsyncIterator[AsyncEngine]:
     engine = create_engine(database_url, unique_name)
     await upgrade(engine, unique_name, MIGRATIONS)
-    await ensure_topics(kafka_bootstrap, catalog_topics(f"{unique_name}."))
+    await ensure_topics(kafka_bootstrap, catalog_topics(f"{unique_name}."), TEST_PARTITIONS)
     yield engine
     await engine.dispose()
 

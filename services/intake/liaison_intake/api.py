@@ -11,10 +11,6 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_shared.problems import Problem
-from liaison_shared.runtime import Runtime
-from liaison_shared.vocabulary import Category, Priority, Queue, Source, Track
-
 from liaison_intake import domain, store
 from liaison_intake.auth import INQUIRY_ACT, INQUIRY_READ, INTAKE_WRITE, Authenticator, Client
 from liaison_intake.domain import Case, Status
@@ -38,7 +34,10 @@ from liaison_intake.schemas import (
     ResolutionCreate,
     UpdateCreate,
 )
-from liaison_intake.service import Decision, IntakeService, InquiryCreate
+from liaison_intake.service import Decision, InquiryCreate, IntakeService
+from liaison_shared.problems import Problem
+from liaison_shared.runtime import Runtime
+from liaison_shared.vocabulary import Category, Priority, Queue, Source, Track
 
 ACCEPTED = {202: {"model": Accepted}}
 
@@ -198,7 +197,7 @@ def build_router(runtime: Runtime, service: IntakeService, authenticator: Authen
     @router.get("/inquiry-log/export", summary="The MCO Inquiry Log for a date range, as .xlsx or CSV",
                 response_class=Response)
     async def export_log(client: Reader, start: date, end: date,
-                         format: Literal["xlsx", "csv"] = "xlsx") -> Response:  # noqa: A002
+                         format: Literal["xlsx", "csv"] = "xlsx") -> Response:
         if end < start:
             raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
                           errors=[{"field": "end", "reason": "must not be before start"}])

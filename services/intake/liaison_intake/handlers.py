@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liaison_intake import store
+from liaison_intake.domain import evolve
 from liaison_shared.catalog import spec_for
 from liaison_shared.consumer import Handler
 from liaison_shared.events import Event
@@ -20,9 +22,6 @@ from liaison_shared.payloads import (
     SlaMetV1,
     SlaWarningV1,
 )
-
-from liaison_intake import store
-from liaison_intake.domain import evolve
 
 
 async def on_priority_assigned(session: AsyncSession, event: Event) -> None:

@@ -17,9 +17,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_shared.problems import Problem
-
 from liaison_intake.tables import idempotency_keys
+from liaison_shared.problems import Problem
 
 Answer = tuple[int, dict[str, Any]]
 

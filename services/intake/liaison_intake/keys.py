@@ -9,12 +9,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from liaison_shared.db import UnitOfWork, create_engine, session_factory
-from liaison_shared.migrations import upgrade
-
 from liaison_intake.auth import issue_key
 from liaison_intake.main import MIGRATIONS
 from liaison_intake.settings import Settings
+from liaison_shared.db import UnitOfWork, create_engine, session_factory
+from liaison_shared.migrations import upgrade
 
 
 async def issue(name: str, scopes: list[str]) -> str:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from liaison_shared.calendar import BusinessCalendar
-from liaison_shared.runtime import Runtime, serve
-
 from liaison_intake.api import build_router
 from liaison_intake.auth import Authenticator
 from liaison_intake.handlers import HANDLERS
 from liaison_intake.service import IntakeService
 from liaison_intake.settings import Settings
+from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.runtime import Runtime, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

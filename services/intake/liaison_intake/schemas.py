@@ -11,19 +11,6 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from liaison_shared.vocabulary import (
-    Category,
-    ContactChannel,
-    ContactOutcome,
-    McoReportKind,
-    Party,
-    Priority,
-    Queue,
-    ResolvedBy,
-    Source,
-    Track,
-)
-
 from liaison_intake.domain import Status
 from liaison_intake.fields import (
     Description,
@@ -35,6 +22,18 @@ from liaison_intake.fields import (
     PhoneNumber,
     ProviderNumber,
     ShortNote,
+)
+from liaison_shared.vocabulary import (
+    Category,
+    ContactChannel,
+    ContactOutcome,
+    McoReportKind,
+    Party,
+    Priority,
+    Queue,
+    ResolvedBy,
+    Source,
+    Track,
 )
 
 RiskFlag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]

@@ -15,13 +15,6 @@ from uuid import UUID
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_shared.calendar import BusinessCalendar
-from liaison_shared.events import Event
-from liaison_shared.outbox import Outbox
-from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, Payload, ProviderIdentity
-from liaison_shared.problems import Problem
-from liaison_shared.vocabulary import Party, Source
-
 from liaison_intake import store
 from liaison_intake.auth import Client
 from liaison_intake.domain import Case, IllegalAction, evolve, new_case
@@ -33,6 +26,12 @@ from liaison_intake.schemas import (
     MemberInquiryCreate,
     ProviderInquiryCreate,
 )
+from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.events import Event
+from liaison_shared.outbox import Outbox
+from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, Payload, ProviderIdentity
+from liaison_shared.problems import Problem
+from liaison_shared.vocabulary import Party, Source
 
 SOURCE = "/liaison/intake"
 Decision = Callable[[Case, str, datetime], list[Payload]]
@@ -71,7 +70,7 @@ class IntakeService:
     async def create(self, session: AsyncSession, client: Client, body: InquiryCreate) -> Accepted:
         inquiry_id = uuid.uuid4()
         received = received_event(body, inquiry_id)
-        event = Event(received, source=SOURCE, subject=str(inquiry_id))
+        event = Event(received, source=SOURCE, subject=str(inquiry_id), time=received.received_at)
         identity = received.model_dump(mode="json", include={"member", "provider", "caller_name", "callback_phone"})
         await store.insert_inquiry(session, {
             "id": inquiry_id, "party": received.party, "source": received.source, "category": received.category,
@@ -93,12 +92,13 @@ class IntakeService:
             raise not_found()
         case = store.case_of(row)
         by = client.name if actor is None else f"{client.name}:{actor}"
+        when = at or datetime.now(UTC)
         try:
-            payloads = decide(case, by, at or datetime.now(UTC))
+            payloads = decide(case, by, when)
         except IllegalAction as refused:
             raise Problem(409, "Action not allowed", refused.detail, code=refused.code,
                           status_now=case.status) from None
-        events = [Event(p, source=SOURCE, subject=str(inquiry_id)) for p in payloads]
+        events = [Event(p, source=SOURCE, subject=str(inquiry_id), time=when) for p in payloads]
         for payload in payloads:
             case = evolve(case, payload)
         resolved_at = next((getattr(p, "at", None) for p in payloads if type(p).__name__ == "InquiryResolvedV1"),

@@ -14,11 +14,10 @@ from sqlalchemy import Row, and_, exists, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_shared.events import Event
-from liaison_shared.vocabulary import Party
-
 from liaison_intake.domain import Case, Status
 from liaison_intake.tables import clocks, inquiries, inquiry_log
+from liaison_shared.events import Event
+from liaison_shared.vocabulary import Party
 
 OPEN_CLOCK_STATES = ("open", "breached")
 _NOT_LOGGED = {"inquiry_id", "at", "by"}
@@ -118,7 +117,7 @@ async def append_log(session: AsyncSession, events: Sequence[Event]) -> None:
     for event in events:
         data = event.payload.model_dump(mode="json")
         rows.append({"event_id": event.id, "inquiry_id": data["inquiry_id"], "event_type": event.type,
-                     "source": event.source, "at": getattr(event.payload, "at", None) or event.time,
+                     "source": event.source, "at": event.time,
                      "actor": data.get("by"), "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}})
     await session.execute(pg_insert(inquiry_log).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
 

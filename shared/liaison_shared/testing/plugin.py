@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import URL, make_url
 
+from liaison_shared.kafka import delete_topics
 from liaison_shared.settings import ServiceSettings
 
 KAFKA_BOOTSTRAP = os.environ.get("LIAISON_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
@@ -63,10 +64,17 @@ async def _admin(admin_url: URL, statement: str) -> None:
         await admin.close()
 
 
+TEST_PARTITIONS = 2
+
+
 @pytest.fixture
-def unique_name() -> str:
-    """A short name no other test uses: for schemas, topic prefixes, groups."""
-    return f"t{uuid.uuid4().hex[:12]}"
+async def unique_name() -> AsyncIterator[str]:
+    """A short name no other test uses: for schemas, topic prefixes (`<name>.`), groups.
+    The test's topics are deleted afterwards, so the broker's partition count stays small."""
+    name = f"t{uuid.uuid4().hex[:12]}"
+    yield name
+    if _answers(KAFKA_BOOTSTRAP):
+        await delete_topics(KAFKA_BOOTSTRAP, f"{name}.")
 
 
 SettingsFactory = Callable[..., ServiceSettings]
@@ -82,7 +90,7 @@ def make_settings(database_url: str, kafka_bootstrap: str, unique_name: str) -> 
         values: dict[str, object] = {
             "service": service, "database_url": database_url, "kafka_bootstrap": kafka_bootstrap,
             "db_schema": f"{unique_name}_{service.replace('-', '_')}", "topic_prefix": f"{unique_name}.",
-            "relay_sweep_seconds": 0.5,
+            "relay_sweep_seconds": 0.5, "topic_partitions": TEST_PARTITIONS,
         }
         values.update(overrides)
         return settings_class.model_validate(values)

@@ -1,0 +1,94 @@
+"""Intake running in-process on the real PostgreSQL and Kafka, with its
+relay and consumer, reached over ASGI; API keys issued per test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from liaison_intake.auth import issue_key
+from liaison_intake.main import bootstrap
+from liaison_intake.settings import Settings
+from liaison_shared.db import UnitOfWork
+from liaison_shared.events import Event, decode
+from liaison_shared.runtime import Runtime
+from liaison_shared.testing.plugin import SettingsFactory
+from liaison_shared.testing.waiting import wait_until
+
+ALL_STATE_SCOPES = ["intake:write", "inquiry:read", "inquiry:act"]
+
+
+@dataclass
+class Intake:
+    runtime: Runtime
+    http: httpx.AsyncClient
+
+    async def key(self, *scopes: str, name: str | None = None) -> dict[str, str]:
+        """Headers carrying a new API key with these scopes."""
+        async with UnitOfWork(self.runtime.sessions) as uow:
+            key = await issue_key(uow.session, name=name or f"client-{uuid.uuid4().hex[:8]}",
+                                  scopes=list(scopes or ALL_STATE_SCOPES))
+            await uow.commit()
+        return {"X-API-Key": key}
+
+    async def post(self, path: str, body: dict[str, Any], headers: dict[str, str],
+                   key: str | None = None) -> httpx.Response:
+        return await self.http.post(path, json=body, headers={**headers, "Idempotency-Key": key or uuid.uuid4().hex})
+
+    async def events(self, topic: str, count: int, timeout: float = 30) -> list[Event]:
+        """The first `count` events on one of this test's topics."""
+        consumer = AIOKafkaConsumer(self.runtime.settings.topic_prefix + topic,
+                                    bootstrap_servers=self.runtime.settings.kafka_bootstrap,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        found: list[Event] = []
+        try:
+            async def enough() -> bool:
+                for records in (await consumer.getmany(timeout_ms=200)).values():
+                    found.extend(decode(r.value, r.headers) for r in records)
+                return len(found) >= count
+            await wait_until(enough, timeout=timeout, what=f"{count} events on {topic}")
+        finally:
+            await consumer.stop()
+        return found
+
+
+@pytest.fixture
+async def intake(make_settings: SettingsFactory) -> AsyncIterator[Intake]:
+    settings = make_settings(Settings)
+    assert isinstance(settings, Settings)
+    runtime = bootstrap(settings)
+    app = runtime.app()
+    await runtime.start()
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http:
+            yield Intake(runtime, http)
+    finally:
+        await runtime.stop()
+
+
+def member_inquiry(**changes: Any) -> dict[str, Any]:
+    body = {
+        "source": "managed_care_ombudsman", "category": "pharmacy", "member_name": "Jane Testmember",
+        "medicaid_id": "1234567A", "caller_name": "John Testcaller", "callback_phone": "515-555-0134",
+        "description": "Member cannot get insulin refill approved.", "mco": "IA-TC",
+        "requested_priority": "urgent", "received_at": "2026-11-20T14:05:00-06:00",
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def provider_inquiry(**changes: Any) -> dict[str, Any]:
+    body = {
+        "source": "provider", "category": "claims_billing", "npi": "1245319599", "contact_name": "Pat Testprovider",
+        "contact_phone": "(515) 555-0199", "description": "Claims denied for timely filing.", "mco": "IA-TC",
+        "received_at": "2026-11-20T10:15:00-06:00",
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}

@@ -1,0 +1,109 @@
+"""The inquiry log and intake's view follow other services' events: triage's
+decision, the SLA monitor's clocks, the notifier's deliveries."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from openpyxl import load_workbook
+
+from liaison_shared.events import Event
+from liaison_shared.outbox import Outbox
+from liaison_shared.payloads import (
+    ClockStartedV1,
+    NotificationSentV1,
+    Payload,
+    PriorityAssignedV1,
+    SlaBreachedV1,
+    SlaMetV1,
+)
+from liaison_shared.testing.waiting import wait_until
+
+from .conftest import Intake, member_inquiry
+
+
+async def publish(intake: Intake, source: str, *payloads: Payload) -> None:
+    """Publish as another service would: through an outbox in the same database."""
+    async with intake.runtime.unit_of_work() as uow:
+        await Outbox(intake.runtime.settings.topic_prefix).add(
+            uow.session, *[Event(p, source=source) for p in payloads])
+        await uow.commit()
+
+
+async def test_triage_and_sla_events_update_the_view_and_the_log(intake: Intake) -> None:
+    headers = await intake.key()
+    created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
+    inquiry_id = uuid.UUID(created["inquiry_id"])
+    now = datetime.now(UTC)
+    due = now + timedelta(hours=4)
+    await publish(intake, "/liaison/triage", PriorityAssignedV1(
+        inquiry_id=inquiry_id, track="member_mco", priority="urgent", queue="member_liaison",
+        subject="[URGENT] Member · Pharmacy · MCO IA-TC · ID ***567A", mco="IA-TC",
+        rules_fired=("missing-medication",), ruleset_version="2026.11", received_at=now, decided_at=now))
+    await publish(intake, "/liaison/sla-monitor",
+                  ClockStartedV1(inquiry_id=inquiry_id, clock="originator_contacted", track="member_mco",
+                                 priority="urgent", warn_at=now + timedelta(hours=2), due_at=due, started_at=now),
+                  ClockStartedV1(inquiry_id=inquiry_id, clock="mco_referral", track="member_mco",
+                                 priority="urgent", warn_at=now + timedelta(hours=2), due_at=due, started_at=now))
+
+    async def triaged_with_deadlines() -> dict[str, object] | None:
+        read = (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=headers)).json()
+        return read if read["status"] == "triaged" and len(read["open_deadlines"]) == 2 else None
+
+    read = await wait_until(triaged_with_deadlines, what="triage and clocks in the view")
+    assert (read["track"], read["priority"], read["queue"]) == ("member_mco", "urgent", "member_liaison")
+    assert read["subject"].startswith("[URGENT] Member")
+    due_soon = (await intake.http.get("/v1/inquiries", params={"due_before": (due + timedelta(minutes=1))
+                                                               .isoformat()}, headers=headers)).json()["items"]
+    assert [i["id"] for i in due_soon] == [str(inquiry_id)]
+
+    # The met event may come before the breach on another topic; both are honoured.
+    await publish(intake, "/liaison/sla-monitor",
+                  SlaMetV1(inquiry_id=inquiry_id, clock="mco_referral", due_at=due, met_at=now + timedelta(hours=1),
+                           took_business_seconds=3600),
+                  SlaBreachedV1(inquiry_id=inquiry_id, clock="originator_contacted", track="member_mco",
+                                priority="urgent", due_at=due, breached_at=due, late_by_seconds=0))
+    await publish(intake, "/liaison/notifier", NotificationSentV1(
+        notification_id=uuid.uuid4(), cause_event_id=uuid.uuid4(), inquiry_id=inquiry_id, channel="email",
+        recipient="queue:member_liaison", sent_at=now))
+
+    async def settled() -> list[dict[str, object]] | None:
+        entries = (await intake.http.get(f"/v1/inquiries/{inquiry_id}/log", headers=headers)).json()["entries"]
+        return entries if len(entries) == 7 else None
+
+    entries = await wait_until(settled, what="seven log entries")
+    assert {e["event_type"] for e in entries} >= {"liaison.inquiry.priority-assigned.v1", "liaison.sla.met.v1",
+                                                  "liaison.sla.breached.v1", "liaison.notification.sent.v1"}
+    deadlines = (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=headers)).json()["open_deadlines"]
+    assert [(d["clock"], d["state"]) for d in deadlines] == [("originator_contacted", "breached")]
+
+
+async def test_log_exports_to_xlsx_and_csv_with_every_entry(intake: Intake) -> None:
+    headers = await intake.key()
+    ids = []
+    for _ in range(3):
+        created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
+        ids.append(created["inquiry_id"])
+        await intake.post(f"/v1/inquiries/{created['inquiry_id']}/contact-attempts",
+                          {"channel": "phone", "outcome": "reached", "at": "2026-11-20T15:00:00-06:00"}, headers)
+    params = {"start": "2026-11-20", "end": "2026-11-20"}
+    workbook_bytes = await intake.http.get("/v1/inquiry-log/export", params=params, headers=headers)
+    assert workbook_bytes.status_code == 200
+    workbook = load_workbook(io.BytesIO(workbook_bytes.content))
+    rows = list(workbook["Inquiry log"].iter_rows(values_only=True))
+    assert rows[0][:3] == ("Inquiry ID", "When (local)", "Event")
+    assert sorted(r[0] for r in rows[1:]) == sorted(ids * 2)
+    assert {r[1] for r in rows[1:]} == {"2026-11-20 14:05:00", "2026-11-20 15:00:00"}
+    assert len(list(workbook["Inquiries"].iter_rows(values_only=True))) == 4
+
+    csv = await intake.http.get("/v1/inquiry-log/export", params={**params, "format": "csv"}, headers=headers)
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert len(csv.text.strip().splitlines()) == 7
+    empty = await intake.http.get("/v1/inquiry-log/export", params={"start": "2026-11-21", "end": "2026-11-21",
+                                                                    "format": "csv"}, headers=headers)
+    assert len(empty.text.strip().splitlines()) == 1
+    backwards = await intake.http.get("/v1/inquiry-log/export", params={"start": "2026-11-21", "end": "2026-11-20"},
+                                      headers=headers)
+    assert backwards.status_code == 422
