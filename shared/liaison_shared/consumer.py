@@ -91,12 +91,15 @@ class EventConsumer:
             await producer.start()
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=500)
+                offsets: dict[TopicPartition, int] = {}
                 for tp, records in batches.items():
                     next_offset = await self._process_all(records, producer, stop)
                     if next_offset is not None:
-                        await self._commit(consumer, tp, next_offset)
+                        offsets[tp] = next_offset
                     if stop.is_set():
                         break
+                if offsets:
+                    await self._commit(consumer, offsets)
                 await self._report_lag(consumer)
         finally:
             await producer.stop()
@@ -105,7 +108,14 @@ class EventConsumer:
     async def _process_all(
         self, records: list[ConsumerRecord[bytes, bytes]], producer: AIOKafkaProducer, stop: asyncio.Event
     ) -> int | None:
-        """Process records in order; the offset to commit (None if none was finished)."""
+        """Process one partition's records in order; the offset to commit (None if none was finished).
+
+        The whole batch runs in one transaction when it can; if anything in it
+        fails, it is rolled back and the records are taken one at a time, so
+        retries and dead letters concern only the record at fault.
+        """
+        if await self._try_batch(records):
+            return int(records[-1].offset) + 1
         next_offset = None
         for record in records:
             if stop.is_set():
@@ -116,6 +126,37 @@ class EventConsumer:
                 break
             next_offset = record.offset + 1
         return next_offset
+
+    async def _try_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
+        if len(records) < 2:
+            return False
+        events: list[Event] = []
+        for record in records:
+            try:
+                events.append(decode(record.value, record.headers))
+            except PoisonEvent:
+                return False  # the one-at-a-time path dead-letters it in order
+        wanted = [e for e in events if e.type in self._handlers]
+        outcomes: list[tuple[str, str]] = [(e.type, "ignored") for e in events if e.type not in self._handlers]
+        try:
+            async with UnitOfWork(self._sessions) as uow:
+                if wanted:
+                    fresh = set((await uow.session.execute(
+                        insert(inbox).values([{"consumer": self._name, "event_id": e.id} for e in wanted])
+                        .on_conflict_do_nothing().returning(inbox.c.event_id))).scalars())
+                    for event in wanted:
+                        if event.id in fresh:
+                            fresh.discard(event.id)  # the same event twice in one batch acts once
+                            await self._handlers[event.type](uow.session, event)
+                            outcomes.append((event.type, "handled"))
+                        else:
+                            outcomes.append((event.type, "duplicate"))
+                await uow.commit()
+        except Exception:  # retried record by record below, where failures are classified
+            return False
+        for event_type, outcome in outcomes:
+            metrics.EVENTS_CONSUMED.labels(self._name, event_type, outcome).inc()
+        return True
 
     async def _process(
         self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer, stop: asyncio.Event
@@ -170,13 +211,13 @@ class EventConsumer:
         log.error("event dead-lettered", extra={"topic": record.topic, "partition": record.partition,
                                                "offset": record.offset, "error": error})
 
-    async def _commit(self, consumer: AIOKafkaConsumer, tp: TopicPartition, offset: int) -> None:
+    async def _commit(self, consumer: AIOKafkaConsumer, offsets: dict[TopicPartition, int]) -> None:
         try:
-            await consumer.commit({tp: offset})
+            await consumer.commit(offsets)
         except (CommitFailedError, IllegalStateError):
-            # The partition moved to another member; it resumes from the last
+            # A partition moved to another member; it resumes from the last
             # committed offset and the inbox absorbs the repeats.
-            log.info("offset commit skipped after rebalance", extra={"topic": tp.topic})
+            log.info("offset commit skipped after rebalance")
 
     async def _report_lag(self, consumer: AIOKafkaConsumer) -> None:
         for tp in consumer.assignment():
