@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PACKAGES := -e shared -e services/intake -e services/triage -e services/sla-monitor \
             -e services/notifier -e services/attribution
 
-.PHONY: install infra infra-stop test lint up down bench asyncapi constraints
+.PHONY: install infra infra-stop test lint up down bench asyncapi openapi constraints
 
 $(VENV)/.installed: constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,7 +24,7 @@ infra-stop:
 	deploy/local/postgres.sh stop
 
 lint: install
-	$(VENV)/bin/ruff check shared services tests bench deploy
+	$(VENV)/bin/ruff check shared services tests bench deploy docs
 	$(VENV)/bin/mypy shared/liaison_shared
 
 test: install infra lint
@@ -42,6 +42,9 @@ bench: install infra
 
 asyncapi: install
 	$(VENV)/bin/liaison-asyncapi docs/asyncapi.yaml
+
+openapi: install
+	$(PY) docs/openapi/generate.py
 
 constraints:
 	$(VENV)/bin/uv pip compile -q --python $(PY) --no-emit-index-url --no-header requirements.in -o constraints.txt

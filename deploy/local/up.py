@@ -17,6 +17,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from deploy.local import demo
+
 SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 8004, "attribution": 8005}
 STATE = Path(os.environ.get("LIAISON_STATE_DIR", Path.home() / ".cache" / "liaison")) / "run"
 BIN = Path(sys.executable).parent
@@ -73,6 +75,16 @@ def start() -> None:
         time.sleep(0.5)
     if pending:
         sys.exit(f"not ready after 90 s: {', '.join(pending)}; logs in {STATE}")
+    key = demo.load(STATE)
+    print(f"""
+Liaison is up, with demo inquiries loaded.
+  API docs:    http://127.0.0.1:8001/docs (intake)  ·  each service: http://127.0.0.1:800N/docs
+  Metrics:     http://127.0.0.1:800N/metrics (N = 1 intake, 2 triage, 3 sla-monitor, 4 notifier, 5 attribution)
+  Demo key:    {key}   (also in {STATE / 'demo-key'})
+  Try:         curl -s -H "X-API-Key: $(cat {STATE / 'demo-key'})" http://127.0.0.1:8001/v1/inquiries
+  Events:      .venv/bin/python -m deploy.local.tail
+  Logs:        {STATE}/<service>.log
+  Stop:        make down""")
 
 
 def stop() -> None:

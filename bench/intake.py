@@ -1,0 +1,284 @@
+"""The intake service over HTTP against raw asyncpg inserts, in one run.
+
+    python -m bench.intake [--seconds S] [--concurrency C]
+
+raw: C workers insert inquiry-sized rows (one statement, autocommit) through
+an asyncpg pool for S seconds. intake: the service runs as its own process
+(uvicorn, `liaison-intake`) on a fresh schema and topic prefix; C workers
+POST /v1/inquiries/member for S seconds as fast as they can (peak), then at
+half that rate on a fixed schedule (latency from the scheduled time). The
+inquiries table must then hold exactly one row per 202, or the run fails.
+What each figure means is in bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+from liaison_shared.kafka import delete_topics
+
+DATABASE_URL = "postgresql+asyncpg://liaison@127.0.0.1:54329/liaison"
+DSN = "postgresql://liaison@127.0.0.1:54329/liaison"
+BOOTSTRAP = "127.0.0.1:9092"
+BIN = Path(sys.executable).parent
+TARGET_RATIO, TARGET_P99_MS = 0.5, 50.0
+IDENTITY = json.dumps({"member": {"name": "Jane Testmember", "medicaid_id": "1234567A"},
+                       "provider": None, "caller_name": "John Testcaller", "callback_phone": "+15155550134",
+                       "notes": "x" * 150})  # ~300 bytes, like an inquiry's identity plus a little
+
+
+class Mismatch(Exception):
+    """The inquiries table does not hold exactly one row per 202: the run fails."""
+
+
+@dataclass
+class Created:
+    """What this run created and must remove, even when it fails."""
+
+    schemas: list[str] = field(default_factory=list)
+    prefix: str = ""
+    service: subprocess.Popen[bytes] | None = None
+
+
+def member_inquiry() -> dict[str, str]:
+    return {"source": "managed_care_ombudsman", "category": "pharmacy", "member_name": "Jane Testmember",
+            "medicaid_id": "1234567A", "caller_name": "John Testcaller", "callback_phone": "515-555-0134",
+            "description": "Member cannot get insulin refill approved.", "mco": "IA-TC",
+            "requested_priority": "urgent", "received_at": "2026-11-20T14:05:00-06:00"}
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values) or [float("nan")]
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+async def measure_raw_inserts(schema: str, seconds: float, c: int, created: Created) -> float:
+    """Rows/s of single-row autocommit INSERTs from C workers on a pool of C connections."""
+    created.schemas.append(schema)
+    async with asyncpg.create_pool(DSN, min_size=c, max_size=c) as pool:
+        await pool.execute(f'CREATE SCHEMA "{schema}"')
+        await pool.execute(f'CREATE TABLE "{schema}".inquiries (id uuid PRIMARY KEY, party text NOT NULL, '
+                           "source text NOT NULL, category text NOT NULL, status text NOT NULL, mco text, "
+                           "created_by text NOT NULL, identity jsonb NOT NULL, description text NOT NULL, "
+                           "created_at timestamptz NOT NULL DEFAULT now())")
+        sql = (f'INSERT INTO "{schema}".inquiries (id, party, source, category, status, mco, created_by, '
+               "identity, description) VALUES ($1, 'member', 'managed_care_ombudsman', 'pharmacy', 'received', "
+               "'IA-TC', 'bench', $2, 'Member cannot get insulin refill approved.')")
+        rows, deadline = 0, time.perf_counter() + seconds
+
+        async def worker() -> None:
+            nonlocal rows
+            while time.perf_counter() < deadline:
+                await pool.execute(sql, uuid.uuid4(), IDENTITY)
+                rows += 1
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(c)))
+        return rows / (time.perf_counter() - start)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def intake_env(schema: str, prefix: str, port: int, bootstrap: str) -> dict[str, str]:
+    return {**os.environ, "LIAISON_INTAKE_DATABASE_URL": DATABASE_URL, "LIAISON_INTAKE_DB_SCHEMA": schema,
+            "LIAISON_INTAKE_TOPIC_PREFIX": prefix, "LIAISON_INTAKE_TOPIC_PARTITIONS": "2",
+            "LIAISON_INTAKE_KAFKA_BOOTSTRAP": bootstrap, "LIAISON_INTAKE_HTTP_PORT": str(port),
+            "LIAISON_INTAKE_LOG_LEVEL": "WARNING"}
+
+
+async def start_intake(env: dict[str, str], log: Path, created: Created, timeout: float = 90) -> str:
+    """Start `liaison-intake` in its own process; its base URL once GET /readyz answers 200."""
+    created.service = subprocess.Popen([str(BIN / "liaison-intake")], env=env, stdout=log.open("wb"),
+                                       stderr=subprocess.STDOUT)
+    base, deadline = f"http://127.0.0.1:{env['LIAISON_INTAKE_HTTP_PORT']}", time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=base, timeout=5) as http:
+        while time.monotonic() < deadline:
+            if created.service.poll() is not None:
+                raise RuntimeError(f"intake exited with {created.service.returncode}: {log.read_text()[-2000:]}")
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return base
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"intake not ready after {timeout:.0f} s: {log.read_text()[-2000:]}")
+
+
+def issue_api_key(env: dict[str, str]) -> str:
+    done = subprocess.run([str(BIN / "liaison-intake-keys"), "bench", "intake:write", "inquiry:read"], env=env,
+                          capture_output=True, text=True, timeout=60, check=True)
+    return done.stdout.strip().splitlines()[-1]
+
+
+@dataclass
+class Tally:
+    """What one phase's requests got back."""
+
+    ok: int = 0
+    other: int = 0  # non-202 answers and transport errors
+    latencies_ms: list[float] = field(default_factory=list)
+
+
+async def post_inquiry(http: httpx.AsyncClient, body: bytes, tally: Tally, since: float) -> None:
+    """One POST with a fresh Idempotency-Key; latency in ms from `since` (perf_counter)."""
+    try:
+        response = await http.post("/v1/inquiries/member", content=body,
+                                   headers={"Idempotency-Key": uuid.uuid4().hex})
+        ok = response.status_code == 202
+    except httpx.HTTPError:
+        ok = False
+    tally.latencies_ms.append((time.perf_counter() - since) * 1000)
+    tally.ok, tally.other = tally.ok + ok, tally.other + (not ok)
+
+
+async def measure_peak(http: httpx.AsyncClient, body: bytes, seconds: float, c: int) -> tuple[Tally, float]:
+    """Closed loop: C workers, each posting its next request as soon as the last one answered."""
+    tally, deadline = Tally(), time.perf_counter() + seconds
+
+    async def worker() -> None:
+        while time.perf_counter() < deadline:
+            await post_inquiry(http, body, tally, time.perf_counter())
+    start = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(c)))
+    return tally, time.perf_counter() - start
+
+
+async def measure_paced(http: httpx.AsyncClient, body: bytes, rate: float, seconds: float,
+                        c: int) -> tuple[Tally, float]:
+    """Open loop: request k is due at start + k/rate; a free worker takes the next slot, waits for it,
+    and its latency counts from the scheduled time (so queueing behind a slow service shows)."""
+    tally, slots, total = Tally(), itertools.count(), max(1, round(rate * seconds))
+    start = time.perf_counter() + 0.05
+
+    async def worker() -> None:
+        while (k := next(slots)) < total:
+            due = start + k / rate
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            await post_inquiry(http, body, tally, due)
+    await asyncio.gather(*(worker() for _ in range(c)))
+    return tally, time.perf_counter() - start
+
+
+async def count_inquiries(schema: str) -> int:
+    conn = await asyncpg.connect(DSN)
+    try:
+        return int(await conn.fetchval(f'SELECT count(*) FROM "{schema}".inquiries'))
+    finally:
+        await conn.close()
+
+
+def stop_intake(created: Created, timeout: float = 30) -> None:
+    """SIGTERM and wait (uvicorn shuts down gracefully); kill only if it hangs."""
+    service, created.service = created.service, None
+    if service is None or service.poll() is not None:
+        return
+    service.send_signal(signal.SIGTERM)
+    try:
+        service.wait(timeout)
+    except subprocess.TimeoutExpired:
+        print(f"cleanup: intake ignored SIGTERM for {timeout:.0f} s; killed", file=sys.stderr)
+        service.kill()
+        service.wait()
+
+
+async def clean_up(bootstrap: str, created: Created) -> None:
+    """Stop the service, drop the schemas, delete the topics; report failures, never raise."""
+    stop_intake(created)
+    try:
+        conn = await asyncpg.connect(DSN)
+        try:
+            for schema in created.schemas:
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
+    except Exception as exc:
+        print(f"cleanup: schemas {created.schemas} not dropped: {exc!r}", file=sys.stderr)
+    try:
+        if created.prefix:
+            await delete_topics(bootstrap, created.prefix)
+    except Exception as exc:
+        print(f"cleanup: topics {created.prefix}* not deleted: {exc!r}", file=sys.stderr)
+
+
+def report(f: dict[str, float]) -> None:
+    def verdict(met: bool) -> str:
+        return "PASS" if met else "MISS"
+    print(f"\n  C = {f['concurrency']:.0f} workers, {f['seconds']:.0f} s per phase")
+    print(f"  raw asyncpg INSERT+commit         {f['raw_rps']:>8,.0f} rows/s")
+    print(f"  intake peak POST ->202            {f['peak_rps']:>8,.0f} req/s    {f['ratio']:.2f}x raw   "
+          f"[target >= {TARGET_RATIO}x: {verdict(f['ratio'] >= TARGET_RATIO)}]")
+    print(f"    latency at peak                 p50 {f['peak_p50_ms']:.0f} ms, p99 {f['peak_p99_ms']:.0f} ms"
+          f"   ({f['peak_non202']:.0f} non-202)")
+    print(f"  intake at half peak               {f['half_rps']:>8,.0f} req/s    (asked {f['half_target_rps']:.0f}/s)")
+    print(f"    latency from scheduled time     p50 {f['half_p50_ms']:.0f} ms, p99 {f['half_p99_ms']:.0f} ms, "
+          f"max {f['half_max_ms']:.0f} ms   ({f['half_non202']:.0f} non-202)   "
+          f"[target p99 < {TARGET_P99_MS:.0f} ms: {verdict(f['half_p99_ms'] < TARGET_P99_MS)}]")
+    print(f"  inquiries rows = 202s             {f['rows']:>8,.0f}")
+    print(json.dumps({k: round(v, 3) for k, v in f.items()}))
+
+
+async def run(args: argparse.Namespace) -> None:
+    run_id, c, s = f"bench_{uuid.uuid4().hex[:10]}", args.concurrency, args.seconds
+    created = Created(prefix=f"{run_id}.")
+    try:
+        raw = await measure_raw_inserts(f"{run_id}_raw", s, c, created)
+        created.schemas.append(run_id)
+        env = intake_env(run_id, created.prefix, free_port(), args.bootstrap)
+        with tempfile.NamedTemporaryFile(prefix="bench-intake-", suffix=".log") as log:
+            base = await start_intake(env, Path(log.name), created)
+            key = issue_api_key(env)
+            body = json.dumps(member_inquiry()).encode()
+            headers = {"X-API-Key": key, "Content-Type": "application/json"}
+            async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30,
+                                         limits=httpx.Limits(max_connections=c, max_keepalive_connections=c)) as http:
+                warm, _ = await measure_paced(http, body, rate=50, seconds=1, c=c)  # connections, key cache
+                peak, peak_s = await measure_peak(http, body, s, c)
+                half_rate = peak.ok / peak_s / 2
+                half, half_s = await measure_paced(http, body, half_rate, s, c)
+        rows = await count_inquiries(run_id)
+        accepted = warm.ok + peak.ok + half.ok
+        report({"concurrency": c, "seconds": s, "raw_rps": raw, "peak_rps": peak.ok / peak_s,
+                "ratio": peak.ok / peak_s / raw, "peak_p50_ms": percentile(peak.latencies_ms, 50),
+                "peak_p99_ms": percentile(peak.latencies_ms, 99), "peak_non202": peak.other,
+                "half_target_rps": half_rate, "half_rps": half.ok / half_s,
+                "half_p50_ms": percentile(half.latencies_ms, 50), "half_p99_ms": percentile(half.latencies_ms, 99),
+                "half_max_ms": max(half.latencies_ms, default=float("nan")), "half_non202": half.other,
+                "rows": rows, "accepted": accepted})
+        if rows != accepted:
+            raise Mismatch(f"inquiries holds {rows} rows for {accepted} answers 202")
+    finally:
+        await clean_up(args.bootstrap, created)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0, help="length of each measured phase")
+    parser.add_argument("--concurrency", type=int, default=32, help="concurrent workers (and HTTP connections)")
+    parser.add_argument("--bootstrap", default=BOOTSTRAP)
+    try:
+        asyncio.run(run(parser.parse_args()))
+    except Mismatch as exc:
+        sys.exit(f"FAILED: {exc}")
+
+
+if __name__ == "__main__":
+    main()
