@@ -2,13 +2,10 @@
 
     python -m bench.intake [--seconds S] [--concurrency C]
 
-raw: C workers insert inquiry-sized rows (one statement, autocommit) through
-an asyncpg pool for S seconds. intake: the service runs as its own process
-(uvicorn, `liaison-intake`) on a fresh schema and topic prefix; C workers
-POST /v1/inquiries/member for S seconds as fast as they can (peak), then at
-half that rate on a fixed schedule (latency from the scheduled time). The
-inquiries table must then hold exactly one row per 202, or the run fails.
-What each figure means is in bench/README.md.
+raw: C workers INSERT inquiry-sized rows (autocommit) for S seconds. intake: the
+service in its own process (uvicorn); C workers POST /v1/inquiries/member for S
+seconds as fast as they can (peak), then at half that rate on a fixed schedule.
+The inquiries table must hold one row per 202, or the run fails. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -37,7 +34,7 @@ DATABASE_URL = "postgresql+asyncpg://liaison@127.0.0.1:54329/liaison"
 DSN = "postgresql://liaison@127.0.0.1:54329/liaison"
 BOOTSTRAP = "127.0.0.1:9092"
 BIN = Path(sys.executable).parent
-TARGET_RATIO, TARGET_P99_MS = 0.5, 50.0
+TARGET_RATIO, TARGET_P99_MS, VERDICT = 0.5, 50.0, ("MISS", "PASS")
 IDENTITY = json.dumps({"member": {"name": "Jane Testmember", "medicaid_id": "1234567A"},
                        "provider": None, "caller_name": "John Testcaller", "callback_phone": "+15155550134",
                        "notes": "x" * 150})  # ~300 bytes, like an inquiry's identity plus a little
@@ -92,35 +89,47 @@ async def measure_raw_inserts(schema: str, seconds: float, c: int, created: Crea
         return rows / (time.perf_counter() - start)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def intake_env(schema: str, prefix: str, port: int, bootstrap: str) -> dict[str, str]:
+def intake_env(schema: str, prefix: str, bootstrap: str) -> dict[str, str]:
+    """The service's settings: this run's schema and topic prefix, 2 partitions, a free port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
     return {**os.environ, "LIAISON_INTAKE_DATABASE_URL": DATABASE_URL, "LIAISON_INTAKE_DB_SCHEMA": schema,
             "LIAISON_INTAKE_TOPIC_PREFIX": prefix, "LIAISON_INTAKE_TOPIC_PARTITIONS": "2",
             "LIAISON_INTAKE_KAFKA_BOOTSTRAP": bootstrap, "LIAISON_INTAKE_HTTP_PORT": str(port),
             "LIAISON_INTAKE_LOG_LEVEL": "WARNING"}
 
 
-async def start_intake(env: dict[str, str], log: Path, created: Created, timeout: float = 90) -> str:
-    """Start `liaison-intake` in its own process; its base URL once GET /readyz answers 200."""
-    created.service = subprocess.Popen([str(BIN / "liaison-intake")], env=env, stdout=log.open("wb"),
-                                       stderr=subprocess.STDOUT)
-    base, deadline = f"http://127.0.0.1:{env['LIAISON_INTAKE_HTTP_PORT']}", time.monotonic() + timeout
+def spawn_intake(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`liaison-intake` (uvicorn) in its own process, its output into `log`."""
+    with log.open("wb") as out:
+        return subprocess.Popen([str(BIN / "liaison-intake")], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+def tail(log: Path) -> str:  # the service's last words, for error messages
+    return log.read_text(errors="replace")[-2000:]
+
+
+async def wait_until_ready(base: str, service: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    """Poll GET /readyz until it answers 200; fail if the process exits or the deadline passes."""
+    deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=base, timeout=5) as http:
         while time.monotonic() < deadline:
-            if created.service.poll() is not None:
-                raise RuntimeError(f"intake exited with {created.service.returncode}: {log.read_text()[-2000:]}")
+            if service.poll() is not None:
+                raise RuntimeError(f"intake exited with {service.returncode}:\n{tail(log)}")
             try:
                 if (await http.get("/readyz")).status_code == 200:
-                    return base
+                    return
             except httpx.TransportError:
                 pass
             await asyncio.sleep(0.2)
-    raise TimeoutError(f"intake not ready after {timeout:.0f} s: {log.read_text()[-2000:]}")
+    raise TimeoutError(f"intake not ready after {timeout:.0f} s:\n{tail(log)}")
+
+
+def service_cpu_seconds(pid: int) -> float:
+    """User + system CPU time the process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def issue_api_key(env: dict[str, str]) -> str:
@@ -130,9 +139,7 @@ def issue_api_key(env: dict[str, str]) -> str:
 
 
 @dataclass
-class Tally:
-    """What one phase's requests got back."""
-
+class Tally:  # what one phase's requests got back
     ok: int = 0
     other: int = 0  # non-202 answers and transport errors
     latencies_ms: list[float] = field(default_factory=list)
@@ -189,15 +196,14 @@ async def count_inquiries(schema: str) -> int:
 def stop_intake(created: Created, timeout: float = 30) -> None:
     """SIGTERM and wait (uvicorn shuts down gracefully); kill only if it hangs."""
     service, created.service = created.service, None
-    if service is None or service.poll() is not None:
-        return
-    service.send_signal(signal.SIGTERM)
-    try:
-        service.wait(timeout)
-    except subprocess.TimeoutExpired:
-        print(f"cleanup: intake ignored SIGTERM for {timeout:.0f} s; killed", file=sys.stderr)
-        service.kill()
-        service.wait()
+    if service is not None and service.poll() is None:
+        service.send_signal(signal.SIGTERM)
+        try:
+            service.wait(timeout)
+        except subprocess.TimeoutExpired:
+            print(f"cleanup: intake ignored SIGTERM for {timeout:.0f} s; killed", file=sys.stderr)
+            service.kill()
+            service.wait()
 
 
 async def clean_up(bootstrap: str, created: Created) -> None:
@@ -220,51 +226,64 @@ async def clean_up(bootstrap: str, created: Created) -> None:
 
 
 def report(f: dict[str, float]) -> None:
-    def verdict(met: bool) -> str:
-        return "PASS" if met else "MISS"
     print(f"\n  C = {f['concurrency']:.0f} workers, {f['seconds']:.0f} s per phase")
-    print(f"  raw asyncpg INSERT+commit         {f['raw_rps']:>8,.0f} rows/s")
-    print(f"  intake peak POST ->202            {f['peak_rps']:>8,.0f} req/s    {f['ratio']:.2f}x raw   "
-          f"[target >= {TARGET_RATIO}x: {verdict(f['ratio'] >= TARGET_RATIO)}]")
-    print(f"    latency at peak                 p50 {f['peak_p50_ms']:.0f} ms, p99 {f['peak_p99_ms']:.0f} ms"
+    print(f"  raw asyncpg INSERT+commit       {f['raw_rps']:>7,.0f} rows/s")
+    print(f"  intake peak (202s)              {f['peak_rps']:>7,.0f} req/s   {f['ratio']:.2f}x raw"
+          f"   target >= {TARGET_RATIO}x raw: {VERDICT[f['ratio'] >= TARGET_RATIO]}")
+    print(f"    latency at peak               p50 {f['peak_p50_ms']:.0f} ms, p99 {f['peak_p99_ms']:.0f} ms"
           f"   ({f['peak_non202']:.0f} non-202)")
-    print(f"  intake at half peak               {f['half_rps']:>8,.0f} req/s    (asked {f['half_target_rps']:.0f}/s)")
-    print(f"    latency from scheduled time     p50 {f['half_p50_ms']:.0f} ms, p99 {f['half_p99_ms']:.0f} ms, "
-          f"max {f['half_max_ms']:.0f} ms   ({f['half_non202']:.0f} non-202)   "
-          f"[target p99 < {TARGET_P99_MS:.0f} ms: {verdict(f['half_p99_ms'] < TARGET_P99_MS)}]")
-    print(f"  inquiries rows = 202s             {f['rows']:>8,.0f}")
+    print(f"    CPU per request at peak       service {f['peak_service_cpu_ms']:.1f} ms, "
+          f"load generator {f['peak_client_cpu_ms']:.1f} ms")
+    print(f"  intake at half peak             {f['half_rps']:>7,.0f} req/s   (scheduled {f['half_target_rps']:.0f}/s,"
+          f" {f['half_non202']:.0f} non-202)")
+    print(f"    latency from scheduled time   p50 {f['half_p50_ms']:.0f} ms, p99 {f['half_p99_ms']:.0f} ms, "
+          f"max {f['half_max_ms']:.0f} ms   target p99 < {TARGET_P99_MS:.0f} ms: "
+          f"{VERDICT[f['half_p99_ms'] < TARGET_P99_MS]}")
+    print(f"  inquiries rows / 202s           {f['rows']:>7,.0f} / {f['accepted']:,.0f}")
     print(json.dumps({k: round(v, 3) for k, v in f.items()}))
 
 
+async def measure_intake(env: dict[str, str], created: Created, seconds: float, c: int) -> dict[str, float]:
+    """Start the service, issue a key, drive it at peak and at half peak; the figures and the 202 count."""
+    base = f"http://127.0.0.1:{env['LIAISON_INTAKE_HTTP_PORT']}"
+    with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
+        log = Path(tmp) / "intake.log"
+        created.service = service = spawn_intake(env, log)
+        await wait_until_ready(base, service, log)
+        headers = {"X-API-Key": issue_api_key(env), "Content-Type": "application/json"}
+        body = json.dumps(member_inquiry()).encode()
+        limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
+        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as http:
+            warm, _ = await measure_paced(http, body, rate=50, seconds=1, c=c)  # connections, key cache
+            cpu, own_cpu = service_cpu_seconds(service.pid), time.process_time()
+            peak, peak_s = await measure_peak(http, body, seconds, c)
+            cpu, own_cpu = service_cpu_seconds(service.pid) - cpu, time.process_time() - own_cpu
+            await asyncio.sleep(1)  # the relay drains what the peak left in the outbox
+            half_rate = peak.ok / peak_s / 2
+            half, half_s = await measure_paced(http, body, half_rate, seconds, c)
+    return {"peak_rps": peak.ok / peak_s, "peak_p50_ms": percentile(peak.latencies_ms, 50),
+            "peak_p99_ms": percentile(peak.latencies_ms, 99), "peak_non202": peak.other,
+            "peak_service_cpu_ms": cpu * 1000 / max(1, peak.ok + peak.other),
+            "peak_client_cpu_ms": own_cpu * 1000 / max(1, peak.ok + peak.other),
+            "half_target_rps": half_rate, "half_rps": half.ok / half_s,
+            "half_p50_ms": percentile(half.latencies_ms, 50), "half_p99_ms": percentile(half.latencies_ms, 99),
+            "half_max_ms": max(half.latencies_ms, default=float("nan")), "half_non202": half.other,
+            "accepted": warm.ok + peak.ok + half.ok}
+
+
 async def run(args: argparse.Namespace) -> None:
-    run_id, c, s = f"bench_{uuid.uuid4().hex[:10]}", args.concurrency, args.seconds
+    run_id = f"bench_{uuid.uuid4().hex[:10]}"
     created = Created(prefix=f"{run_id}.")
     try:
-        raw = await measure_raw_inserts(f"{run_id}_raw", s, c, created)
+        raw = await measure_raw_inserts(f"{run_id}_raw", args.seconds, args.concurrency, created)
         created.schemas.append(run_id)
-        env = intake_env(run_id, created.prefix, free_port(), args.bootstrap)
-        with tempfile.NamedTemporaryFile(prefix="bench-intake-", suffix=".log") as log:
-            base = await start_intake(env, Path(log.name), created)
-            key = issue_api_key(env)
-            body = json.dumps(member_inquiry()).encode()
-            headers = {"X-API-Key": key, "Content-Type": "application/json"}
-            async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30,
-                                         limits=httpx.Limits(max_connections=c, max_keepalive_connections=c)) as http:
-                warm, _ = await measure_paced(http, body, rate=50, seconds=1, c=c)  # connections, key cache
-                peak, peak_s = await measure_peak(http, body, s, c)
-                half_rate = peak.ok / peak_s / 2
-                half, half_s = await measure_paced(http, body, half_rate, s, c)
+        env = intake_env(run_id, created.prefix, args.bootstrap)
+        figures = await measure_intake(env, created, args.seconds, args.concurrency)
         rows = await count_inquiries(run_id)
-        accepted = warm.ok + peak.ok + half.ok
-        report({"concurrency": c, "seconds": s, "raw_rps": raw, "peak_rps": peak.ok / peak_s,
-                "ratio": peak.ok / peak_s / raw, "peak_p50_ms": percentile(peak.latencies_ms, 50),
-                "peak_p99_ms": percentile(peak.latencies_ms, 99), "peak_non202": peak.other,
-                "half_target_rps": half_rate, "half_rps": half.ok / half_s,
-                "half_p50_ms": percentile(half.latencies_ms, 50), "half_p99_ms": percentile(half.latencies_ms, 99),
-                "half_max_ms": max(half.latencies_ms, default=float("nan")), "half_non202": half.other,
-                "rows": rows, "accepted": accepted})
-        if rows != accepted:
-            raise Mismatch(f"inquiries holds {rows} rows for {accepted} answers 202")
+        report({"concurrency": args.concurrency, "seconds": args.seconds, "raw_rps": raw, **figures,
+                "ratio": figures["peak_rps"] / raw, "rows": rows})
+        if rows != figures["accepted"]:
+            raise Mismatch(f"inquiries holds {rows} rows for {figures['accepted']:.0f} answers 202")
     finally:
         await clean_up(args.bootstrap, created)
 

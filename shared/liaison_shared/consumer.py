@@ -15,17 +15,15 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 
-import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from sqlalchemy import exc as sa_exc
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from liaison_shared import metrics
 from liaison_shared.bus_tables import inbox
 from liaison_shared.catalog import BY_TYPE, dead_letter_topic
-from liaison_shared.db import UnitOfWork, session_factory
+from liaison_shared.db import UnitOfWork, is_outage, session_factory
 from liaison_shared.events import Event, PoisonEvent, decode
 from liaison_shared.kafka import reliable_producer
 from liaison_shared.logging import redact
@@ -34,20 +32,6 @@ from liaison_shared.retry import Backoff, wait_or_stop
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, Event], Awaitable[None]]
-
-def is_outage(exc: BaseException) -> bool:
-    """True when `exc` means the database (or network) is away, not that the event is bad."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, sa_exc.DBAPIError) and seen.connection_invalidated:
-            return True
-        if isinstance(seen, (OSError, TimeoutError, asyncpg.PostgresConnectionError,
-                             asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.CannotConnectNowError,
-                             asyncpg.exceptions.OperatorInterventionError)):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
-
 
 class EventConsumer:
     """Runs handlers for catalogued event types, once per event per consumer name."""

@@ -11,6 +11,8 @@ import re
 from types import TracebackType
 from typing import Self
 
+import asyncpg
+from sqlalchemy import exc as sa_exc
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -30,7 +32,9 @@ def create_engine(database_url: str, schema: str, *, pool_size: int = 10) -> Asy
         database_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping (a round trip per checkout): a dead connection fails one
+        # operation, which consumers retry and HTTP answers with 503.
+        pool_pre_ping=False,
         connect_args={"server_settings": {"search_path": checked_schema(schema)}},
     )
 
@@ -81,3 +85,17 @@ class UnitOfWork:
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def is_outage(exc: BaseException) -> bool:
+    """True when `exc` means the database (or network) is away, not that the event is bad."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, sa_exc.DBAPIError) and seen.connection_invalidated:
+            return True
+        if isinstance(seen, (OSError, TimeoutError, asyncpg.PostgresConnectionError,
+                             asyncpg.exceptions.ConnectionDoesNotExistError, asyncpg.CannotConnectNowError,
+                             asyncpg.exceptions.OperatorInterventionError)):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False

@@ -95,8 +95,9 @@ class OutboxRelay:
             while not stop.is_set():
                 self._wake.clear()
                 if await self.relay_once() < self._batch_size:
-                    metrics.OUTBOX_BACKLOG.labels(self._service).set(await self._backlog())
                     await wait_any(stop, self._wake, timeout=self._sweep_seconds)
+                    if not self._wake.is_set():  # a quiet sweep: the moment to count what is left
+                        metrics.OUTBOX_BACKLOG.labels(self._service).set(await self._backlog())
                 if listener.is_closed():
                     raise ConnectionError("listener connection lost")
         finally:

@@ -11,7 +11,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from liaison_shared.db import is_outage
 
 PROBLEM_JSON = "application/problem+json"
 
@@ -56,6 +59,15 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(exc.status_code, str(exc.detail), str(exc.detail), f"http-{exc.status_code}")
 
+    async def on_database_error(_: Request, exc: Exception) -> JSONResponse:
+        if not is_outage(exc):
+            raise exc
+        response = problem_response(503, "Service unavailable", "The database is unavailable; retry shortly.",
+                                    "database-unavailable")
+        response.headers["Retry-After"] = "2"
+        return response
+
     app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Problem, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 
 import uvicorn
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison_shared import metrics
 from liaison_shared.consumer import EventConsumer, Handler
@@ -28,16 +30,17 @@ from liaison_shared.logging import configure_logging
 from liaison_shared.migrations import upgrade
 from liaison_shared.outbox import Outbox, OutboxRelay
 from liaison_shared.problems import install_problem_handlers
+from liaison_shared.retry import Backoff, wait_or_stop
 from liaison_shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+Worker = Callable[[asyncio.Event], Awaitable[None]]
 
 
 class Runtime:
     """Everything a service process runs, wired once."""
 
-    def __init__(
-        self, settings: ServiceSettings, *, migrations: Path, handlers: Mapping[str, Handler] | None = None,
-        routers: Sequence[APIRouter] = (),
-    ) -> None:
+    def __init__(self, settings: ServiceSettings, *, migrations: Path) -> None:
         self.settings = settings
         self.engine = create_engine(settings.database_url, settings.schema_name)
         self.sessions: async_sessionmaker[AsyncSession] = session_factory(self.engine)
@@ -46,15 +49,24 @@ class Runtime:
             self.engine, settings.schema_name, settings.kafka_bootstrap, service=settings.service,
             batch_size=settings.relay_batch_size, sweep_seconds=settings.relay_sweep_seconds,
         )
-        self.consumer = EventConsumer(
-            name=settings.service, engine=self.engine, bootstrap=settings.kafka_bootstrap,
-            group_id=settings.consumer_group, handlers=handlers, topic_prefix=settings.topic_prefix,
-            max_attempts=settings.consumer_max_attempts,
-        ) if handlers else None
+        self.consumer: EventConsumer | None = None
         self._migrations = migrations
-        self._routers = list(routers)
+        self._routers: list[APIRouter] = []
+        self._workers: list[Worker] = []
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+
+    def consume(self, handlers: Mapping[str, Handler]) -> None:
+        """Run `handlers` (event type → handler) in the service's consumer group."""
+        self.consumer = EventConsumer(
+            name=self.settings.service, engine=self.engine, bootstrap=self.settings.kafka_bootstrap,
+            group_id=self.settings.consumer_group, handlers=handlers, topic_prefix=self.settings.topic_prefix,
+            max_attempts=self.settings.consumer_max_attempts,
+        )
+
+    def add_worker(self, worker: Worker) -> None:
+        """Run `worker(stop)` beside the consumer; restarted with backoff if it fails."""
+        self._workers.append(worker)
 
     def add_router(self, router: APIRouter) -> None:
         """Serve `router` too (routers often need the runtime, so they come after it)."""
@@ -73,6 +85,8 @@ class Runtime:
         self._tasks = [asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")]
         if self.consumer is not None:
             self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="consumer"))
+        self._tasks += [asyncio.create_task(_supervised(worker, self._stop), name=getattr(worker, "__name__", "worker"))
+                        for worker in self._workers]
 
     async def stop(self) -> None:
         """Graceful shutdown: finish in-flight work, commit, leave the group, close."""
@@ -106,11 +120,22 @@ class Runtime:
         app = FastAPI(title=f"Liaison {self.settings.service}", lifespan=lifespan, version="1")
         app.state.runtime = self
         install_problem_handlers(app)
-        _install_request_metrics(app, self.settings.service)
+        app.add_middleware(RequestMetrics, service=self.settings.service)
         for router in self._routers:
             app.include_router(router)
         app.include_router(_operations_router(self))
         return app
+
+
+async def _supervised(worker: Worker, stop: asyncio.Event) -> None:
+    backoff = Backoff()
+    while not stop.is_set():
+        try:
+            await worker(stop)
+        except Exception as exc:  # an outage, most likely: the worker starts again after a pause
+            log.warning("worker failed; restarting", extra={"worker": getattr(worker, "__name__", "worker"),
+                                                            "error": type(exc).__name__})
+            await wait_or_stop(stop, backoff.next())
 
 
 def _operations_router(runtime: Runtime) -> APIRouter:
@@ -134,16 +159,32 @@ def _operations_router(runtime: Runtime) -> APIRouter:
     return router
 
 
-def _install_request_metrics(app: FastAPI, service: str) -> None:
-    @app.middleware("http")
-    async def measure(request: Request, call_next):  # type: ignore[no-untyped-def]
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")  # the template, never the raw path (ids)
-        metrics.HTTP_REQUESTS.labels(service, request.method, template, str(response.status_code)).inc()
-        metrics.HTTP_LATENCY.labels(service, request.method, template).observe(time.perf_counter() - started)
-        return response
+class RequestMetrics:
+    """Counts and times requests by route template (never the raw path, which holds ids).
+    Plain ASGI: Starlette's BaseHTTPMiddleware costs a task group per request."""
+
+    def __init__(self, app: ASGIApp, service: str) -> None:
+        self._app, self._service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self._app(scope, receive, send_with_status)
+        finally:
+            template = getattr(scope.get("route"), "path", "unmatched")
+            metrics.HTTP_REQUESTS.labels(self._service, scope["method"], template, str(status)).inc()
+            metrics.HTTP_LATENCY.labels(self._service, scope["method"], template).observe(
+                time.perf_counter() - started)
 
 
 def serve(runtime: Runtime) -> None:

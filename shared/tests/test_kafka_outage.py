@@ -53,8 +53,8 @@ def resolve_router(runtime_box: list[Runtime]) -> APIRouter:
 @pytest.fixture
 async def runtime(make_settings: SettingsFactory, private_kafka: PrivateKafka) -> AsyncIterator[Runtime]:
     box: list[Runtime] = []
-    runtime = Runtime(make_settings(kafka_bootstrap=private_kafka.bootstrap), migrations=MIGRATIONS,
-                      routers=[resolve_router(box)])
+    runtime = Runtime(make_settings(kafka_bootstrap=private_kafka.bootstrap), migrations=MIGRATIONS)
+    runtime.add_router(resolve_router(box))
     box.append(runtime)
     await runtime.start()
     yield runtime

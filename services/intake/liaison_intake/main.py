@@ -17,7 +17,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def bootstrap(settings: Settings) -> Runtime:
     """Wire the intake service; nothing connects until the runtime starts."""
-    runtime = Runtime(settings, migrations=MIGRATIONS, handlers=HANDLERS)
+    runtime = Runtime(settings, migrations=MIGRATIONS)
+    runtime.consume(HANDLERS)
     service = IntakeService(runtime.outbox, BusinessCalendar())
     runtime.add_router(build_router(runtime, service, Authenticator(runtime.sessions)))
     return runtime

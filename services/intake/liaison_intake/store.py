@@ -119,7 +119,8 @@ async def append_log(session: AsyncSession, events: Sequence[Event]) -> None:
         rows.append({"event_id": event.id, "inquiry_id": data["inquiry_id"], "event_type": event.type,
                      "source": event.source, "at": event.time,
                      "actor": data.get("by"), "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}})
-    await session.execute(pg_insert(inquiry_log).values(rows).on_conflict_do_nothing(index_elements=["event_id"]))
+    # executemany form: one cached statement, whatever the number of rows
+    await session.execute(pg_insert(inquiry_log).on_conflict_do_nothing(index_elements=["event_id"]), rows)
 
 
 async def log_of(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[Any]]:

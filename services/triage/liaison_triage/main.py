@@ -2,17 +2,36 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import timedelta
 from pathlib import Path
 
+from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime, serve
+
+from liaison_triage.handlers import handlers
+from liaison_triage.rules import load_ruleset
 from liaison_triage.settings import Settings
+from liaison_triage.triage import Triage
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def bootstrap(settings: Settings) -> Runtime:
-    """Wire the triage service; nothing connects until the runtime starts."""
-    return Runtime(settings, migrations=MIGRATIONS)
+    """Wire the triage service; the ruleset is loaded (and refused if invalid) here, before anything runs."""
+    ruleset = load_ruleset(settings.ruleset_path)
+    runtime = Runtime(settings, migrations=MIGRATIONS)
+    triage = Triage(ruleset, runtime.outbox, enrollment_wait=timedelta(seconds=settings.enrollment_wait_seconds))
+    runtime.consume(handlers(triage))
+
+    async def release_overdue_waits(stop: asyncio.Event) -> None:
+        while not await wait_or_stop(stop, settings.release_sweep_seconds):
+            async with runtime.unit_of_work() as uow:
+                if await triage.release_overdue(uow.session):
+                    await uow.commit()
+
+    runtime.add_worker(release_overdue_waits)
+    return runtime
 
 
 def main() -> None:

@@ -1,0 +1,280 @@
+"""Priority and queue of an inquiry, decided by declarative rules from a versioned YAML file.
+
+A ruleset file has a `version`, a `default_priority`, `rules` (each an `id`, a
+`description`, `when` conditions and `then` effects) and a `routing` table.
+
+Semantics:
+
+- A rule *fires* when every condition it gives holds (it must give at least
+  one). `source_in`, `category_in`, `party_in`, `track_in` and
+  `requested_priority_in` hold when the fact is one of the listed values;
+  `any_keywords` when the description contains any of the phrases
+  (case-insensitive, on word boundaries, any run of whitespace between the
+  words); `risk_flags_any` when the member carries any of the flags;
+  `ime_callback_request` when the fact equals the given boolean.
+- Priority is the highest of `default_priority` and the `at_least` of every
+  fired rule: it does not depend on rule order, and a rule can only raise it.
+  No condition is negative, so more evidence (another keyword, another risk
+  flag) never lowers the priority.
+- Queue is the `queue` of the first fired rule (file order) that sets one;
+  otherwise the first `routing` entry (file order) whose `track` and
+  `priority` match the inquiry's (a missing or null one matches any).
+- `rules_fired` lists the ids of the fired rules in file order.
+
+Loading refuses unknown keys, unknown enum values, duplicate or non-kebab-case
+rule ids, a (track, priority) pair that no routing entry covers and a routing
+entry that can never be used; each problem is reported with the file and its
+location, e.g. `ruleset.yaml: rules[3].when.source_in[0]: Input should be ...`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import product
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+
+from liaison_shared.vocabulary import Category, Party, Priority, Queue, Source, Track
+
+DEFAULT_RULESET = Path(__file__).with_name("ruleset.yaml")
+
+T = TypeVar("T")
+NonEmpty = Annotated[tuple[T, ...], Field(min_length=1)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+
+
+class RulesetError(ValueError):
+    """The ruleset cannot be used; the message names the file and the location of every problem."""
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What triage knows about an inquiry when it decides priority and queue."""
+
+    party: Party
+    track: Track
+    source: Source
+    category: Category
+    description: str
+    requested_priority: Priority | None = None
+    risk_flags: frozenset[str] = frozenset()
+    ime_callback_request: bool = False
+    mco: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Priority and queue, with the ids of the rules that fired and the ruleset version (explainability)."""
+
+    priority: Priority
+    queue: Queue
+    rules_fired: tuple[str, ...]
+    ruleset_version: str
+
+
+class _Strict(BaseModel):
+    # A misspelt key would otherwise be ignored and a rule would silently never fire.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Conditions(_Strict):
+    """`when` of a rule: every condition given must hold, and at least one must be given."""
+
+    source_in: NonEmpty[Source] | None = None
+    category_in: NonEmpty[Category] | None = None
+    party_in: NonEmpty[Party] | None = None
+    track_in: NonEmpty[Track] | None = None
+    requested_priority_in: NonEmpty[Priority] | None = None
+    any_keywords: NonEmpty[Text] | None = None
+    risk_flags_any: NonEmpty[Text] | None = None
+    ime_callback_request: bool | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Conditions:
+        # A rule without conditions would fire on every inquiry: surely a mistake.
+        if not self.model_dump(exclude_none=True):
+            raise ValueError(f"give at least one condition ({', '.join(type(self).model_fields)})")
+        return self
+
+
+class Effects(_Strict):
+    """`then` of a rule: a priority floor, a queue, or both."""
+
+    at_least: Priority | None = None
+    queue: Queue | None = None
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> Effects:
+        if self.at_least is None and self.queue is None:
+            raise ValueError("give at_least, queue or both")
+        return self
+
+
+class Rule(_Strict):
+    """One named rule; its id is what a decision records when it fires."""
+
+    id: RuleId
+    description: Text
+    when: Conditions
+    then: Effects
+
+
+class Route(_Strict):
+    """One routing entry; a null `track` or `priority` matches any."""
+
+    track: Track | None = None
+    priority: Priority | None = None
+    queue: Queue
+
+    def matches(self, track: Track, priority: Priority) -> bool:
+        """Whether this entry routes an inquiry on `track` with `priority`."""
+        return self.track in (None, track) and self.priority in (None, priority)
+
+
+class RulesetConfig(_Strict):
+    """The schema of a ruleset file."""
+
+    version: Text
+    default_priority: Priority
+    rules: tuple[Rule, ...]
+    routing: NonEmpty[Route]
+
+
+class Ruleset:
+    """A checked ruleset, ready to decide; `config` is what it was built from."""
+
+    def __init__(self, config: RulesetConfig, *, origin: str = "ruleset") -> None:
+        problems = _problems(config)
+        if problems:
+            raise RulesetError(_report(origin, problems))
+        self.config = config
+        self.version = config.version
+        self._rules = tuple((rule, _keyword_pattern(rule.when.any_keywords)) for rule in config.rules)
+        # Coverage is checked above, so every pair has a first matching entry.
+        self._routes = {
+            (track, priority): next(r.queue for r in config.routing if r.matches(track, priority))
+            for track, priority in product(Track, Priority)
+        }
+
+    def decide(self, facts: Facts) -> Decision:
+        """Priority, queue and fired rules for `facts`, as the module docstring describes."""
+        fired = [rule for rule, keywords in self._rules if _fires(rule.when, keywords, facts)]
+        floors = [rule.then.at_least for rule in fired if rule.then.at_least is not None]
+        priority = max([self.config.default_priority, *floors], key=lambda p: p.rank)
+        routed = self._routes[(facts.track, priority)]
+        queue = next((rule.then.queue for rule in fired if rule.then.queue is not None), routed)
+        return Decision(priority, queue, tuple(rule.id for rule in fired), self.version)
+
+
+def load_ruleset(path: Path) -> Ruleset:
+    """Read, validate and check the ruleset at `path`; raise `RulesetError` listing every problem."""
+    origin = str(path)
+    try:
+        loader = _UniqueKeyLoader(path.read_text(encoding="utf-8"))
+        try:
+            document = loader.get_single_data()
+        finally:
+            loader.dispose()
+    except OSError as error:
+        raise RulesetError(f"{origin}: cannot read the file: {error.strerror or error}") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(YAML)"
+        raise RulesetError(f"{origin}: {where}: invalid YAML: {getattr(error, 'problem', None) or error}") from error
+    try:
+        config = RulesetConfig.model_validate(document)
+    except ValidationError as error:
+        problems = [(_location(e["loc"]), _message(e)) for e in error.errors(include_url=False)]
+        raise RulesetError(_report(origin, problems)) from error
+    return Ruleset(config, origin=origin)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys, which PyYAML would silently resolve to the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, str | int | float):
+                continue  # an unhashable key: the base class reports it
+            if key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def _fires(when: Conditions, keywords: re.Pattern[str] | None, facts: Facts) -> bool:
+    memberships: tuple[tuple[tuple[object, ...] | None, object], ...] = (
+        (when.source_in, facts.source),
+        (when.category_in, facts.category),
+        (when.party_in, facts.party),
+        (when.track_in, facts.track),
+        (when.requested_priority_in, facts.requested_priority),
+    )
+    if any(allowed is not None and fact not in allowed for allowed, fact in memberships):
+        return False
+    if when.risk_flags_any is not None and facts.risk_flags.isdisjoint(when.risk_flags_any):
+        return False
+    if when.ime_callback_request not in (None, facts.ime_callback_request):
+        return False
+    return keywords is None or keywords.search(_normalise(facts.description)) is not None
+
+
+# Descriptions are typed on phones and in word processors: "can’t" must match "can't".
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+
+
+def _normalise(text: str) -> str:
+    return text.translate(_APOSTROPHES)
+
+
+def _keyword_pattern(phrases: tuple[str, ...] | None) -> re.Pattern[str] | None:
+    if phrases is None:
+        return None
+    # Lookarounds rather than \b so that a phrase may start or end with punctuation.
+    alternatives = (r"\s+".join(map(re.escape, _normalise(phrase).split())) for phrase in phrases)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
+
+
+def _problems(config: RulesetConfig) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    first_index: dict[str, int] = {}
+    for index, rule in enumerate(config.rules):
+        if rule.id in first_index:
+            problems.append((f"rules[{index}].id", f"duplicate rule id {rule.id!r} (first at rules[{first_index[rule.id]}])"))
+        first_index.setdefault(rule.id, index)
+    used: set[int] = set()
+    for track, priority in product(Track, Priority):
+        index = next((i for i, route in enumerate(config.routing) if route.matches(track, priority)), None)
+        if index is None:
+            problems.append(("routing", f"no entry routes track {track.value!r} with priority {priority.value!r}"))
+        else:
+            used.add(index)
+    # An entry shadowed by earlier ones is dead configuration that a reader would believe in.
+    problems += [(f"routing[{i}]", "never used: earlier entries route everything it matches")
+                 for i in range(len(config.routing)) if i not in used]
+    return problems
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+    return text or "(top level)"
+
+
+def _message(error: ErrorDetails) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    value = error["input"]
+    return f"{message} (got {value!r})" if isinstance(value, str | int | float) and error["type"] != "missing" else message
+
+
+def _report(origin: str, problems: list[tuple[str, str]]) -> str:
+    return "\n".join(f"{origin}: {where}: {what}" for where, what in problems)

@@ -1,0 +1,64 @@
+"""Triage's use cases: decide an inquiry, re-decide it, release inquiries
+that waited for enrollment. Decisions are published through the outbox in
+the caller's transaction."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_shared.events import Event
+from liaison_shared.outbox import Outbox
+from liaison_shared.payloads import InquiryReceivedV1
+
+from liaison_triage import store
+from liaison_triage.decide import assign, choose_track
+from liaison_triage.rules import Ruleset
+
+SOURCE = "/liaison/triage"
+log = logging.getLogger(__name__)
+
+
+class Triage:
+    def __init__(self, ruleset: Ruleset, outbox: Outbox, *, enrollment_wait: timedelta,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.ruleset = ruleset
+        self._outbox = outbox
+        self._enrollment_wait = enrollment_wait
+        self._clock = clock
+
+    async def decide(self, session: AsyncSession, received: InquiryReceivedV1, *, stop_waiting: bool = False
+                     ) -> bool:
+        """Decide and publish; False when the inquiry now waits for its member's enrollment."""
+        medicaid_id = received.member.medicaid_id if received.member else None
+        enrollment = (await store.enrollment_on(session, medicaid_id, received.received_at.date())
+                      if medicaid_id else None)
+        choice = choose_track(received, enrollment, stop_waiting=stop_waiting)
+        if choice is None:
+            assert medicaid_id is not None
+            await store.await_enrollment(session, received, medicaid_id, self._clock() + self._enrollment_wait)
+            return False
+        override = await store.override_for(session, received.inquiry_id)
+        assigned = assign(received, choice, enrollment, self.ruleset, override, now=self._clock())
+        await store.save_decision(session, received, assigned)
+        await self._outbox.add(session, Event(assigned, source=SOURCE, subject=str(received.inquiry_id)))
+        log.info("inquiry triaged", extra={"inquiry_id": str(received.inquiry_id), "track": assigned.track,
+                                           "priority": assigned.priority, "rules": list(assigned.rules_fired)})
+        return True
+
+    async def release_for_member(self, session: AsyncSession, medicaid_id: str) -> int:
+        """Decide the inquiries that waited for this member's enrollment."""
+        waiting = await store.take_awaiting(session, medicaid_id=medicaid_id)
+        for received in waiting:
+            await self.decide(session, received, stop_waiting=True)
+        return len(waiting)
+
+    async def release_overdue(self, session: AsyncSession) -> int:
+        """Decide inquiries whose wait for enrollment is over, as 'enrollment unknown'."""
+        overdue = await store.take_awaiting(session, due_by=self._clock())
+        for received in overdue:
+            await self.decide(session, received, stop_waiting=True)
+        return len(overdue)
