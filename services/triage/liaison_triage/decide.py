@@ -11,7 +11,6 @@ from datetime import datetime
 
 from liaison_shared.payloads import InquiryReceivedV1, PriorityAssignedV1
 from liaison_shared.vocabulary import Category, Party, Priority, Track
-
 from liaison_triage.rules import Facts, Ruleset
 from liaison_triage.subject import subject_line
 

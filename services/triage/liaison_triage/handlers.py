@@ -14,10 +14,10 @@ from liaison_shared.payloads import (
     InquiryReopenedV1,
     MemberDisenrolledV1,
     MemberEnrolledV1,
+    PanelRemovalRequestedV1,
     Payload,
     PriorityOverrideRequestedV1,
 )
-
 from liaison_triage import store
 from liaison_triage.triage import Triage
 
@@ -45,6 +45,10 @@ def handlers(triage: Triage) -> Mapping[str, Handler]:
         if received is not None:
             await triage.decide(session, received, stop_waiting=True)
 
+    async def on_panel_removal(session: AsyncSession, event: Event) -> None:
+        assert isinstance(event.payload, PanelRemovalRequestedV1)
+        await triage.decide_panel_removal(session, event.payload)
+
     async def on_inquiry_reopened(session: AsyncSession, event: Event) -> None:
         assert isinstance(event.payload, InquiryReopenedV1)
         received = await store.decided_inquiry(session, event.payload.inquiry_id)
@@ -57,5 +61,6 @@ def handlers(triage: Triage) -> Mapping[str, Handler]:
         MemberDisenrolledV1: on_member_disenrolled,
         PriorityOverrideRequestedV1: on_priority_override,
         InquiryReopenedV1: on_inquiry_reopened,
+        PanelRemovalRequestedV1: on_panel_removal,
     }
     return {spec_for(model).type: handler for model, handler in by_model.items()}

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import timedelta
 from pathlib import Path
 
 from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime, serve
-
 from liaison_triage.handlers import handlers
-from liaison_triage.rules import load_ruleset
+from liaison_triage.rules import RulesetError, load_ruleset
 from liaison_triage.settings import Settings
 from liaison_triage.triage import Triage
 
@@ -35,7 +35,11 @@ def bootstrap(settings: Settings) -> Runtime:
 
 
 def main() -> None:
-    serve(bootstrap(Settings()))
+    try:
+        runtime = bootstrap(Settings())
+    except RulesetError as refused:
+        sys.exit(f"triage: the ruleset does not load:\n{refused}")
+    serve(runtime)
 
 
 if __name__ == "__main__":

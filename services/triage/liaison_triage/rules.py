@@ -1,30 +1,24 @@
 """Priority and queue of an inquiry, decided by declarative rules from a versioned YAML file.
 
 A ruleset file has a `version`, a `default_priority`, `rules` (each an `id`, a
-`description`, `when` conditions and `then` effects) and a `routing` table.
+`description`, `when` conditions, `then` effects) and a `routing` table.
 
-Semantics:
-
-- A rule *fires* when every condition it gives holds (it must give at least
-  one). `source_in`, `category_in`, `party_in`, `track_in` and
-  `requested_priority_in` hold when the fact is one of the listed values;
-  `any_keywords` when the description contains any of the phrases
-  (case-insensitive, on word boundaries, any run of whitespace between the
-  words); `risk_flags_any` when the member carries any of the flags;
-  `ime_callback_request` when the fact equals the given boolean.
+- A rule *fires* when every condition it gives holds (it gives at least one).
+  The `*_in` conditions hold when the fact is one of the listed values;
+  `any_keywords` when the description contains any phrase (case-insensitive,
+  on word boundaries, any whitespace between words); `risk_flags_any` when the
+  member has any of the flags; `ime_callback_request` when the fact equals it.
 - Priority is the highest of `default_priority` and the `at_least` of every
-  fired rule: it does not depend on rule order, and a rule can only raise it.
-  No condition is negative, so more evidence (another keyword, another risk
-  flag) never lowers the priority.
-- Queue is the `queue` of the first fired rule (file order) that sets one;
-  otherwise the first `routing` entry (file order) whose `track` and
-  `priority` match the inquiry's (a missing or null one matches any).
+  fired rule: rule order does not matter and a rule can only raise priority.
+  No condition is negative, so more evidence never lowers priority.
+- Queue is the `queue` of the first fired rule (file order) that sets one,
+  else that of the first `routing` entry (file order) matching the track and
+  priority (a missing or null `track`/`priority` matches any).
 - `rules_fired` lists the ids of the fired rules in file order.
 
-Loading refuses unknown keys, unknown enum values, duplicate or non-kebab-case
-rule ids, a (track, priority) pair that no routing entry covers and a routing
-entry that can never be used; each problem is reported with the file and its
-location, e.g. `ruleset.yaml: rules[3].when.source_in[0]: Input should be ...`.
+Loading refuses unknown keys and values, duplicate or non-kebab-case rule ids,
+unrouted (track, priority) pairs and unreachable routing entries, naming the
+file and the location of each problem (`ruleset.yaml: rules[3].when.source_in[0]: ...`).
 """
 
 from __future__ import annotations
@@ -36,17 +30,25 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
 from liaison_shared.vocabulary import Category, Party, Priority, Queue, Source, Track
 
 DEFAULT_RULESET = Path(__file__).with_name("ruleset.yaml")
 
-T = TypeVar("T")
-NonEmpty = Annotated[tuple[T, ...], Field(min_length=1)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-RuleId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
+_T = TypeVar("_T")
+_NonEmpty = Annotated[tuple[_T, ...], Field(min_length=1)]
+_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+def _kebab_case(rule_id: str) -> str:
+    if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule_id):
+        raise ValueError("a rule id is kebab-case: lower-case letters and digits in words joined by '-'")
+    return rule_id
+
+
+_RuleId = Annotated[str, AfterValidator(_kebab_case)]
 
 
 class RulesetError(ValueError):
@@ -86,13 +88,13 @@ class _Strict(BaseModel):
 class Conditions(_Strict):
     """`when` of a rule: every condition given must hold, and at least one must be given."""
 
-    source_in: NonEmpty[Source] | None = None
-    category_in: NonEmpty[Category] | None = None
-    party_in: NonEmpty[Party] | None = None
-    track_in: NonEmpty[Track] | None = None
-    requested_priority_in: NonEmpty[Priority] | None = None
-    any_keywords: NonEmpty[Text] | None = None
-    risk_flags_any: NonEmpty[Text] | None = None
+    source_in: _NonEmpty[Source] | None = None
+    category_in: _NonEmpty[Category] | None = None
+    party_in: _NonEmpty[Party] | None = None
+    track_in: _NonEmpty[Track] | None = None
+    requested_priority_in: _NonEmpty[Priority] | None = None
+    any_keywords: _NonEmpty[_Text] | None = None
+    risk_flags_any: _NonEmpty[_Text] | None = None
     ime_callback_request: bool | None = None
 
     @model_validator(mode="after")
@@ -119,8 +121,8 @@ class Effects(_Strict):
 class Rule(_Strict):
     """One named rule; its id is what a decision records when it fires."""
 
-    id: RuleId
-    description: Text
+    id: _RuleId
+    description: _Text
     when: Conditions
     then: Effects
 
@@ -140,10 +142,10 @@ class Route(_Strict):
 class RulesetConfig(_Strict):
     """The schema of a ruleset file."""
 
-    version: Text
+    version: _Text
     default_priority: Priority
     rules: tuple[Rule, ...]
-    routing: NonEmpty[Route]
+    routing: _NonEmpty[Route]
 
 
 class Ruleset:
@@ -167,22 +169,22 @@ class Ruleset:
         fired = [rule for rule, keywords in self._rules if _fires(rule.when, keywords, facts)]
         floors = [rule.then.at_least for rule in fired if rule.then.at_least is not None]
         priority = max([self.config.default_priority, *floors], key=lambda p: p.rank)
-        routed = self._routes[(facts.track, priority)]
+        routed = self.route(facts.track, priority)
         queue = next((rule.then.queue for rule in fired if rule.then.queue is not None), routed)
         return Decision(priority, queue, tuple(rule.id for rule in fired), self.version)
+
+    def route(self, track: Track, priority: Priority) -> Queue:
+        """The queue of the first routing entry matching `track` and `priority` (rule queues aside)."""
+        return self._routes[(track, priority)]
 
 
 def load_ruleset(path: Path) -> Ruleset:
     """Read, validate and check the ruleset at `path`; raise `RulesetError` listing every problem."""
     origin = str(path)
     try:
-        loader = _UniqueKeyLoader(path.read_text(encoding="utf-8"))
-        try:
-            document = loader.get_single_data()
-        finally:
-            loader.dispose()
-    except OSError as error:
-        raise RulesetError(f"{origin}: cannot read the file: {error.strerror or error}") from error
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except (OSError, UnicodeDecodeError) as error:
+        raise RulesetError(f"{origin}: cannot read the file: {getattr(error, 'strerror', None) or error}") from error
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(YAML)"
@@ -190,7 +192,7 @@ def load_ruleset(path: Path) -> Ruleset:
     try:
         config = RulesetConfig.model_validate(document)
     except ValidationError as error:
-        problems = [(_location(e["loc"]), _message(e)) for e in error.errors(include_url=False)]
+        problems = [_describe(e) for e in error.errors(include_url=False)]
         raise RulesetError(_report(origin, problems)) from error
     return Ruleset(config, origin=origin)
 
@@ -202,44 +204,33 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, str | int | float):
-                continue  # an unhashable key: the base class reports it
-            if key in seen:
+            if isinstance(key, str | int | float) and key in seen:  # unhashable keys: the base class reports them
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
+            seen.add(key if isinstance(key, str | int | float) else id(key_node))
         return super().construct_mapping(node, deep=deep)
 
 
 def _fires(when: Conditions, keywords: re.Pattern[str] | None, facts: Facts) -> bool:
-    memberships: tuple[tuple[tuple[object, ...] | None, object], ...] = (
-        (when.source_in, facts.source),
-        (when.category_in, facts.category),
-        (when.party_in, facts.party),
-        (when.track_in, facts.track),
-        (when.requested_priority_in, facts.requested_priority),
-    )
-    if any(allowed is not None and fact not in allowed for allowed, fact in memberships):
+    allowed = (when.source_in, when.category_in, when.party_in, when.track_in, when.requested_priority_in)
+    actual = (facts.source, facts.category, facts.party, facts.track, facts.requested_priority)
+    if any(values is not None and fact not in values for values, fact in zip(allowed, actual, strict=True)):
         return False
     if when.risk_flags_any is not None and facts.risk_flags.isdisjoint(when.risk_flags_any):
         return False
     if when.ime_callback_request not in (None, facts.ime_callback_request):
         return False
-    return keywords is None or keywords.search(_normalise(facts.description)) is not None
+    return keywords is None or keywords.search(facts.description.translate(_APOSTROPHES)) is not None
 
 
-# Descriptions are typed on phones and in word processors: "can’t" must match "can't".
+# Descriptions come from phones and word processors: a typographic apostrophe must match "can't".
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
-
-
-def _normalise(text: str) -> str:
-    return text.translate(_APOSTROPHES)
 
 
 def _keyword_pattern(phrases: tuple[str, ...] | None) -> re.Pattern[str] | None:
     if phrases is None:
         return None
     # Lookarounds rather than \b so that a phrase may start or end with punctuation.
-    alternatives = (r"\s+".join(map(re.escape, _normalise(phrase).split())) for phrase in phrases)
+    alternatives = (r"\s+".join(map(re.escape, phrase.translate(_APOSTROPHES).split())) for phrase in phrases)
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 
 
@@ -248,32 +239,28 @@ def _problems(config: RulesetConfig) -> list[tuple[str, str]]:
     first_index: dict[str, int] = {}
     for index, rule in enumerate(config.rules):
         if rule.id in first_index:
-            problems.append((f"rules[{index}].id", f"duplicate rule id {rule.id!r} (first at rules[{first_index[rule.id]}])"))
+            problems.append((f"rules[{index}].id", f"duplicate id {rule.id!r} (also rules[{first_index[rule.id]}])"))
         first_index.setdefault(rule.id, index)
     used: set[int] = set()
     for track, priority in product(Track, Priority):
-        index = next((i for i, route in enumerate(config.routing) if route.matches(track, priority)), None)
-        if index is None:
+        first = next((i for i, route in enumerate(config.routing) if route.matches(track, priority)), None)
+        if first is None:
             problems.append(("routing", f"no entry routes track {track.value!r} with priority {priority.value!r}"))
         else:
-            used.add(index)
+            used.add(first)
     # An entry shadowed by earlier ones is dead configuration that a reader would believe in.
     problems += [(f"routing[{i}]", "never used: earlier entries route everything it matches")
                  for i in range(len(config.routing)) if i not in used]
     return problems
 
 
-def _location(loc: tuple[int | str, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
-    return text or "(top level)"
-
-
-def _message(error: ErrorDetails) -> str:
-    message = error["msg"].removeprefix("Value error, ")
-    value = error["input"]
-    return f"{message} (got {value!r})" if isinstance(value, str | int | float) and error["type"] != "missing" else message
+def _describe(error: ErrorDetails) -> tuple[str, str]:
+    where = ""
+    for part in error["loc"]:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else part
+    message, value = error["msg"].removeprefix("Value error, "), error["input"]
+    # Scalars only: for a missing key or a bad mapping the input is the whole parent.
+    return where or "(top level)", f"{message} (got {value!r})" if isinstance(value, str | int | float) else message
 
 
 def _report(origin: str, problems: list[tuple[str, str]]) -> str:

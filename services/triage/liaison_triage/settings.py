@@ -8,7 +8,6 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from liaison_shared.settings import ServiceSettings
-
 from liaison_triage.rules import DEFAULT_RULESET
 
 

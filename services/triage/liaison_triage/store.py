@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_shared.payloads import InquiryReceivedV1, MemberDisenrolledV1, MemberEnrolledV1, PriorityAssignedV1
 from liaison_shared.vocabulary import Priority
-
 from liaison_triage.decide import Enrollment, Override
 from liaison_triage.tables import awaiting_enrollment, decisions, early_disenrollments, enrollments, overrides
 

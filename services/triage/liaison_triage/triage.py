@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
-from liaison_shared.payloads import InquiryReceivedV1
-
+from liaison_shared.payloads import InquiryReceivedV1, PanelRemovalRequestedV1
+from liaison_shared.vocabulary import Category, Party, Source, Track
 from liaison_triage import store
-from liaison_triage.decide import assign, choose_track
+from liaison_triage.decide import Enrollment, TrackChoice, assign, choose_track
 from liaison_triage.rules import Ruleset
 
 SOURCE = "/liaison/triage"
@@ -41,13 +41,26 @@ class Triage:
             assert medicaid_id is not None
             await store.await_enrollment(session, received, medicaid_id, self._clock() + self._enrollment_wait)
             return False
+        await self._publish(session, received, choice, enrollment)
+        return True
+
+    async def decide_panel_removal(self, session: AsyncSession, removal: PanelRemovalRequestedV1) -> None:
+        """A PCP's panel removal is a case of its own on the panel-removal track (id: the removal's)."""
+        flags = ("high_risk",) * removal.high_risk + ("compliance_review_hold",) * removal.held_for_compliance_review
+        case = InquiryReceivedV1(
+            inquiry_id=removal.removal_id, party=Party.MEMBER, source=Source.PLAN_PROVIDER_SERVICES,
+            category=Category.PCP_ASSIGNMENT, mco=removal.mco, risk_flags=flags, received_at=removal.requested_at,
+            description=f"PCP panel removal ({removal.reason})")
+        await self._publish(session, case, TrackChoice(Track.PCP_PANEL_REMOVAL, removal.mco), None)
+
+    async def _publish(self, session: AsyncSession, received: InquiryReceivedV1, choice: TrackChoice,
+                       enrollment: Enrollment | None) -> None:
         override = await store.override_for(session, received.inquiry_id)
         assigned = assign(received, choice, enrollment, self.ruleset, override, now=self._clock())
         await store.save_decision(session, received, assigned)
         await self._outbox.add(session, Event(assigned, source=SOURCE, subject=str(received.inquiry_id)))
         log.info("inquiry triaged", extra={"inquiry_id": str(received.inquiry_id), "track": assigned.track,
                                            "priority": assigned.priority, "rules": list(assigned.rules_fired)})
-        return True
 
     async def release_for_member(self, session: AsyncSession, medicaid_id: str) -> int:
         """Decide the inquiries that waited for this member's enrollment."""

@@ -1,0 +1,96 @@
+"""Triage running in-process on the real PostgreSQL and Kafka; tests publish
+what intake and attribution would, and read triage's decisions off Kafka."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from liaison_shared.events import Event, decode, encode
+from liaison_shared.payloads import InquiryReceivedV1, MemberEnrolledV1, MemberIdentity, Payload, PriorityAssignedV1
+from liaison_shared.runtime import Runtime
+from liaison_shared.testing.plugin import SettingsFactory
+from liaison_shared.testing.waiting import wait_until
+from liaison_triage.main import bootstrap
+from liaison_triage.settings import Settings
+
+
+@dataclass
+class TriageHarness:
+    runtime: Runtime
+    producer: AIOKafkaProducer
+    consumer: AIOKafkaConsumer
+    decisions: dict[uuid.UUID, list[Event]] = field(default_factory=dict)
+
+    async def publish(self, *payloads: Payload, source: str = "/tests") -> None:
+        for payload in payloads:
+            record = encode(Event(payload, source=source), self.runtime.settings.topic_prefix)
+            await self.producer.send_and_wait(record.topic, key=record.key, value=record.value,
+                                              headers=record.headers)
+
+    async def collect(self) -> None:
+        for records in (await self.consumer.getmany(timeout_ms=100)).values():
+            for record in records:
+                event = decode(record.value, record.headers)
+                assert isinstance(event.payload, PriorityAssignedV1)
+                self.decisions.setdefault(event.payload.inquiry_id, []).append(event)
+
+    async def decided(self, *inquiry_ids: uuid.UUID, count: int = 1, timeout: float = 30
+                      ) -> list[PriorityAssignedV1]:
+        """The latest decision of each inquiry, once each has `count` of them."""
+        async def enough() -> bool:
+            await self.collect()
+            return all(len(self.decisions.get(i, [])) >= count for i in inquiry_ids)
+        await wait_until(enough, timeout=timeout, what=f"{len(inquiry_ids)} decisions")
+        latest = [self.decisions[i][-1].payload for i in inquiry_ids]
+        return [p for p in latest if isinstance(p, PriorityAssignedV1)]
+
+
+async def start_harness(runtime: Runtime) -> TriageHarness:
+    settings = runtime.settings
+    producer = AIOKafkaProducer(bootstrap_servers=settings.kafka_bootstrap)
+    consumer = AIOKafkaConsumer(settings.topic_prefix + "inquiry.priority-assigned",
+                                bootstrap_servers=settings.kafka_bootstrap, auto_offset_reset="earliest")
+    await producer.start()
+    await consumer.start()
+    return TriageHarness(runtime, producer, consumer)
+
+
+@pytest.fixture
+async def triage(make_settings: SettingsFactory) -> AsyncIterator[TriageHarness]:
+    runtime = bootstrap(make_settings(Settings, enrollment_wait_seconds=2, release_sweep_seconds=0.2))
+    await runtime.start()
+    harness = await start_harness(runtime)
+    try:
+        yield harness
+    finally:
+        await harness.consumer.stop()
+        await harness.producer.stop()
+        await runtime.stop()
+
+
+RECEIVED_AT = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+
+
+def received(**changes: Any) -> InquiryReceivedV1:
+    values: dict[str, Any] = {
+        "inquiry_id": uuid.uuid4(), "party": "member", "source": "plan_member_services", "category": "other",
+        "member": MemberIdentity(name="Jane Testmember", medicaid_id=None), "caller_name": "Caller",
+        "callback_phone": "+15155550134", "description": "General question about benefits.",
+        "received_at": RECEIVED_AT,
+    }
+    values.update(changes)
+    return InquiryReceivedV1(**values)
+
+
+def enrolled(medicaid_id: str, mco: str = "IA-TC", **changes: Any) -> MemberEnrolledV1:
+    values: dict[str, Any] = {"member_id": uuid.uuid4(), "medicaid_id": medicaid_id, "mco": mco,
+                              "effective_from": date(2026, 1, 1)}
+    values.update(changes)
+    return MemberEnrolledV1(**values)

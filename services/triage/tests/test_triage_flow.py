@@ -1,0 +1,75 @@
+"""Triage over time: waiting for enrollment, overrides, reopening, and a
+ruleset that refuses to load."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from liaison_shared.payloads import InquiryReopenedV1, MemberIdentity, PriorityOverrideRequestedV1
+
+from .conftest import TriageHarness, enrolled, received
+
+AT = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
+
+
+async def test_inquiry_waits_for_its_member_enrollment_then_is_decided(triage: TriageHarness) -> None:
+    inquiry = received(member=MemberIdentity(name="Jane Testmember", medicaid_id="2222222D"))
+    await triage.publish(inquiry)
+    await triage.publish(enrolled("2222222D", "IA-AG"))
+    [decision] = await triage.decided(inquiry.inquiry_id)
+    assert (decision.track, decision.mco) == ("member_mco", "IA-AG")
+    assert "enrollment-unknown" not in decision.rules_fired
+
+
+async def test_inquiry_whose_enrollment_never_comes_is_decided_as_enrollment_unknown(
+    triage: TriageHarness
+) -> None:
+    inquiry = received(member=MemberIdentity(name="Jane Testmember", medicaid_id="3333333E"), mco="IA-TC")
+    await triage.publish(inquiry)
+    [decision] = await triage.decided(inquiry.inquiry_id, timeout=30)  # the test's wait is 2 s
+    assert (decision.track, decision.mco) == ("member_mco", "IA-TC")
+    assert decision.rules_fired[0] == "enrollment-unknown"
+
+
+async def test_override_wins_over_the_rules_and_survives_reopening(triage: TriageHarness) -> None:
+    inquiry = received(source="managed_care_ombudsman")
+    await triage.publish(inquiry)
+    [first] = await triage.decided(inquiry.inquiry_id)
+    assert first.priority == "escalated"
+    await triage.publish(PriorityOverrideRequestedV1(inquiry_id=inquiry.inquiry_id, priority="urgent",
+                                                     reason="Appointment moved to today", by="liaison", at=AT))
+    [second] = await triage.decided(inquiry.inquiry_id, count=2)
+    assert (second.priority, second.queue) == ("urgent", "unit_lead")
+    assert second.override_reason == "Appointment moved to today"
+    assert second.rules_fired == ("liaison-override",)
+    await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", by="l", at=AT))
+    [third] = await triage.decided(inquiry.inquiry_id, count=3)
+    assert third.priority == "urgent"
+
+
+async def test_override_that_arrives_before_its_inquiry_is_applied_when_it_is_decided(
+    triage: TriageHarness
+) -> None:
+    inquiry = received()
+    await triage.publish(PriorityOverrideRequestedV1(inquiry_id=inquiry.inquiry_id, priority="escalated",
+                                                     reason="Known case", by="liaison", at=AT))
+    await triage.publish(inquiry)
+    [decision] = await triage.decided(inquiry.inquiry_id)
+    assert (decision.priority, decision.override_reason) == ("escalated", "Known case")
+
+
+def test_service_refuses_to_start_with_a_broken_ruleset(tmp_path: Path) -> None:
+    broken = tmp_path / "ruleset.yaml"
+    broken.write_text("version: '1'\ndefault_priority: standard\nrules:\n  - id: bad\n    description: x\n"
+                      "    when: {source_in: [nobody]}\n    then: {at_least: urgent}\nrouting: []\n")
+    result = subprocess.run([str(Path(sys.executable).parent / "liaison-triage")], capture_output=True, text=True,
+                            env={**os.environ, "LIAISON_TRIAGE_RULESET_PATH": str(broken),
+                                 "LIAISON_TRIAGE_HTTP_PORT": "0"}, timeout=60)
+    assert result.returncode != 0
+    assert "ruleset.yaml: rules[0].when.source_in[0]" in result.stderr
+    assert "ruleset.yaml: routing:" in result.stderr
+    assert "Traceback" not in result.stderr
