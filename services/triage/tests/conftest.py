@@ -64,7 +64,7 @@ async def start_harness(runtime: Runtime) -> TriageHarness:
 
 @pytest.fixture
 async def triage(make_settings: SettingsFactory) -> AsyncIterator[TriageHarness]:
-    runtime = bootstrap(make_settings(Settings, enrollment_wait_seconds=2, release_sweep_seconds=0.2))
+    runtime = bootstrap(make_settings(Settings, enrollment_wait_seconds=8, release_sweep_seconds=0.2))
     await runtime.start()
     harness = await start_harness(runtime)
     try:

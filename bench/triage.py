@@ -1,0 +1,313 @@
+"""The triage service against raw aiokafka consume -> produce, in one run.
+
+    python -m bench.triage [--events N] [--paced-seconds S]
+
+raw: a consumer reads N inquiry-sized records and produces one record each to a
+second topic (idempotent, acks=all), committing offsets per batch. triage: the
+service in its own process decides N InquiryReceivedV1 events (consume -> decide
+-> outbox -> relay -> PriorityAssignedV1), then a paced phase at half that rate
+measures the per-event latency. Exactly N distinct inquiries must be decided, or
+the run fails. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import httpx
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from bench.intake import BIN, BOOTSTRAP, DATABASE_URL, DSN, Created, percentile, tail
+from liaison_shared.events import Event, KafkaRecord, decode, encode
+from liaison_shared.kafka import delete_topics, ensure_topics, reliable_producer
+from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, PriorityAssignedV1, ProviderIdentity
+
+
+class Mismatch(Exception):
+    """Triage did not decide exactly the N inquiries it was given: the run fails."""
+
+
+# party, source, category, mco, description, extras: a mix on several tracks that fires several rules
+MIX = [
+    ("member", "plan_member_services", "pharmacy", "IA-TC",
+     "Member ran out of insulin; the pharmacy says the refill needs a new prior authorization.",
+     {"requested_priority": "urgent"}),
+    ("member", "managed_care_ombudsman", "transportation", "IA-AG",
+     "Ride did not show for dialysis this morning; member missed appointment.", {}),
+    ("member", "legislative_liaison", "claims_billing", None,
+     "Constituent received a bill for a visit that should have been covered.", {}),
+    ("provider", "provider_association", "claims_billing", "IA-TC",
+     "Claims for about 40 members denied since the new edit went live in October.", {}),
+    ("provider", "provider", "prior_authorization", "IA-WM",
+     "Prior authorization for a power wheelchair pending for 30 days.", {}),
+    ("member", "ime_call_center_csr", "eligibility_enrollment", None,
+     "Member asks why coverage ended last month; callback promised.", {"ime_callback_request": True}),
+    ("member", "member_services_account_manager", "care_transition", "IA-MH",
+     "Discharged from hospital yesterday, no follow-up visit scheduled.", {}),
+    ("member", "other_state_agency", "fraud_waste_abuse", "IA-AG",
+     "Caller reports a provider billing for services never received.", {"requested_priority": "escalated"}),
+    ("member", "ime_policy_staff", "pcp_assignment", "IA-TC", "Member was assigned a PCP 90 miles away.", {}),
+]
+
+
+def inquiry(i: int) -> InquiryReceivedV1:
+    party, source, category, mco, description, extras = MIX[i % len(MIX)]
+    who = ({"member": MemberIdentity(name="Jane Testmember")} if party == "member" else
+           {"provider": ProviderIdentity(npi="1234567893", contact_name="Pat Billing")})
+    return InquiryReceivedV1(inquiry_id=uuid.uuid4(), party=party, source=source, category=category, mco=mco,
+                             description=description, caller_name="John Testcaller", callback_phone="+15155550134",
+                             received_at=datetime.now(UTC), **who, **extras)
+
+
+def received_record(i: int, prefix: str) -> tuple[uuid.UUID, KafkaRecord]:
+    payload = inquiry(i)
+    return payload.inquiry_id, encode(Event(payload, source="/liaison/intake"), prefix)
+
+
+def size(record: KafkaRecord) -> int:
+    return len(record.key) + len(record.value) + sum(len(k) + len(v) for k, v in record.headers)
+
+
+async def send_all(producer: AIOKafkaProducer, topic: str, records: list[KafkaRecord]) -> None:
+    acks = [await producer.send(topic, key=r.key, value=r.value, headers=r.headers) for r in records]
+    await asyncio.gather(*acks)
+
+
+async def measure_raw_consume_produce(bootstrap: str, prefix: str, n: int) -> float:
+    """Records/s: first consumed batch until N records are acknowledged on topic B, offsets committed per batch."""
+    source, sink = f"{prefix}raw.in", f"{prefix}raw.out"
+    await ensure_topics(bootstrap, [source, sink], partitions=2)
+    producer = reliable_producer(bootstrap, "bench-raw")
+    consumer = AIOKafkaConsumer(source, bootstrap_servers=bootstrap, group_id=f"{prefix}raw", max_poll_records=500,
+                                enable_auto_commit=False, auto_offset_reset="earliest")
+    try:
+        await producer.start()
+        await send_all(producer, source, [received_record(i, prefix)[1] for i in range(n)])  # pre-produced
+        await consumer.start()
+        done, start, deadline = 0, 0.0, time.monotonic() + max(120, n / 50)
+        while done < n:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"raw: {done} of {n} records forwarded")
+            batches = await consumer.getmany(timeout_ms=500)
+            start = start or (time.perf_counter() if batches else 0.0)
+            for records in batches.values():
+                await send_all(producer, sink, [KafkaRecord(sink, r.key, r.value, list(r.headers)) for r in records])
+                done += len(records)
+            if batches:
+                await consumer.commit()
+        return n / (time.perf_counter() - start)
+    finally:
+        await consumer.stop()
+        await producer.stop()
+
+
+def triage_env(schema: str, prefix: str, bootstrap: str) -> dict[str, str]:
+    """The service's settings: this run's schema and topic prefix, 2 partitions, a free port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return {**os.environ, "LIAISON_TRIAGE_DATABASE_URL": DATABASE_URL, "LIAISON_TRIAGE_DB_SCHEMA": schema,
+            "LIAISON_TRIAGE_TOPIC_PREFIX": prefix, "LIAISON_TRIAGE_TOPIC_PARTITIONS": "2",
+            "LIAISON_TRIAGE_KAFKA_BOOTSTRAP": bootstrap, "LIAISON_TRIAGE_HTTP_PORT": str(port),
+            "LIAISON_TRIAGE_LOG_LEVEL": "WARNING"}
+
+
+def spawn_triage(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen([str(BIN / "liaison-triage")], env=env, stdout=out, stderr=subprocess.STDOUT)
+
+
+async def wait_until_ready(port: str, service: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
+    """Poll GET /readyz until it answers 200; fail if the process exits or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+        while time.monotonic() < deadline:
+            if service.poll() is not None:
+                raise RuntimeError(f"triage exited with {service.returncode}:\n{tail(log)}")
+            try:
+                if (await http.get("/readyz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError(f"triage not ready after {timeout:.0f} s:\n{tail(log)}")
+
+
+class Decisions:
+    """Reads PriorityAssignedV1 off Kafka in the background: when each inquiry's first decision arrived."""
+
+    def __init__(self, consumer: AIOKafkaConsumer, service: subprocess.Popen[bytes], log: Path) -> None:
+        self.consumer, self.service, self.log = consumer, service, log
+        self.at: dict[uuid.UUID, float] = {}
+        self.rules: Counter[str] = Counter()
+        self.duplicates = 0
+        self.task: asyncio.Task[None] | None = None
+
+    async def read(self) -> None:
+        while True:
+            for records in (await self.consumer.getmany(timeout_ms=100)).values():
+                now = time.perf_counter()
+                for record in records:
+                    decision = decode(record.value, record.headers).payload
+                    assert isinstance(decision, PriorityAssignedV1)
+                    self.duplicates += decision.inquiry_id in self.at
+                    self.at.setdefault(decision.inquiry_id, now)
+                    self.rules.update(decision.rules_fired)
+
+    async def wait_for(self, ids: list[uuid.UUID], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while missing := sum(i not in self.at for i in ids):
+            if self.task is not None and self.task.done():
+                self.task.result()  # the reader failed: raise its error
+                raise RuntimeError("the decision reader stopped")
+            if self.service.poll() is not None:
+                raise RuntimeError(f"triage exited with {self.service.returncode}:\n{tail(self.log)}")
+            if time.monotonic() > deadline:
+                raise Mismatch(f"{missing} of {len(ids)} inquiries not decided after {timeout:.0f} s")
+            await asyncio.sleep(0.02)
+
+
+async def measure_decisions(producer: AIOKafkaProducer, decisions: Decisions, prefix: str, n: int) -> float:
+    """Decisions/s: first InquiryReceivedV1 produced until N PriorityAssignedV1 are read; exactly N or fail."""
+    events = [received_record(i, prefix) for i in range(n)]
+    start = time.perf_counter()
+    await send_all(producer, events[0][1].topic, [record for _, record in events])
+    await decisions.wait_for([i for i, _ in events], timeout=max(120, n / 20))
+    elapsed = time.perf_counter() - start
+    decided = sum(i in decisions.at for i, _ in events)
+    if decided != n:
+        raise Mismatch(f"{decided} distinct inquiries decided of {n}")
+    return n / elapsed
+
+
+async def measure_paced_latency(producer: AIOKafkaProducer, decisions: Decisions, prefix: str, rate: float,
+                                seconds: float) -> dict[str, float]:
+    """Production of each inquiry -> consumption of its decision, inquiries sent on a fixed schedule."""
+    sent: dict[uuid.UUID, float] = {}
+    acks = []
+    start = time.perf_counter()
+    for k in range(max(1, round(rate * seconds))):
+        await asyncio.sleep(max(0.0, start + k / rate - time.perf_counter()))
+        inquiry_id, r = received_record(k, prefix)
+        sent[inquiry_id] = time.perf_counter()
+        acks.append(await producer.send(r.topic, key=r.key, value=r.value, headers=r.headers))
+    achieved = len(sent) / (time.perf_counter() - start)
+    await asyncio.gather(*acks)
+    await decisions.wait_for(list(sent), timeout=120)
+    latencies = [(decisions.at[i] - t) * 1000 for i, t in sent.items()]
+    return {"paced_target_dps": rate, "paced_dps": achieved, "paced_p50_ms": percentile(latencies, 50),
+            "paced_p99_ms": percentile(latencies, 99), "paced_max_ms": max(latencies)}
+
+
+async def measure_triage(env: dict[str, str], created: Created, n: int, seconds: float) -> dict[str, float]:
+    """Start triage, warm it up with one inquiry, then the throughput and the paced phases."""
+    prefix, bootstrap = env["LIAISON_TRIAGE_TOPIC_PREFIX"], env["LIAISON_TRIAGE_KAFKA_BOOTSTRAP"]
+    with tempfile.TemporaryDirectory(prefix="bench-triage-") as tmp:
+        log = Path(tmp) / "triage.log"
+        created.service = service = spawn_triage(env, log)
+        await wait_until_ready(env["LIAISON_TRIAGE_HTTP_PORT"], service, log)
+        producer = reliable_producer(bootstrap, "bench-intake")
+        consumer = AIOKafkaConsumer(f"{prefix}inquiry.priority-assigned", bootstrap_servers=bootstrap,
+                                    auto_offset_reset="earliest")
+        decisions = Decisions(consumer, service, log)
+        try:
+            await producer.start()
+            await consumer.start()
+            decisions.task = asyncio.create_task(decisions.read())
+            warm_id, warm = received_record(0, prefix)  # triage's group has joined, the relay is connected
+            await send_all(producer, warm.topic, [warm])
+            await decisions.wait_for([warm_id], timeout=90)
+            decision_rate = await measure_decisions(producer, decisions, prefix, n)
+            paced = await measure_paced_latency(producer, decisions, prefix, decision_rate / 2, seconds)
+        finally:
+            if decisions.task is not None:
+                decisions.task.cancel()
+                await asyncio.gather(decisions.task, return_exceptions=True)
+            await consumer.stop()
+            await producer.stop()
+    return {"triage_dps": decision_rate, **paced, "duplicates": decisions.duplicates,
+            "rules_distinct": len(decisions.rules)}
+
+
+def stop_triage(created: Created, timeout: float = 30) -> None:
+    """SIGTERM and wait (the runtime finishes in-flight work and leaves its group); kill only if it hangs."""
+    service, created.service = created.service, None
+    if service is not None and service.poll() is None:
+        service.send_signal(signal.SIGTERM)
+        try:
+            service.wait(timeout)
+        except subprocess.TimeoutExpired:
+            print(f"cleanup: triage ignored SIGTERM for {timeout:.0f} s; killed", file=sys.stderr)
+            service.kill()
+            service.wait()
+
+
+async def clean_up(bootstrap: str, created: Created) -> None:
+    """Stop the service, drop the schema, delete the topics; report failures, never raise."""
+    await asyncio.to_thread(stop_triage, created)
+    try:
+        conn = await asyncpg.connect(DSN)
+        try:
+            for schema in created.schemas:
+                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        finally:
+            await conn.close()
+    except Exception as exc:
+        print(f"cleanup: schemas {created.schemas} not dropped: {exc!r}", file=sys.stderr)
+    try:
+        await delete_topics(bootstrap, created.prefix)
+    except Exception as exc:
+        print(f"cleanup: topics {created.prefix}* not deleted: {exc!r}", file=sys.stderr)
+
+
+def report(f: dict[str, float]) -> None:
+    print(f"\n  {f['events']:.0f} events of ~{f['record_bytes']:.0f} bytes (key+value+headers), 2 partitions")
+    print(f"  raw aiokafka consume->produce     {f['raw_rps']:>7,.0f} records/s")
+    print(f"  triage consume->decide->publish   {f['triage_dps']:>7,.0f} decisions/s   {f['ratio']:.2f}x raw"
+          f"   ({f['rules_distinct']:.0f} distinct rules fired, {f['duplicates']:.0f} duplicate decisions)")
+    print(f"  latency inquiry->decision at {f['paced_dps']:.0f}/s   p50 {f['paced_p50_ms']:.0f} ms, "
+          f"p99 {f['paced_p99_ms']:.0f} ms, max {f['paced_max_ms']:.0f} ms")
+    print(json.dumps({k: round(v, 3) for k, v in f.items()}))
+
+
+async def run(args: argparse.Namespace) -> None:
+    run_id = f"bench_{uuid.uuid4().hex[:10]}"
+    created = Created(schemas=[run_id], prefix=f"{run_id}.")
+    try:
+        raw = await measure_raw_consume_produce(args.bootstrap, created.prefix, args.events)
+        figures = await measure_triage(triage_env(run_id, created.prefix, args.bootstrap), created, args.events,
+                                       args.paced_seconds)
+        sizes = [size(received_record(i, created.prefix)[1]) for i in range(len(MIX))]
+        report({"events": args.events, "record_bytes": sum(sizes) / len(sizes), "raw_rps": raw, **figures,
+                "ratio": figures["triage_dps"] / raw})
+    finally:
+        await clean_up(args.bootstrap, created)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=5000, help="events in each throughput phase")
+    parser.add_argument("--paced-seconds", type=float, default=5.0, help="length of the paced latency phase")
+    parser.add_argument("--bootstrap", default=BOOTSTRAP)
+    try:
+        asyncio.run(run(parser.parse_args()))
+    except Mismatch as exc:
+        sys.exit(f"FAILED: {exc}")
+
+
+if __name__ == "__main__":
+    main()
