@@ -47,21 +47,24 @@ def choose_track(received: InquiryReceivedV1, enrollment: Enrollment | None, *, 
         return TrackChoice(Track.PROVIDER, received.mco)
     if received.ime_callback_request:
         return TrackChoice(Track.IME_CALLBACK, received.mco)
-    if received.category is Category.CARE_TRANSITION:
-        return TrackChoice(Track.CARE_TRANSITION, enrollment.mco if enrollment else received.mco)
-    if received.category is Category.PCP_ASSIGNMENT:
-        return TrackChoice(Track.PCP_ATTRIBUTION, enrollment.mco if enrollment else received.mco)
-    if enrollment is not None and enrollment.mco is not None:
-        return TrackChoice(Track.MEMBER_MCO, enrollment.mco)
-    if enrollment is not None and enrollment.known:
-        return TrackChoice(Track.MEMBER_NOT_ENROLLED, None)
+    known = enrollment is not None and enrollment.known
     can_look_up = received.member is not None and received.member.medicaid_id is not None
-    if can_look_up and not stop_waiting:
+    if not known and can_look_up and not stop_waiting:
         return None
+    notes = () if known else (ENROLLMENT_UNKNOWN,)
+    enrolled_with = enrollment.mco if enrollment is not None else None
+    if received.category is Category.CARE_TRANSITION:
+        return TrackChoice(Track.CARE_TRANSITION, enrolled_with or received.mco, notes)
+    if received.category is Category.PCP_ASSIGNMENT:
+        return TrackChoice(Track.PCP_ATTRIBUTION, enrolled_with or received.mco, notes)
+    if enrolled_with is not None:
+        return TrackChoice(Track.MEMBER_MCO, enrolled_with)
+    if known:
+        return TrackChoice(Track.MEMBER_NOT_ENROLLED, None)
     # Nothing says whether the member is enrolled: go by what the caller said.
     if received.mco is not None:
-        return TrackChoice(Track.MEMBER_MCO, received.mco, (ENROLLMENT_UNKNOWN,))
-    return TrackChoice(Track.MEMBER_NOT_ENROLLED, None, (ENROLLMENT_UNKNOWN,))
+        return TrackChoice(Track.MEMBER_MCO, received.mco, notes)
+    return TrackChoice(Track.MEMBER_NOT_ENROLLED, None, notes)
 
 
 def identifier(received: InquiryReceivedV1) -> str | None:
