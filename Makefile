@@ -39,6 +39,8 @@ down:
 
 bench: install infra
 	$(PY) -m bench.bus
+	$(PY) -m bench.intake
+	$(PY) -m bench.triage
 
 asyncapi: install
 	$(VENV)/bin/liaison-asyncapi docs/asyncapi.yaml

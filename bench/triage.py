@@ -2,18 +2,17 @@
 
     python -m bench.triage [--events N] [--paced-seconds S]
 
-raw: a consumer reads N inquiry-sized records and produces one record each to a
-second topic (idempotent, acks=all), committing offsets per batch. triage: the
-service in its own process decides N InquiryReceivedV1 events (consume -> decide
--> outbox -> relay -> PriorityAssignedV1), then a paced phase at half that rate
-measures the per-event latency. Exactly N distinct inquiries must be decided, or
-the run fails. See bench/README.md.
+raw: a consumer forwards N inquiry-sized records to a second topic (idempotent,
+acks=all), committing per batch. triage: the service in its own process decides N
+InquiryReceivedV1 events, exactly N or the run fails; then a paced phase at half
+that rate measures inquiry -> decision latency. See bench/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -26,6 +25,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -35,51 +35,39 @@ from bench.intake import BIN, BOOTSTRAP, DATABASE_URL, DSN, Created, percentile,
 from liaison_shared.events import Event, KafkaRecord, decode, encode
 from liaison_shared.kafka import delete_topics, ensure_topics, reliable_producer
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, PriorityAssignedV1, ProviderIdentity
+from liaison_shared.testing.waiting import wait_until
 
 
 class Mismatch(Exception):
     """Triage did not decide exactly the N inquiries it was given: the run fails."""
 
 
-# party, source, category, mco, description, extras: a mix on several tracks that fires several rules
-MIX = [
-    ("member", "plan_member_services", "pharmacy", "IA-TC",
-     "Member ran out of insulin; the pharmacy says the refill needs a new prior authorization.",
+# party, source, category, mco, description, extras: several tracks, several rules fire (and none, for some)
+MIX: list[tuple[str, str, str, str | None, str, dict[str, Any]]] = [
+    ("member", "plan_member_services", "pharmacy", "IA-TC", "Member ran out of insulin, refill denied.",
      {"requested_priority": "urgent"}),
-    ("member", "managed_care_ombudsman", "transportation", "IA-AG",
-     "Ride did not show for dialysis this morning; member missed appointment.", {}),
-    ("member", "legislative_liaison", "claims_billing", None,
-     "Constituent received a bill for a visit that should have been covered.", {}),
-    ("provider", "provider_association", "claims_billing", "IA-TC",
-     "Claims for about 40 members denied since the new edit went live in October.", {}),
-    ("provider", "provider", "prior_authorization", "IA-WM",
-     "Prior authorization for a power wheelchair pending for 30 days.", {}),
-    ("member", "ime_call_center_csr", "eligibility_enrollment", None,
-     "Member asks why coverage ended last month; callback promised.", {"ime_callback_request": True}),
-    ("member", "member_services_account_manager", "care_transition", "IA-MH",
-     "Discharged from hospital yesterday, no follow-up visit scheduled.", {}),
-    ("member", "other_state_agency", "fraud_waste_abuse", "IA-AG",
-     "Caller reports a provider billing for services never received.", {"requested_priority": "escalated"}),
+    ("member", "managed_care_ombudsman", "transportation", "IA-AG", "Ride did not show for dialysis today.", {}),
+    ("member", "legislative_liaison", "claims_billing", None, "Constituent billed for a covered visit.", {}),
+    ("provider", "provider_association", "claims_billing", "IA-TC", "Claims of 40 members denied by an edit.", {}),
+    ("provider", "provider", "prior_authorization", "IA-WM", "Wheelchair authorization pending 30 days.", {}),
+    ("member", "ime_call_center_csr", "eligibility_enrollment", None, "Why did coverage end? Callback promised.",
+     {"ime_callback_request": True}),
+    ("member", "member_services_account_manager", "care_transition", "IA-MH", "Discharged, no follow-up set.", {}),
+    ("member", "other_state_agency", "fraud_waste_abuse", "IA-AG", "Provider billing for services not received.",
+     {"requested_priority": "escalated"}),
     ("member", "ime_policy_staff", "pcp_assignment", "IA-TC", "Member was assigned a PCP 90 miles away.", {}),
 ]
 
 
-def inquiry(i: int) -> InquiryReceivedV1:
+def received_record(i: int, prefix: str) -> tuple[uuid.UUID, KafkaRecord]:
+    """The i-th inquiry of the mix, encoded as intake's relay would publish it."""
     party, source, category, mco, description, extras = MIX[i % len(MIX)]
     who = ({"member": MemberIdentity(name="Jane Testmember")} if party == "member" else
            {"provider": ProviderIdentity(npi="1234567893", contact_name="Pat Billing")})
-    return InquiryReceivedV1(inquiry_id=uuid.uuid4(), party=party, source=source, category=category, mco=mco,
-                             description=description, caller_name="John Testcaller", callback_phone="+15155550134",
-                             received_at=datetime.now(UTC), **who, **extras)
-
-
-def received_record(i: int, prefix: str) -> tuple[uuid.UUID, KafkaRecord]:
-    payload = inquiry(i)
+    payload = InquiryReceivedV1(inquiry_id=uuid.uuid4(), party=party, source=source, category=category, mco=mco,
+                                description=description, caller_name="John Testcaller",
+                                callback_phone="+15155550134", received_at=datetime.now(UTC), **who, **extras)
     return payload.inquiry_id, encode(Event(payload, source="/liaison/intake"), prefix)
-
-
-def size(record: KafkaRecord) -> int:
-    return len(record.key) + len(record.value) + sum(len(k) + len(v) for k, v in record.headers)
 
 
 async def send_all(producer: AIOKafkaProducer, topic: str, records: list[KafkaRecord]) -> None:
@@ -98,17 +86,15 @@ async def measure_raw_consume_produce(bootstrap: str, prefix: str, n: int) -> fl
         await producer.start()
         await send_all(producer, source, [received_record(i, prefix)[1] for i in range(n)])  # pre-produced
         await consumer.start()
-        done, start, deadline = 0, 0.0, time.monotonic() + max(120, n / 50)
-        while done < n:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"raw: {done} of {n} records forwarded")
-            batches = await consumer.getmany(timeout_ms=500)
-            start = start or (time.perf_counter() if batches else 0.0)
-            for records in batches.values():
-                await send_all(producer, sink, [KafkaRecord(sink, r.key, r.value, list(r.headers)) for r in records])
-                done += len(records)
-            if batches:
-                await consumer.commit()
+        done, start = 0, 0.0
+        async with asyncio.timeout(max(120, n / 50)):
+            while done < n:
+                batch = [r for records in (await consumer.getmany(timeout_ms=500)).values() for r in records]
+                if batch:
+                    start = start or time.perf_counter()  # the first consume: the group has joined
+                    await send_all(producer, sink, [KafkaRecord(sink, r.key, r.value, list(r.headers)) for r in batch])
+                    await consumer.commit()
+                    done += len(batch)
         return n / (time.perf_counter() - start)
     finally:
         await consumer.stop()
@@ -127,24 +113,26 @@ def triage_env(schema: str, prefix: str, bootstrap: str) -> dict[str, str]:
 
 
 def spawn_triage(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`liaison-triage` in its own process, as deployed, its output into `log` (sync: ASYNC220)."""
     with log.open("wb") as out:
         return subprocess.Popen([str(BIN / "liaison-triage")], env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
-async def wait_until_ready(port: str, service: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
-    """Poll GET /readyz until it answers 200; fail if the process exits or the deadline passes."""
-    deadline = time.monotonic() + timeout
+def check_alive(service: subprocess.Popen[bytes], log: Path) -> None:
+    if service.poll() is not None:
+        raise RuntimeError(f"triage exited with {service.returncode}:\n{tail(log)}")
+
+
+async def wait_until_ready(port: str, service: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll GET /readyz until it answers 200; fail if the process exits or after 90 s."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
-        while time.monotonic() < deadline:
-            if service.poll() is not None:
-                raise RuntimeError(f"triage exited with {service.returncode}:\n{tail(log)}")
+        async def ready() -> bool:
+            check_alive(service, log)
             try:
-                if (await http.get("/readyz")).status_code == 200:
-                    return
+                return (await http.get("/readyz")).status_code == 200
             except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.2)
-    raise TimeoutError(f"triage not ready after {timeout:.0f} s:\n{tail(log)}")
+                return False
+        await wait_until(ready, timeout=90, interval=0.2, what="triage's /readyz")
 
 
 class Decisions:
@@ -155,7 +143,7 @@ class Decisions:
         self.at: dict[uuid.UUID, float] = {}
         self.rules: Counter[str] = Counter()
         self.duplicates = 0
-        self.task: asyncio.Task[None] | None = None
+        self.task = asyncio.create_task(self.read())  # the consumer has started
 
     async def read(self) -> None:
         while True:
@@ -168,29 +156,29 @@ class Decisions:
                     self.at.setdefault(decision.inquiry_id, now)
                     self.rules.update(decision.rules_fired)
 
+    async def stop(self) -> None:
+        self.task.cancel()
+        await asyncio.gather(self.task, return_exceptions=True)
+
     async def wait_for(self, ids: list[uuid.UUID], timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while missing := sum(i not in self.at for i in ids):
-            if self.task is not None and self.task.done():
-                self.task.result()  # the reader failed: raise its error
-                raise RuntimeError("the decision reader stopped")
-            if self.service.poll() is not None:
-                raise RuntimeError(f"triage exited with {self.service.returncode}:\n{tail(self.log)}")
-            if time.monotonic() > deadline:
-                raise Mismatch(f"{missing} of {len(ids)} inquiries not decided after {timeout:.0f} s")
-            await asyncio.sleep(0.02)
+        """Until each of `ids` has a decision; fail if triage or the reader stops, or after `timeout` s."""
+        async def all_decided() -> bool:
+            check_alive(self.service, self.log)
+            if self.task.done():
+                self.task.result()  # raises the reader's error
+            return all(i in self.at for i in ids)
+        await wait_until(all_decided, timeout=timeout, interval=0.02, what=f"decisions of {len(ids)} inquiries")
 
 
 async def measure_decisions(producer: AIOKafkaProducer, decisions: Decisions, prefix: str, n: int) -> float:
     """Decisions/s: first InquiryReceivedV1 produced until N PriorityAssignedV1 are read; exactly N or fail."""
-    events = [received_record(i, prefix) for i in range(n)]
+    events, before = [received_record(i, prefix) for i in range(n)], len(decisions.at)
     start = time.perf_counter()
     await send_all(producer, events[0][1].topic, [record for _, record in events])
     await decisions.wait_for([i for i, _ in events], timeout=max(120, n / 20))
     elapsed = time.perf_counter() - start
-    decided = sum(i in decisions.at for i, _ in events)
-    if decided != n:
-        raise Mismatch(f"{decided} distinct inquiries decided of {n}")
+    if len(decisions.at) - before != n:  # all N are decided: anything more is an inquiry nobody sent
+        raise Mismatch(f"{len(decisions.at) - before} distinct inquiries decided for {n} sent")
     return n / elapsed
 
 
@@ -223,49 +211,40 @@ async def measure_triage(env: dict[str, str], created: Created, n: int, seconds:
         producer = reliable_producer(bootstrap, "bench-intake")
         consumer = AIOKafkaConsumer(f"{prefix}inquiry.priority-assigned", bootstrap_servers=bootstrap,
                                     auto_offset_reset="earliest")
-        decisions = Decisions(consumer, service, log)
-        try:
-            await producer.start()
-            await consumer.start()
-            decisions.task = asyncio.create_task(decisions.read())
+        async with contextlib.AsyncExitStack() as stack:
+            for client in (producer, consumer):
+                stack.push_async_callback(client.stop)
+                await client.start()
+            decisions = Decisions(consumer, service, log)
+            stack.push_async_callback(decisions.stop)
             warm_id, warm = received_record(0, prefix)  # triage's group has joined, the relay is connected
             await send_all(producer, warm.topic, [warm])
             await decisions.wait_for([warm_id], timeout=90)
             decision_rate = await measure_decisions(producer, decisions, prefix, n)
             paced = await measure_paced_latency(producer, decisions, prefix, decision_rate / 2, seconds)
-        finally:
-            if decisions.task is not None:
-                decisions.task.cancel()
-                await asyncio.gather(decisions.task, return_exceptions=True)
-            await consumer.stop()
-            await producer.stop()
     return {"triage_dps": decision_rate, **paced, "duplicates": decisions.duplicates,
             "rules_distinct": len(decisions.rules)}
 
 
-def stop_triage(created: Created, timeout: float = 30) -> None:
+def stop_triage(service: subprocess.Popen[bytes]) -> None:
     """SIGTERM and wait (the runtime finishes in-flight work and leaves its group); kill only if it hangs."""
-    service, created.service = created.service, None
-    if service is not None and service.poll() is None:
-        service.send_signal(signal.SIGTERM)
-        try:
-            service.wait(timeout)
-        except subprocess.TimeoutExpired:
-            print(f"cleanup: triage ignored SIGTERM for {timeout:.0f} s; killed", file=sys.stderr)
-            service.kill()
-            service.wait()
+    service.send_signal(signal.SIGTERM)
+    try:
+        service.wait(30)
+    except subprocess.TimeoutExpired:
+        print("cleanup: triage ignored SIGTERM for 30 s; killed", file=sys.stderr)
+        service.kill()
+        service.wait()
 
 
 async def clean_up(bootstrap: str, created: Created) -> None:
     """Stop the service, drop the schema, delete the topics; report failures, never raise."""
-    await asyncio.to_thread(stop_triage, created)
+    if created.service is not None and created.service.poll() is None:
+        await asyncio.to_thread(stop_triage, created.service)
     try:
-        conn = await asyncpg.connect(DSN)
-        try:
+        async with asyncpg.create_pool(DSN, min_size=1, max_size=1) as pool:
             for schema in created.schemas:
-                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await conn.close()
+                await pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
     except Exception as exc:
         print(f"cleanup: schemas {created.schemas} not dropped: {exc!r}", file=sys.stderr)
     try:
@@ -277,8 +256,8 @@ async def clean_up(bootstrap: str, created: Created) -> None:
 def report(f: dict[str, float]) -> None:
     print(f"\n  {f['events']:.0f} events of ~{f['record_bytes']:.0f} bytes (key+value+headers), 2 partitions")
     print(f"  raw aiokafka consume->produce     {f['raw_rps']:>7,.0f} records/s")
-    print(f"  triage consume->decide->publish   {f['triage_dps']:>7,.0f} decisions/s   {f['ratio']:.2f}x raw"
-          f"   ({f['rules_distinct']:.0f} distinct rules fired, {f['duplicates']:.0f} duplicate decisions)")
+    print(f"  triage consume->decide->publish   {f['triage_dps']:>7,.0f} decisions/s   {f['ratio']:.3f}x raw"
+          f"   ({f['rules_distinct']:.0f} distinct rules_fired, {f['duplicates']:.0f} duplicates)")
     print(f"  latency inquiry->decision at {f['paced_dps']:.0f}/s   p50 {f['paced_p50_ms']:.0f} ms, "
           f"p99 {f['paced_p99_ms']:.0f} ms, max {f['paced_max_ms']:.0f} ms")
     print(json.dumps({k: round(v, 3) for k, v in f.items()}))
@@ -291,8 +270,9 @@ async def run(args: argparse.Namespace) -> None:
         raw = await measure_raw_consume_produce(args.bootstrap, created.prefix, args.events)
         figures = await measure_triage(triage_env(run_id, created.prefix, args.bootstrap), created, args.events,
                                        args.paced_seconds)
-        sizes = [size(received_record(i, created.prefix)[1]) for i in range(len(MIX))]
-        report({"events": args.events, "record_bytes": sum(sizes) / len(sizes), "raw_rps": raw, **figures,
+        mix = [received_record(i, created.prefix)[1] for i in range(len(MIX))]
+        size = sum(len(r.key) + len(r.value) + sum(len(k) + len(v) for k, v in r.headers) for r in mix) / len(mix)
+        report({"events": args.events, "record_bytes": size, "raw_rps": raw, **figures,
                 "ratio": figures["triage_dps"] / raw})
     finally:
         await clean_up(args.bootstrap, created)
@@ -305,7 +285,7 @@ def main() -> None:
     parser.add_argument("--bootstrap", default=BOOTSTRAP)
     try:
         asyncio.run(run(parser.parse_args()))
-    except Mismatch as exc:
+    except (Mismatch, TimeoutError) as exc:
         sys.exit(f"FAILED: {exc}")
 
 
