@@ -2,21 +2,60 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime, serve
+from liaison_sla_monitor.api import build_router
+from liaison_sla_monitor.handlers import handlers
+from liaison_sla_monitor.monitor import SlaMonitor
+from liaison_sla_monitor.policy import PolicyError, load_policy
 from liaison_sla_monitor.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def bootstrap(settings: Settings) -> Runtime:
-    """Wire the sla-monitor service; nothing connects until the runtime starts."""
-    return Runtime(settings, migrations=MIGRATIONS)
+def offset_clock(seconds: float) -> Callable[[], datetime]:
+    shift = timedelta(seconds=seconds)
+    return lambda: datetime.now(UTC) + shift
+
+
+def bootstrap(settings: Settings, now: Callable[[], datetime] | None = None) -> Runtime:
+    """Wire the SLA monitor; the policy is loaded (and refused if invalid) before anything runs."""
+    policy = load_policy(settings.policy_path)
+    runtime = Runtime(settings, migrations=MIGRATIONS)
+    monitor = SlaMonitor(policy, runtime.outbox, now or offset_clock(settings.clock_offset_seconds))
+    runtime.consume(handlers(monitor))
+    runtime.add_router(build_router(runtime, monitor))
+
+    async def fire_timers(stop: asyncio.Event) -> None:
+        """Fire due timers; sleep until the next one (at most timer_poll_seconds, so new ones are seen)."""
+        while not stop.is_set():
+            async with runtime.unit_of_work() as uow:
+                fired = await monitor.fire_due(uow.session)
+                await uow.commit()
+            if fired:
+                continue
+            async with runtime.sessions() as session:
+                next_at = await monitor.next_fire_at(session)
+            pause = settings.timer_poll_seconds if next_at is None else \
+                min(settings.timer_poll_seconds, max((next_at - monitor.now()).total_seconds(), 0.005))
+            await wait_or_stop(stop, pause)
+
+    runtime.add_worker(fire_timers)
+    return runtime
 
 
 def main() -> None:
-    serve(bootstrap(Settings()))
+    try:
+        runtime = bootstrap(Settings())
+    except PolicyError as refused:
+        sys.exit(f"sla-monitor: the SLA policy does not load:\n{refused}")
+    serve(runtime)
 
 
 if __name__ == "__main__":

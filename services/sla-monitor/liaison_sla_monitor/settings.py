@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from liaison_shared.settings import ServiceSettings
+from liaison_sla_monitor.policy import DEFAULT_POLICY
 
 
 class Settings(ServiceSettings):
@@ -12,3 +16,9 @@ class Settings(ServiceSettings):
 
     service: str = "sla-monitor"
     http_port: int = 8003
+    policy_path: Path = Field(default=DEFAULT_POLICY, description="The SLA policy table (YAML).")
+    timer_poll_seconds: float = Field(default=0.2, gt=0, le=1, description="Longest sleep of the timer loop.")
+    read_key_sha256: list[str] = Field(
+        default_factory=list, description="SHA-256 (hex) of the API keys that may read clocks and compliance.")
+    clock_offset_seconds: float = Field(
+        default=0, description="Shifts the monitor's clock (drills and tests: make a deadline come due now).")

@@ -1,0 +1,99 @@
+"""The SLA monitor's read API: an inquiry's clocks, clocks due or breached in a
+window, and compliance per track, priority and clock."""
+
+import hashlib
+import hmac
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.security import APIKeyHeader
+from pydantic import BaseModel
+from sqlalchemy import case, func, select
+
+from liaison_shared.problems import Problem
+from liaison_shared.runtime import Runtime
+from liaison_sla_monitor.monitor import SlaMonitor
+from liaison_sla_monitor.settings import Settings
+from liaison_sla_monitor.tables import clocks
+
+
+class ClockRead(BaseModel):
+    inquiry_id: UUID
+    clock: str
+    track: str
+    priority: str
+    state: str
+    started_at: datetime
+    warn_at: datetime
+    due_at: datetime
+    due_local: str
+    closed_at: datetime | None
+
+
+class ComplianceRow(BaseModel):
+    track: str
+    priority: str
+    clock: str
+    met: int
+    breached: int
+    open: int
+    compliance: float | None
+
+
+def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["clocks"])
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    allowed = [bytes.fromhex(h) for h in settings.read_key_sha256]
+    api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
+
+    async def reader(key: Annotated[str | None, Depends(api_key)]) -> None:
+        digest = hashlib.sha256((key or "").encode()).digest()
+        if not key or not any(hmac.compare_digest(digest, h) for h in allowed):
+            raise Problem(401, "Unauthenticated", "Send a valid API key in X-API-Key.", code="unauthenticated")
+
+    Reader = Annotated[None, Depends(reader)]
+
+    def read(row: object) -> ClockRead:
+        local = monitor.policy.calendar.local(row.due_at)  # type: ignore[attr-defined]
+        return ClockRead(inquiry_id=row.inquiry_id, clock=row.name, track=row.track,  # type: ignore[attr-defined]
+                         priority=row.priority, state=row.state, started_at=row.anchor_at,  # type: ignore[attr-defined]
+                         warn_at=row.warn_at, due_at=row.due_at, closed_at=row.closed_at,  # type: ignore[attr-defined]
+                         due_local=local.strftime("%a %Y-%m-%d %H:%M %Z"))
+
+    @router.get("/inquiries/{inquiry_id}/clocks", summary="Every clock of one inquiry")
+    async def inquiry_clocks(inquiry_id: UUID, _: Reader) -> list[ClockRead]:
+        async with runtime.sessions() as session:
+            rows = (await session.execute(select(clocks).where(clocks.c.inquiry_id == inquiry_id)
+                                          .order_by(clocks.c.due_at))).all()
+        return [read(r) for r in rows]
+
+    @router.get("/clocks", summary="Clocks due (open) or breached in a window, soonest first")
+    async def clocks_in_window(_: Reader, due_from: datetime, due_to: datetime,
+                               state: Literal["open", "breached"] = "open",
+                               limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[ClockRead]:
+        async with runtime.sessions() as session:
+            rows = (await session.execute(
+                select(clocks).where(clocks.c.state == state, clocks.c.due_at >= due_from, clocks.c.due_at < due_to)
+                .order_by(clocks.c.due_at).limit(limit))).all()
+        return [read(r) for r in rows]
+
+    @router.get("/compliance", summary="Met and breached clocks per track, priority and clock, by due date")
+    async def compliance(_: Reader, start: datetime, end: datetime) -> list[ComplianceRow]:
+        if end <= start:
+            raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                          errors=[{"field": "end", "reason": "must be after start"}])
+        counted = {state: func.count(case((clocks.c.state == state, 1))) for state in ("met", "breached", "open")}
+        async with runtime.sessions() as session:
+            rows = (await session.execute(
+                select(clocks.c.track, clocks.c.priority, clocks.c.name, *[c.label(s) for s, c in counted.items()])
+                .where(clocks.c.due_at >= start, clocks.c.due_at < end)
+                .group_by(clocks.c.track, clocks.c.priority, clocks.c.name)
+                .order_by(clocks.c.track, clocks.c.priority, clocks.c.name))).all()
+        return [ComplianceRow(track=r.track, priority=r.priority, clock=r.name, met=r.met, breached=r.breached,
+                              open=r.open, compliance=r.met / (r.met + r.breached) if r.met + r.breached else None)
+                for r in rows]
+
+    return router

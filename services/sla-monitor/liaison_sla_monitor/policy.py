@@ -1,0 +1,278 @@
+"""Escalation clocks of every (track, priority), from a versioned YAML policy, and their deadlines.
+
+A policy file has a `version`, a `calendar` (`CalendarConfig` fields) and `rows`: a `track`, its
+`priorities` and their `clocks` (empty: no clocks). A clock starts on a signal, or on
+`breach:<name>` of another clock of its row (a follow-up); it is due at its `deadline` (exactly one
+of business_hours, business_days, end_of_business_day, calendar_hours) from that instant, is met by
+any `met_by` signal and warns at its `warning`, else after `warning_fraction` of the time to the
+deadline (business time for business targets, elapsed time for calendar hours).
+
+Loading refuses unknown keys and values, pairs covered by no row or by two, duplicate clock names,
+`breach:` to no clock, to itself or in a cycle, and warnings later than their deadline, naming the
+file and the location of each problem (`policy.yaml: rows[3].clocks[1].starts_on: ...`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import StrEnum
+from itertools import product
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
+
+from liaison_shared.calendar import BusinessCalendar, CalendarConfig
+from liaison_shared.vocabulary import Priority, Queue, Track
+
+DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
+BREACH = "breach:"
+
+
+class Signal(StrEnum):
+    """What happened to an inquiry, as far as its clocks are concerned: starts and meets them."""
+
+    TRIAGED = "triaged"
+    CONTACT_REACHED = "contact_reached"
+    CONTACT_ATTEMPTED = "contact_attempted"
+    MCO_CONTACTED = "mco_contacted"
+    MCO_REPORTED_CONTACT = "mco_reported_contact"
+    MCO_REPORTED = "mco_reported"
+    UPDATE_RECORDED = "update_recorded"
+    RESOLVED = "resolved"
+    PCP_ASSIGNED = "pcp_assigned"
+
+
+class PolicyError(ValueError):
+    """The policy cannot be used; the message names the file and the location of every problem."""
+
+
+_SNAKE_CASE = r"[a-z][a-z0-9]*(_[a-z0-9]+)*"
+
+
+def _start(value: object) -> Signal | str:
+    if isinstance(value, str) and re.fullmatch(f"{BREACH}{_SNAKE_CASE}", value):
+        return value
+    if isinstance(value, str) and value in frozenset(Signal):
+        return Signal(value)
+    raise ValueError(f"expected a signal ({', '.join(Signal)}) or '{BREACH}<snake_case clock name>'")
+
+
+def _non_empty(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    # Not Field(min_length=1): pydantic would add a length error under every bad item.
+    if not values:
+        raise ValueError("give at least one")
+    return values
+
+
+_Note = Annotated[str, Field(pattern=r"\S")]
+_Hours = Annotated[float, Field(gt=0, strict=True, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    # A misspelt key would otherwise be ignored and a clock would silently keep its default.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Strict):
+    """How far from its anchor an instant falls: exactly one of the four units is given."""
+
+    business_hours: _Hours | None = None
+    business_days: _Hours | None = None
+    end_of_business_day: Annotated[int, Field(ge=0, strict=True)] | None = None
+    calendar_hours: _Hours | None = None
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Target:
+        given = sorted(self.model_dump(exclude_none=True))
+        if len(given) != 1:
+            raise ValueError(f"give exactly one of {', '.join(type(self).model_fields)} (got {given or 'none'})")
+        return self
+
+    @property
+    def unit(self) -> str:
+        """The name of the one unit given, e.g. ``business_hours``."""
+        return next(iter(self.model_dump(exclude_none=True)))
+
+    def reach(self, anchor: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:
+        """The instant (UTC) this target falls from ``anchor``; business units start at the next opening."""
+        instant: dt.datetime
+        if self.business_hours is not None:
+            instant = calendar.add_business_hours(anchor, self.business_hours)
+        elif self.business_days is not None:
+            instant = calendar.add_business_days(anchor, self.business_days)
+        elif self.end_of_business_day is not None:
+            instant = calendar.end_of_business_day(anchor, self.end_of_business_day)
+        else:
+            assert self.calendar_hours is not None  # one unit is always given
+            instant = calendar.add_calendar_time(anchor, dt.timedelta(hours=self.calendar_hours))
+        return instant
+
+
+class ClockSpec(_Strict):
+    """One named clock of a row: when it starts, when it warns and is due, what meets it."""
+
+    name: Annotated[str, Field(pattern=f"^{_SNAKE_CASE}$")]
+    starts_on: Annotated[Signal | str, BeforeValidator(_start)]
+    deadline: Target
+    warning: Target | None = None
+    warning_fraction: float = Field(0.75, gt=0, le=1, strict=True)
+    met_by: Annotated[tuple[Signal, ...], AfterValidator(_non_empty)]
+    queue: Queue | None = None
+    restart_on_reopen: bool = Field(True, strict=True)
+    note: _Note | None = None
+
+    @model_validator(mode="after")
+    def _warning_before_deadline(self) -> ClockSpec:
+        if self.warning is not None and "warning_fraction" in self.model_fields_set:
+            raise ValueError("give warning or warning_fraction, not both")
+        unit, limit = self.deadline.unit, getattr(self.deadline, self.deadline.unit)
+        if self.warning is not None and (getattr(self.warning, unit) or 0) > limit:
+            raise ValueError(f"the warning ({unit} {getattr(self.warning, unit)}) is later than the deadline ({limit})")
+        return self
+
+    @property
+    def breach_of(self) -> str | None:
+        """For a follow-up clock, the name of the clock whose breach starts it; else None."""
+        return self.starts_on.removeprefix(BREACH) if not isinstance(self.starts_on, Signal) else None
+
+
+class Row(_Strict):
+    """The clocks of one track at some priorities."""
+
+    track: Track
+    priorities: Annotated[tuple[Priority, ...], AfterValidator(_non_empty)]
+    clocks: tuple[ClockSpec, ...]
+    note: _Note | None = None
+
+
+def _strict_calendar(value: object) -> object:
+    if isinstance(value, dict):
+        if unknown := sorted(map(str, value.keys() - CalendarConfig.model_fields.keys())):
+            raise ValueError(f"unknown keys {unknown} (expected {', '.join(CalendarConfig.model_fields)})")
+        # YAML 1.1 reads an unquoted 17:00 as the integer 1020, which would become 00:17:00.
+        if untimely := [key for key in ("opens", "closes") if not isinstance(value.get(key, ""), str | dt.time)]:
+            raise ValueError(f"write {' and '.join(untimely)} as a quoted 'HH:MM' string")
+    return value
+
+
+class PolicyConfig(_Strict):
+    """The schema of a policy file."""
+
+    version: _Note
+    calendar: Annotated[CalendarConfig, BeforeValidator(_strict_calendar)]
+    rows: tuple[Row, ...]
+
+
+class Policy:
+    """A checked policy: the clocks of every (track, priority) and the calendar they count on."""
+
+    def __init__(self, config: PolicyConfig, *, origin: str = "policy") -> None:
+        problems = _problems(config)
+        if problems:
+            raise PolicyError(_report(origin, problems))
+        self.config = config
+        self.version: str = config.version
+        self.calendar: BusinessCalendar = BusinessCalendar(config.calendar)
+        self._clocks = {(row.track, priority): row.clocks for row in config.rows for priority in row.priorities}
+
+    def clocks_for(self, track: Track, priority: Priority) -> tuple[ClockSpec, ...]:
+        """The clocks an inquiry on ``track`` with ``priority`` carries, follow-ups included (may be empty)."""
+        return self._clocks[(track, priority)]
+
+
+def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar) -> tuple[dt.datetime, dt.datetime]:
+    """``(warn_at, due_at)`` in UTC of ``spec`` started at ``anchor`` (a timezone-aware instant).
+
+    The anchor is the instant of the start signal (an inquiry's receipt for ``triaged``, the
+    breach instant for a follow-up). A warning in another unit than the deadline is capped at it.
+    """
+    due_at = spec.deadline.reach(anchor, calendar)
+    if spec.warning is not None:
+        return min(spec.warning.reach(anchor, calendar), due_at), due_at
+    if spec.deadline.calendar_hours is None:  # business time
+        span = calendar.business_time_between(anchor, due_at)
+        return calendar.add_business_hours(anchor, span * spec.warning_fraction), due_at
+    start = calendar.add_calendar_time(anchor, dt.timedelta(0))
+    return start + (due_at - start) * spec.warning_fraction, due_at
+
+
+def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
+    """Read, validate and check the policy at ``path``; raise `PolicyError` listing every problem."""
+    origin = str(path)
+    try:
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
+    except (OSError, UnicodeDecodeError) as error:
+        raise PolicyError(f"{origin}: cannot read the file: {getattr(error, 'strerror', None) or error}") from error
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(YAML)"
+        raise PolicyError(f"{origin}: {where}: invalid YAML: {getattr(error, 'problem', None) or error}") from error
+    try:
+        config = PolicyConfig.model_validate(document)
+    except ValidationError as error:
+        raise PolicyError(_report(origin, [_describe(e) for e in error.errors(include_url=False)])) from error
+    return Policy(config, origin=origin)
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe loader that refuses duplicate keys, which PyYAML would silently resolve to the last one."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if isinstance(key, str | int | float | dt.date) and key in seen:
+                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+            seen.add(key if isinstance(key, str | int | float | dt.date) else id(key_node))
+        return super().construct_mapping(node, deep=deep)
+
+
+def _problems(config: PolicyConfig) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    covered: dict[tuple[Track, Priority], int] = {}
+    for i, row in enumerate(config.rows):
+        for j, priority in enumerate(row.priorities):
+            if (row.track, priority) in covered:
+                problems.append((f"rows[{i}].priorities[{j}]", f"track {row.track.value!r} with priority "
+                                 f"{priority.value!r} is already covered by rows[{covered[(row.track, priority)]}]"))
+            covered.setdefault((row.track, priority), i)
+        problems += _row_problems(f"rows[{i}]", row)
+    problems += [("rows", f"no row covers track {track.value!r} with priority {priority.value!r}")
+                 for track, priority in product(Track, Priority) if (track, priority) not in covered]
+    return problems
+
+
+def _row_problems(where: str, row: Row) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    names = [clock.name for clock in row.clocks]
+    for j, clock in enumerate(row.clocks):
+        if (first := names.index(clock.name)) < j:
+            problems.append((f"{where}.clocks[{j}].name",
+                             f"duplicate clock name {clock.name!r} in this row (also clocks[{first}])"))
+        target, chain = clock.breach_of, [clock.name]  # follow the breaches back: a cycle never starts
+        while target is not None and target in names and target not in chain:
+            chain.append(target)
+            target = row.clocks[names.index(target)].breach_of
+        if target is not None and target in chain:
+            problems.append((f"{where}.clocks[{j}].starts_on", "a clock cannot start on its own breach"
+                             if len(chain) == 1 else f"never starts: breach cycle {' -> '.join([*chain, target])}"))
+        elif target is not None and len(chain) == 1:
+            problems.append((f"{where}.clocks[{j}].starts_on", f"no clock named {target!r} in this row"))
+    return problems
+
+
+def _describe(error: ErrorDetails) -> tuple[str, str]:
+    where = ""
+    for part in error["loc"]:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
+    message, value = error["msg"].removeprefix("Value error, "), error["input"]
+    # Scalars only: for a missing key or a bad mapping the input is the whole parent.
+    return where or "(top level)", f"{message} (got {value!r})" if isinstance(value, str | int | float) else message
+
+
+def _report(origin: str, problems: list[tuple[str, str]]) -> str:
+    return "\n".join(f"{origin}: {where}: {what}" for where, what in problems)

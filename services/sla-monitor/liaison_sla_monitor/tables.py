@@ -1,0 +1,67 @@
+"""The SLA monitor's tables: cases (one per inquiry or panel removal), their
+clocks (durable timers), and the signals seen for them."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Identity,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+metadata = MetaData()
+
+cases = Table(
+    "cases", metadata,
+    Column("inquiry_id", Uuid, primary_key=True),
+    Column("track", Text),
+    Column("priority", Text),
+    Column("received_at", DateTime(timezone=True)),
+    Column("member_id", Uuid),  # panel removals: whose PCP assignment meets them
+    Column("resolved_at", DateTime(timezone=True)),
+)
+Index("cases_member_id", cases.c.member_id)
+
+clocks = Table(
+    "clocks", metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("inquiry_id", Uuid, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("track", Text, nullable=False),
+    Column("priority", Text, nullable=False),
+    Column("state", Text, nullable=False),  # open, met, breached, stopped
+    Column("anchor_at", DateTime(timezone=True), nullable=False),
+    Column("warn_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("warned", Boolean, nullable=False, server_default="false"),
+    # The next instant the timer loop must look at this clock (warning, then deadline); null when closed.
+    Column("fire_at", DateTime(timezone=True)),
+    Column("met_by", ARRAY(Text), nullable=False),
+    Column("starts_on", Text, nullable=False),
+    Column("queue", Text),
+    Column("restart_on_reopen", Boolean, nullable=False),
+    Column("cycle", Integer, nullable=False, server_default="1"),
+    Column("closed_at", DateTime(timezone=True)),
+    UniqueConstraint("inquiry_id", "name"),
+)
+Index("clocks_fire_at", clocks.c.fire_at, postgresql_where=clocks.c.fire_at.isnot(None))
+Index("clocks_due_at", clocks.c.due_at)
+
+signals = Table(
+    "signals", metadata,
+    Column("id", BigInteger, Identity(always=True), primary_key=True),
+    Column("inquiry_id", Uuid, nullable=False),
+    Column("signal", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+Index("signals_inquiry", signals.c.inquiry_id, signals.c.signal)

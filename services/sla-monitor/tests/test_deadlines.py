@@ -1,0 +1,167 @@
+"""Deadlines of every clock of the shipped policy from four anchors, against values worked out by hand.
+
+Nothing here asks the calendar for an expected value: each (warn_at, due_at) below was counted on
+paper in Central time (CST = UTC-6 throughout these weeks) and written out in UTC. Business hours
+are Monday-Friday 08:00-17:00; Thursday 2026-11-26 (Thanksgiving) and Friday 2026-11-27 (added)
+are holidays. One business day is 9 business hours; a 75% warning of it is 6 h 45 min.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from liaison_shared.vocabulary import Priority, Track
+from liaison_sla_monitor.policy import due, load_policy
+
+POLICY = load_policy()
+CST = dt.timezone(dt.timedelta(hours=-6))
+
+ANCHORS = {
+    "a": dt.datetime(2026, 11, 16, 10, 0, tzinfo=CST),  # Monday, open
+    "b": dt.datetime(2026, 11, 16, 19, 30, tzinfo=CST),  # Monday evening: counts from Tuesday 08:00
+    "c": dt.datetime(2026, 11, 20, 15, 30, tzinfo=CST),  # Friday, 1 h 30 min before closing
+    "d": dt.datetime(2026, 11, 25, 14, 0, tzinfo=CST),  # Wednesday before Thanksgiving, 3 h before closing
+}
+
+Expected = dict[str, tuple[str, str]]  # anchor -> (warn_at, due_at), UTC "YYYY-MM-DD HH:MM[:SS]"
+
+# warning 2 business hours, deadline 4 business hours
+HOURS_2_4: Expected = {
+    "a": ("2026-11-16 18:00", "2026-11-16 20:00"),  # Mon 12:00, Mon 14:00 CST
+    "b": ("2026-11-17 16:00", "2026-11-17 18:00"),  # Tue 10:00, Tue 12:00
+    "c": ("2026-11-23 14:30", "2026-11-23 16:30"),  # Fri 1.5 h + Mon 0.5 h = Mon 08:30; + Mon 2.5 h = Mon 10:30
+    "d": ("2026-11-25 22:00", "2026-11-30 15:00"),  # Wed 16:00; Wed 3 h + Mon 1 h = Mon 09:00
+}
+# deadline 4 business hours, warning at 75% = 3 business hours
+HOURS_4: Expected = {
+    "a": ("2026-11-16 19:00", "2026-11-16 20:00"),  # Mon 13:00, Mon 14:00
+    "b": ("2026-11-17 17:00", "2026-11-17 18:00"),  # Tue 11:00, Tue 12:00
+    "c": ("2026-11-23 15:30", "2026-11-23 16:30"),  # Mon 09:30, Mon 10:30
+    "d": ("2026-11-25 23:00", "2026-11-30 15:00"),  # warning lands on Wed 17:00 exactly and stays; Mon 09:00
+}
+# end of the business day the clock starts in; warning at 75% of the business time until then
+END_OF_DAY_0: Expected = {
+    "a": ("2026-11-16 21:15", "2026-11-16 23:00"),  # 7 h open: Mon 10:00 + 5 h 15 = 15:15; Mon 17:00
+    "b": ("2026-11-17 20:45", "2026-11-17 23:00"),  # 9 h open: Tue 08:00 + 6 h 45 = 14:45; Tue 17:00
+    "c": ("2026-11-20 22:37:30", "2026-11-20 23:00"),  # 1.5 h open: + 1 h 7 min 30 s = Fri 16:37:30; Fri 17:00
+    "d": ("2026-11-25 22:15", "2026-11-25 23:00"),  # 3 h open: + 2 h 15 = Wed 16:15; Wed 17:00
+}
+# deadline 1 business day (9 h), warning at 75% = 6 h 45 min
+DAYS_1: Expected = {
+    "a": ("2026-11-16 22:45", "2026-11-17 16:00"),  # Mon 16:45; Mon 7 h + Tue 2 h = Tue 10:00
+    "b": ("2026-11-17 20:45", "2026-11-17 23:00"),  # Tue 14:45; Tue 17:00 (lands on closing, stays)
+    "c": ("2026-11-23 19:15", "2026-11-23 21:30"),  # Fri 1.5 h + Mon 5.25 h = Mon 13:15; + Mon 7.5 h = Mon 15:30
+    "d": ("2026-11-30 17:45", "2026-11-30 20:00"),  # Wed 3 h + Mon 3.75 h = Mon 11:45; + Mon 6 h = Mon 14:00
+}
+# deadline 2 business days (18 h), warning at 75% = 13 h 30 min
+DAYS_2: Expected = {
+    "a": ("2026-11-17 20:30", "2026-11-18 16:00"),  # Mon 7 + Tue 6.5 = Tue 14:30; Mon 7 + Tue 9 + Wed 2 = Wed 10:00
+    "b": ("2026-11-18 18:30", "2026-11-18 23:00"),  # Tue 9 + Wed 4.5 = Wed 12:30; Tue 9 + Wed 9 = Wed 17:00
+    "c": ("2026-11-24 17:00", "2026-11-24 21:30"),  # Fri 1.5 + Mon 9 + Tue 3 = Tue 11:00; + Tue 7.5 = Tue 15:30
+    "d": ("2026-12-01 15:30", "2026-12-01 20:00"),  # Wed 3 + Mon 9 + Tue 1.5 = Tue 09:30; + Tue 6 = Tue 14:00
+}
+# warning 1 business day, deadline 2 business days
+DAYS_1_2: Expected = {
+    "a": ("2026-11-17 16:00", "2026-11-18 16:00"),  # Tue 10:00, Wed 10:00
+    "b": ("2026-11-17 23:00", "2026-11-18 23:00"),  # Tue 17:00, Wed 17:00
+    "c": ("2026-11-23 21:30", "2026-11-24 21:30"),  # Mon 15:30, Tue 15:30
+    "d": ("2026-11-30 20:00", "2026-12-01 20:00"),  # Mon 14:00, Tue 14:00
+}
+# warning 3 business days, deadline 4 business days
+DAYS_3_4: Expected = {
+    "a": ("2026-11-19 16:00", "2026-11-20 16:00"),  # Thu 10:00, Fri 10:00
+    "b": ("2026-11-19 23:00", "2026-11-20 23:00"),  # Thu 17:00, Fri 17:00
+    "c": ("2026-11-25 21:30", "2026-11-30 21:30"),  # Wed 15:30; Wed 1.5 h, Thu/Fri holidays, Mon 7.5 h = Mon 15:30
+    "d": ("2026-12-02 20:00", "2026-12-03 20:00"),  # Wed 12-02 14:00, Thu 12-03 14:00
+}
+# warning 3 business days, deadline 5 business days
+DAYS_3_5: Expected = {
+    "a": ("2026-11-19 16:00", "2026-11-23 16:00"),  # Thu 10:00, Mon 10:00
+    "b": ("2026-11-19 23:00", "2026-11-23 23:00"),  # Thu 17:00, Mon 17:00
+    "c": ("2026-11-25 21:30", "2026-12-01 21:30"),  # Wed 15:30, Tue 12-01 15:30
+    "d": ("2026-12-02 20:00", "2026-12-04 20:00"),  # Wed 12-02 14:00, Fri 12-04 14:00
+}
+# 720 calendar hours (30 days), warning at 75% = 540 hours (22 days 12 hours)
+CALENDAR_720: Expected = {
+    "a": ("2026-12-09 04:00", "2026-12-16 16:00"),
+    "b": ("2026-12-09 13:30", "2026-12-17 01:30"),
+    "c": ("2026-12-13 09:30", "2026-12-20 21:30"),
+    "d": ("2026-12-18 08:00", "2026-12-25 20:00"),
+}
+# 48 calendar hours, warning at 36 hours
+CALENDAR_48: Expected = {
+    "a": ("2026-11-18 04:00", "2026-11-18 16:00"),
+    "b": ("2026-11-18 13:30", "2026-11-19 01:30"),
+    "c": ("2026-11-22 09:30", "2026-11-22 21:30"),
+    "d": ("2026-11-27 08:00", "2026-11-27 20:00"),
+}
+# 24 calendar hours, warning at 18 hours
+CALENDAR_24: Expected = {
+    "a": ("2026-11-17 10:00", "2026-11-17 16:00"),
+    "b": ("2026-11-17 19:30", "2026-11-18 01:30"),
+    "c": ("2026-11-21 15:30", "2026-11-21 21:30"),
+    "d": ("2026-11-26 14:00", "2026-11-26 20:00"),
+}
+
+T, P = Track, Priority
+# One entry per distinct clock: a row covering several priorities is named by one of them.
+# Follow-up clocks take the anchors as the instants the clocks they follow breached.
+EXPECTED: dict[tuple[Track, Priority, str], Expected] = {
+    (T.MEMBER_MCO, P.URGENT, "originator_contacted"): HOURS_2_4,
+    (T.MEMBER_MCO, P.URGENT, "mco_referral"): HOURS_2_4,
+    (T.MEMBER_MCO, P.URGENT, "mco_contacts_member"): END_OF_DAY_0,
+    (T.MEMBER_MCO, P.URGENT, "liaison_follow_up"): HOURS_4,
+    (T.MEMBER_MCO, P.ESCALATED, "originator_contacted"): DAYS_1,
+    (T.MEMBER_MCO, P.ESCALATED, "mco_contacts_member"): END_OF_DAY_0,
+    (T.MEMBER_MCO, P.ESCALATED, "mco_silence"): DAYS_1,
+    (T.MEMBER_MCO, P.ESCALATED, "mco_follow_up"): DAYS_1,
+    (T.MEMBER_MCO, P.STANDARD, "originator_contacted"): DAYS_2,
+    (T.MEMBER_NOT_ENROLLED, P.STANDARD, "unit_lead_callback"): DAYS_2,
+    (T.IME_CALLBACK, P.STANDARD, "callback"): DAYS_2,
+    (T.PROVIDER, P.URGENT, "acknowledged"): HOURS_2_4,
+    (T.PROVIDER, P.URGENT, "originator_contacted"): DAYS_1_2,
+    (T.PROVIDER, P.URGENT, "mco_contacts_provider"): DAYS_1_2,
+    (T.PROVIDER, P.URGENT, "provider_follow_up"): END_OF_DAY_0,
+    (T.PROVIDER, P.ESCALATED, "acknowledged"): DAYS_1,
+    (T.PROVIDER, P.ESCALATED, "originator_contacted"): DAYS_3_4,
+    (T.PROVIDER, P.ESCALATED, "mco_contacts_provider"): DAYS_3_5,
+    (T.PROVIDER, P.STANDARD, "acknowledged"): DAYS_2,
+    (T.PCP_PANEL_REMOVAL, P.STANDARD, "outreach_contact"): DAYS_2,
+    (T.PCP_PANEL_REMOVAL, P.STANDARD, "member_reassigned"): CALENDAR_720,
+    (T.PCP_PANEL_REMOVAL, P.URGENT, "ccm_acknowledged"): HOURS_4,
+    (T.PCP_PANEL_REMOVAL, P.URGENT, "member_reassigned"): CALENDAR_720,
+    (T.PCP_ATTRIBUTION, P.STANDARD, "originator_contacted"): DAYS_2,
+    (T.CARE_TRANSITION, P.STANDARD, "discharge_follow_up"): CALENDAR_48,
+    (T.CARE_TRANSITION, P.URGENT, "member_callback"): CALENDAR_24,
+}
+
+
+def utc(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=dt.UTC)
+
+
+def test_the_table_has_one_entry_for_every_distinct_clock_of_the_policy() -> None:
+    distinct = {(row.track, row.priorities, clock.name) for row in POLICY.config.rows for clock in row.clocks}
+    named = {(row.track, row.priorities, name) for row in POLICY.config.rows
+             for track, priority, name in EXPECTED if track is row.track and priority in row.priorities}
+    assert named == distinct
+    assert len(EXPECTED) == len(distinct)  # no clock twice under two priorities of its row
+
+
+@pytest.mark.parametrize(("track", "priority", "name", "anchor", "warn_at", "due_at"), [
+    pytest.param(track, priority, name, anchor, warn_at, due_at, id=f"{track}-{priority}-{name}-{anchor}")
+    for (track, priority, name), table in EXPECTED.items() for anchor, (warn_at, due_at) in table.items()
+])
+def test_deadline_worked_out_by_hand(
+    track: Track, priority: Priority, name: str, anchor: str, warn_at: str, due_at: str
+) -> None:
+    (spec,) = [clock for clock in POLICY.clocks_for(track, priority) if clock.name == name]
+    assert due(spec, ANCHORS[anchor], POLICY.calendar) == (utc(warn_at), utc(due_at))
+
+
+def test_deadlines_are_utc_instants() -> None:
+    (spec, *_) = POLICY.clocks_for(Track.MEMBER_MCO, Priority.URGENT)
+    for instant in due(spec, ANCHORS["b"], POLICY.calendar):
+        assert instant.utcoffset() == dt.timedelta(0)
