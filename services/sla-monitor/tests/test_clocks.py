@@ -132,11 +132,11 @@ async def test_compliance_counts_met_and_breached_clocks(monitor: Monitor) -> No
 
 
 async def test_care_transitions_run_on_calendar_hours_beside_business_clocks(monitor: Monitor) -> None:
-    saturday_night = datetime(2026, 11, 21, 4, 30, tzinfo=Z)  # Friday 22:30 CST: outside business hours
-    discharge = assigned(track="care_transition", priority="escalated", received_at=saturday_night)
-    callback = assigned(track="care_transition", priority="urgent", received_at=saturday_night)
+    friday_night = datetime(2026, 11, 21, 4, 30, tzinfo=Z)  # Friday 22:30 CST: outside business hours
+    discharge = assigned(track="care_transition", priority="escalated", received_at=friday_night)
+    callback = assigned(track="care_transition", priority="urgent", received_at=friday_night)
     await monitor.publish(discharge, callback)
     [follow_up] = await monitor.events("clock-started.v1", discharge.inquiry_id)
     [call] = await monitor.events("clock-started.v1", callback.inquiry_id)
-    assert (follow_up.clock, follow_up.due_at) == ("discharge_follow_up", saturday_night + timedelta(hours=48))
-    assert (call.clock, call.due_at) == ("member_callback", saturday_night + timedelta(hours=24))
+    assert (follow_up.clock, follow_up.due_at) == ("discharge_follow_up", friday_night + timedelta(hours=48))
+    assert (call.clock, call.due_at) == ("member_callback", friday_night + timedelta(hours=24))
