@@ -140,3 +140,22 @@ async def test_care_transitions_run_on_calendar_hours_beside_business_clocks(mon
     [call] = await monitor.events("clock-started.v1", callback.inquiry_id)
     assert (follow_up.clock, follow_up.due_at) == ("discharge_follow_up", friday_night + timedelta(hours=48))
     assert (call.clock, call.due_at) == ("member_callback", friday_night + timedelta(hours=24))
+
+
+async def test_new_priority_recomputes_open_clocks_and_stops_the_ones_it_drops(monitor: Monitor) -> None:
+    urgent = assigned(priority="urgent")
+    await monitor.publish(urgent)
+    first = {c.clock: c for c in await monitor.events("clock-started.v1", urgent.inquiry_id, 2)}
+    assert first["originator_contacted"].due_at == MONDAY_14
+    await monitor.publish(assigned(priority="escalated", inquiry_id=urgent.inquiry_id))
+    [recomputed] = (await monitor.events("clock-started.v1", urgent.inquiry_id, 3))[2:]
+    # Same start (receipt), the escalated target: 1 business day, Tuesday 10:00 CST.
+    assert (recomputed.clock, recomputed.due_at) == ("originator_contacted", datetime(2026, 11, 17, 16, 0, tzinfo=Z))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=monitor.runtime.app()),
+                                 base_url="http://sla") as http:
+        clocks = (await http.get(f"/v1/inquiries/{urgent.inquiry_id}/clocks", headers={"X-API-Key": "test"})).json()
+        window = (await http.get("/v1/clocks", params={"due_from": "2026-11-17T00:00:00Z",
+                                                       "due_to": "2026-11-18T00:00:00Z"},
+                                 headers={"X-API-Key": "test"})).json()
+    assert {(c["clock"], c["state"]) for c in clocks} == {("originator_contacted", "open"), ("mco_referral", "stopped")}
+    assert [c["clock"] for c in window if c["inquiry_id"] == str(urgent.inquiry_id)] == ["originator_contacted"]
