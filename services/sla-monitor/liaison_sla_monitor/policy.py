@@ -21,11 +21,10 @@ from itertools import product
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from pydantic_core import ErrorDetails
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from liaison_shared.calendar import BusinessCalendar, CalendarConfig
+from liaison_shared.config_files import ConfigError, Problem, load_config
 from liaison_shared.vocabulary import Priority, Queue, Track
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
@@ -46,7 +45,7 @@ class Signal(StrEnum):
     PCP_ASSIGNED = "pcp_assigned"
 
 
-class PolicyError(ValueError):
+class PolicyError(ConfigError):
     """The policy cannot be used; the message names the file and the location of every problem."""
 
 
@@ -171,9 +170,7 @@ class Policy:
     """A checked policy: the clocks of every (track, priority) and the calendar they count on."""
 
     def __init__(self, config: PolicyConfig, *, origin: str = "policy") -> None:
-        problems = _problems(config)
-        if problems:
-            raise PolicyError(_report(origin, problems))
+        PolicyError.raise_if_any(origin, _problems(config))
         self.config = config
         self.version: str = config.version
         self.calendar: BusinessCalendar = BusinessCalendar(config.calendar)
@@ -202,37 +199,11 @@ def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar) -> tup
 
 def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
     """Read, validate and check the policy at ``path``; raise `PolicyError` listing every problem."""
-    origin = str(path)
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
-    except (OSError, UnicodeDecodeError) as error:
-        raise PolicyError(f"{origin}: cannot read the file: {getattr(error, 'strerror', None) or error}") from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(YAML)"
-        raise PolicyError(f"{origin}: {where}: invalid YAML: {getattr(error, 'problem', None) or error}") from error
-    try:
-        config = PolicyConfig.model_validate(document)
-    except ValidationError as error:
-        raise PolicyError(_report(origin, [_describe(e) for e in error.errors(include_url=False)])) from error
-    return Policy(config, origin=origin)
+    return Policy(load_config(path, PolicyConfig, error=PolicyError), origin=str(path))
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys, which PyYAML would silently resolve to the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float | dt.date) and key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key if isinstance(key, str | int | float | dt.date) else id(key_node))
-        return super().construct_mapping(node, deep=deep)
-
-
-def _problems(config: PolicyConfig) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _problems(config: PolicyConfig) -> list[Problem]:
+    problems: list[Problem] = []
     covered: dict[tuple[Track, Priority], int] = {}
     for i, row in enumerate(config.rows):
         for j, priority in enumerate(row.priorities):
@@ -246,8 +217,8 @@ def _problems(config: PolicyConfig) -> list[tuple[str, str]]:
     return problems
 
 
-def _row_problems(where: str, row: Row) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _row_problems(where: str, row: Row) -> list[Problem]:
+    problems: list[Problem] = []
     names = [clock.name for clock in row.clocks]
     for j, clock in enumerate(row.clocks):
         if (first := names.index(clock.name)) < j:
@@ -263,16 +234,3 @@ def _row_problems(where: str, row: Row) -> list[tuple[str, str]]:
         elif target is not None and len(chain) == 1:
             problems.append((f"{where}.clocks[{j}].starts_on", f"no clock named {target!r} in this row"))
     return problems
-
-
-def _describe(error: ErrorDetails) -> tuple[str, str]:
-    where = ""
-    for part in error["loc"]:
-        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
-    message, value = error["msg"].removeprefix("Value error, "), error["input"]
-    # Scalars only: for a missing key or a bad mapping the input is the whole parent.
-    return where or "(top level)", f"{message} (got {value!r})" if isinstance(value, str | int | float) else message
-
-
-def _report(origin: str, problems: list[tuple[str, str]]) -> str:
-    return "\n".join(f"{origin}: {where}: {what}" for where, what in problems)

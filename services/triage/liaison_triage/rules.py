@@ -27,12 +27,11 @@ import re
 from dataclasses import dataclass
 from itertools import product
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
-import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
-from pydantic_core import ErrorDetails
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
+from liaison_shared.config_files import ConfigError, Problem, load_config
 from liaison_shared.vocabulary import Category, Party, Priority, Queue, Source, Track
 
 DEFAULT_RULESET = Path(__file__).with_name("ruleset.yaml")
@@ -51,7 +50,7 @@ def _kebab_case(rule_id: str) -> str:
 _RuleId = Annotated[str, AfterValidator(_kebab_case)]
 
 
-class RulesetError(ValueError):
+class RulesetError(ConfigError):
     """The ruleset cannot be used; the message names the file and the location of every problem."""
 
 
@@ -152,9 +151,7 @@ class Ruleset:
     """A checked ruleset, ready to decide; `config` is what it was built from."""
 
     def __init__(self, config: RulesetConfig, *, origin: str = "ruleset") -> None:
-        problems = _problems(config)
-        if problems:
-            raise RulesetError(_report(origin, problems))
+        RulesetError.raise_if_any(origin, _problems(config))
         self.config = config
         self.version = config.version
         self._rules = tuple((rule, _keyword_pattern(rule.when.any_keywords)) for rule in config.rules)
@@ -180,34 +177,7 @@ class Ruleset:
 
 def load_ruleset(path: Path) -> Ruleset:
     """Read, validate and check the ruleset at `path`; raise `RulesetError` listing every problem."""
-    origin = str(path)
-    try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader)
-    except (OSError, UnicodeDecodeError) as error:
-        raise RulesetError(f"{origin}: cannot read the file: {getattr(error, 'strerror', None) or error}") from error
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "(YAML)"
-        raise RulesetError(f"{origin}: {where}: invalid YAML: {getattr(error, 'problem', None) or error}") from error
-    try:
-        config = RulesetConfig.model_validate(document)
-    except ValidationError as error:
-        problems = [_describe(e) for e in error.errors(include_url=False)]
-        raise RulesetError(_report(origin, problems)) from error
-    return Ruleset(config, origin=origin)
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """A safe loader that refuses duplicate keys, which PyYAML would silently resolve to the last one."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)
-            if isinstance(key, str | int | float) and key in seen:  # unhashable keys: the base class reports them
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key if isinstance(key, str | int | float) else id(key_node))
-        return super().construct_mapping(node, deep=deep)
+    return Ruleset(load_config(path, RulesetConfig, error=RulesetError), origin=str(path))
 
 
 def _fires(when: Conditions, keywords: re.Pattern[str] | None, facts: Facts) -> bool:
@@ -234,8 +204,8 @@ def _keyword_pattern(phrases: tuple[str, ...] | None) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)", re.IGNORECASE)
 
 
-def _problems(config: RulesetConfig) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
+def _problems(config: RulesetConfig) -> list[Problem]:
+    problems: list[Problem] = []
     first_index: dict[str, int] = {}
     for index, rule in enumerate(config.rules):
         if rule.id in first_index:
@@ -252,16 +222,3 @@ def _problems(config: RulesetConfig) -> list[tuple[str, str]]:
     problems += [(f"routing[{i}]", "never used: earlier entries route everything it matches")
                  for i in range(len(config.routing)) if i not in used]
     return problems
-
-
-def _describe(error: ErrorDetails) -> tuple[str, str]:
-    where = ""
-    for part in error["loc"]:
-        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else part
-    message, value = error["msg"].removeprefix("Value error, "), error["input"]
-    # Scalars only: for a missing key or a bad mapping the input is the whole parent.
-    return where or "(top level)", f"{message} (got {value!r})" if isinstance(value, str | int | float) else message
-
-
-def _report(origin: str, problems: list[tuple[str, str]]) -> str:
-    return "\n".join(f"{origin}: {where}: {what}" for where, what in problems)
