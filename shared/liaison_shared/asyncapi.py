@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from liaison_shared.catalog import DEAD_LETTER_SUFFIX, EVENTS, TOPICS, EventSpec, dead_letter_topic
+from liaison_shared.catalog import DEAD_LETTER_SUFFIX, EVENTS, TOPICS, EventSpec, dead_letter_topic, per_mco
 from liaison_shared.events import CONTENT_TYPE, SPEC_VERSION
 
 HEADER = "# Generated from liaison_shared.catalog by liaison-asyncapi; do not edit.\n"
@@ -40,7 +40,7 @@ Every event Liaison publishes on Kafka, generated from the event catalog.
 
 def channel_id(topic: str) -> str:
     """The channel id of a topic: `inquiry.priority-assigned` -> `inquiry_priority_assigned`."""
-    return topic.replace(".", "_").replace("-", "_")
+    return topic.replace(".", "_").replace("-", "_").replace("{", "").replace("}", "")
 
 
 def message_title(spec: EventSpec) -> str:
@@ -112,6 +112,12 @@ def document() -> dict[str, Any]:
                            f"Records no consumer can process go to {dead_letter_topic(topic)}.",
             "messages": {s.type: {"$ref": f"#/components/messages/{s.type}"} for s in specs},
         }
+        if per_mco(topic):
+            channels[cid]["description"] = (
+                "One topic per MCO, carrying only what that MCO needs about inquiries referred to it "
+                "(no names, Medicaid IDs, phones or descriptions): an MCO integration is granted its own "
+                "topic and nothing else. " + channels[cid]["description"])
+            channels[cid]["parameters"] = {"mco": {"description": "The MCO's code, e.g. IA-TC."}}
         operations[f"receive_{cid}"] = {
             "action": "receive",
             "channel": {"$ref": f"#/channels/{cid}"},

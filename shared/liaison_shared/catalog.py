@@ -71,9 +71,25 @@ EVENTS: tuple[EventSpec, ...] = (
               p.MemberDisenrolledV1, "A member's MCO enrollment ended."),
     EventSpec("liaison.notification.sent.v1", "notification.delivery", "notification_id",
               p.NotificationSentV1, "A notification reached its channel."),
+    EventSpec("liaison.notification.letter-ready.v1", "notification.letters", "letter_id", p.LetterReadyV1,
+              "A letter to the originator is rendered and stored."),
+    EventSpec("liaison.mco.inquiry-referred.v1", "mco.{mco}.inquiries", "inquiry_id", p.McoInquiryReferredV1,
+              "On the MCO's own topic: one of its members' inquiries was referred to it."),
+    EventSpec("liaison.mco.inquiry-updated.v1", "mco.{mco}.inquiries", "inquiry_id", p.McoInquiryUpdatedV1,
+              "On the MCO's own topic: a referred inquiry changed."),
     EventSpec("liaison.notification.failed.v1", "notification.delivery", "notification_id",
               p.NotificationFailedV1, "A notification failed after its last retry."),
 )
+
+def per_mco(topic: str) -> bool:
+    """Whether `topic` is a template with one topic per MCO (`mco.{mco}.inquiries`)."""
+    return "{mco}" in topic
+
+
+def mco_topic(topic: str, mco: str) -> str:
+    """The concrete topic of one MCO."""
+    return topic.replace("{mco}", mco)
+
 
 BY_TYPE: dict[str, EventSpec] = {spec.type: spec for spec in EVENTS}
 BY_PAYLOAD: dict[type[p.Payload], EventSpec] = {spec.payload: spec for spec in EVENTS}

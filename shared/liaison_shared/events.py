@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
-from liaison_shared.catalog import BY_TYPE, EventSpec, spec_for
+from liaison_shared.catalog import BY_TYPE, EventSpec, mco_topic, per_mco, spec_for
 from liaison_shared.payloads import Payload
 
 SPEC_VERSION = "1.0"
@@ -72,8 +72,11 @@ def encode(event: Event, topic_prefix: str = "") -> KafkaRecord:
     ]
     if event.subject is not None:
         headers.append(("ce_subject", event.subject.encode()))
+    topic = event.spec.topic
+    if per_mco(topic):
+        topic = mco_topic(topic, str(getattr(event.payload, "mco")))  # noqa: B009 - per-MCO payloads have it
     return KafkaRecord(
-        topic=topic_prefix + event.spec.topic,
+        topic=topic_prefix + topic,
         key=event.key.encode(),
         value=event.payload.model_dump_json().encode(),
         headers=headers,

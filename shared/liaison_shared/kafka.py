@@ -9,7 +9,7 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from liaison_shared.catalog import TOPICS, dead_letter_topic
+from liaison_shared.catalog import TOPICS, dead_letter_topic, mco_topic, per_mco
 
 DEFAULT_PARTITIONS = 6
 
@@ -27,8 +27,14 @@ def reliable_producer(bootstrap: str, client_id: str) -> AIOKafkaProducer:
 
 
 def catalog_topics(prefix: str = "") -> list[str]:
-    """Every catalogued topic and its dead-letter topic, with the given prefix."""
-    return [prefix + name for topic in TOPICS for name in (topic, dead_letter_topic(topic))]
+    """Every catalogued topic and its dead-letter topic, with the given prefix (per-MCO
+    topics are created for the MCOs a deployment knows, with `mco_topics`)."""
+    return [prefix + name for topic in TOPICS if not per_mco(topic) for name in (topic, dead_letter_topic(topic))]
+
+
+def mco_topics(mcos: Iterable[str], prefix: str = "") -> list[str]:
+    """The concrete per-MCO topics of these MCOs."""
+    return [prefix + mco_topic(topic, mco) for topic in TOPICS if per_mco(topic) for mco in mcos]
 
 
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = DEFAULT_PARTITIONS) -> None:

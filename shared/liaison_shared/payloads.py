@@ -261,3 +261,41 @@ class NotificationFailedV1(Payload):
     error: ShortText
     failed_at: AwareDatetime
 
+
+
+class McoInquiryReferredV1(Payload):
+    """On an MCO's own topic: an inquiry about one of its members was referred to it.
+
+    Minimum necessary: no name, Medicaid ID, phone or description; the MCO reads
+    those through the intake API with its own credentials, which see only its
+    referred inquiries.
+    """
+
+    inquiry_id: UUID
+    mco: McoCode
+    party: Party
+    category: Category
+    track: Track | None = None
+    priority: Priority | None = None
+    subject: ShortText | None = None
+    received_at: AwareDatetime | None = None
+    referred_at: AwareDatetime
+
+
+class McoInquiryUpdatedV1(Payload):
+    """On an MCO's own topic: something changed on an inquiry referred to it."""
+
+    inquiry_id: UUID
+    mco: McoCode
+    change: ShortText  # priority-changed, follow-up-due, resolved, reopened
+    priority: Priority | None = None
+    due_at: AwareDatetime | None = None
+    at: AwareDatetime
+
+
+class LetterReadyV1(Payload):
+    """A letter answering the originator was rendered and stored, ready to print and mail."""
+
+    letter_id: UUID
+    inquiry_id: UUID
+    at: AwareDatetime
