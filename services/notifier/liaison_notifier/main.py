@@ -2,21 +2,49 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
+from liaison_notifier.api import build_router
+from liaison_notifier.deliveries import Deliverer
+from liaison_notifier.handlers import handlers
+from liaison_notifier.notifier import Notifier
 from liaison_notifier.settings import Settings
+from liaison_notifier.subscriptions import SubscriptionsError, load_subscriptions
+from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.kafka import ensure_topics, mco_topics
 from liaison_shared.runtime import Runtime, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def bootstrap(settings: Settings) -> Runtime:
-    """Wire the notifier service; nothing connects until the runtime starts."""
-    return Runtime(settings, migrations=MIGRATIONS)
+def bootstrap(settings: Settings, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Runtime:
+    """Wire the notifier; the subscriptions are loaded (and refused if invalid) before anything runs."""
+    config = load_subscriptions(settings.subscriptions_path)
+    runtime = Runtime(settings, migrations=MIGRATIONS)
+    notifier = Notifier(config, runtime.outbox, settings, BusinessCalendar(), now)
+    runtime.consume(handlers(notifier))
+    runtime.add_router(build_router(runtime))
+    deliverer = Deliverer(runtime.sessions, runtime.outbox, config, settings, now)
+
+    async def deliver(stop):  # type: ignore[no-untyped-def]
+        # Each known MCO gets its own topic up front, so its integration can subscribe before any referral.
+        await ensure_topics(settings.kafka_bootstrap, mco_topics(config.mco_contacts, settings.topic_prefix),
+                            settings.topic_partitions)
+        await deliverer.run(stop)
+
+    runtime.add_worker(deliver)
+    return runtime
 
 
 def main() -> None:
-    serve(bootstrap(Settings()))
+    try:
+        runtime = bootstrap(Settings())
+    except SubscriptionsError as refused:
+        sys.exit(f"notifier: the subscriptions do not load:\n{refused}")
+    serve(runtime)
 
 
 if __name__ == "__main__":

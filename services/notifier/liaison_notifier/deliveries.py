@@ -1,0 +1,131 @@
+"""Sending what is owed: each pending delivery is claimed by one instance,
+sent over its channel, and recorded (sent, retried later, or failed) in the
+same transaction that publishes the notification-sent/failed event.
+
+The claim (row lock) spans the send, so two instances never send one
+delivery at once; a crash between a send and its record rolls the claim
+back and the delivery goes again under the same notification id, which the
+receiver sees as webhook-id / Message-ID and can drop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import httpx
+from sqlalchemy import Row, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from liaison_notifier.email import send_email
+from liaison_notifier.settings import Settings
+from liaison_notifier.subscriptions import SubscriptionsConfig, WebhookRecipient
+from liaison_notifier.tables import deliveries
+from liaison_notifier.webhooks import DeliveryFailed, post_webhook, retry_delay
+from liaison_shared.db import UnitOfWork
+from liaison_shared.events import Event
+from liaison_shared.outbox import Outbox
+from liaison_shared.payloads import NotificationFailedV1, NotificationSentV1
+from liaison_shared.retry import wait_or_stop
+
+log = logging.getLogger(__name__)
+SOURCE = "/liaison/notifier"
+
+
+class Deliverer:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], outbox: Outbox, config: SubscriptionsConfig,
+                 settings: Settings, now: Callable[[], datetime]) -> None:
+        self._sessions, self._outbox, self._config = sessions, outbox, config
+        self._settings, self._now = settings, now
+        self._in_flight: set[UUID] = set()
+        self._per_endpoint: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_endpoint_concurrency))
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Start a task per due delivery, bounded per endpoint, until stop; then let them finish."""
+        tasks: set[asyncio.Task[None]] = set()
+        async with httpx.AsyncClient() as http:
+            while not stop.is_set():
+                for notification_id, recipient in await self._due():
+                    self._in_flight.add(notification_id)
+                    task = asyncio.create_task(self._deliver(http, notification_id, recipient))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                await wait_or_stop(stop, self._settings.delivery_poll_seconds)
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _due(self) -> list[tuple[UUID, str]]:
+        async with self._sessions() as session:
+            rows = (await session.execute(
+                select(deliveries.c.notification_id, deliveries.c.recipient)
+                .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= self._now())
+                .order_by(deliveries.c.next_attempt_at).limit(200))).all()
+        return [(r.notification_id, r.recipient) for r in rows if r.notification_id not in self._in_flight]
+
+    async def _deliver(self, http: httpx.AsyncClient, notification_id: UUID, recipient: str) -> None:
+        try:
+            async with self._per_endpoint[recipient], UnitOfWork(self._sessions) as uow:
+                row = (await uow.session.execute(
+                    select(deliveries).where(deliveries.c.notification_id == notification_id,
+                                             deliveries.c.status == "pending")
+                    .with_for_update(skip_locked=True))).first()
+                if row is None:
+                    return  # another instance has it, or it is done
+                await self._send_and_record(uow.session, http, row)
+                await uow.commit()
+        except Exception as exc:  # the database went away mid-delivery: it stays pending and is retried
+            log.warning("delivery interrupted", extra={"error": type(exc).__name__})
+        finally:
+            self._in_flight.discard(notification_id)
+
+    async def _send_and_record(self, session: AsyncSession, http: httpx.AsyncClient, row: Row[Any]) -> None:
+        now = self._now()
+        attempts = row.attempts + 1
+        try:
+            await self._send(http, row)
+        except DeliveryFailed as failed:
+            final = not failed.retryable or attempts >= self._settings.max_attempts
+            await session.execute(update(deliveries).where(deliveries.c.notification_id == row.notification_id)
+                                  .values(attempts=attempts, last_error=failed.reason,
+                                          status="failed" if final else "pending",
+                                          next_attempt_at=now + timedelta(seconds=retry_delay(
+                                              attempts, base=self._settings.retry_base_seconds))))
+            if final:
+                await self._publish(session, NotificationFailedV1(
+                    notification_id=row.notification_id, cause_event_id=row.cause_event_id,
+                    inquiry_id=row.inquiry_id, channel=row.channel, recipient=row.recipient, attempts=attempts,
+                    error=failed.reason[:200], failed_at=now))
+            return
+        await session.execute(update(deliveries).where(deliveries.c.notification_id == row.notification_id)
+                              .values(attempts=attempts, status="sent", sent_at=now, last_error=None))
+        await self._publish(session, NotificationSentV1(
+            notification_id=row.notification_id, cause_event_id=row.cause_event_id, inquiry_id=row.inquiry_id,
+            channel=row.channel, recipient=row.recipient, sent_at=now))
+
+    async def _send(self, http: httpx.AsyncClient, row: Row[Any]) -> None:
+        recipient = self._recipient(row.recipient)
+        if isinstance(recipient, WebhookRecipient):
+            secret = os.environ.get(recipient.secret_env)
+            if not secret:
+                raise DeliveryFailed(f"no secret in {recipient.secret_env}", retryable=False)
+            await post_webhook(http, recipient.url, secret, str(row.notification_id), row.body.encode(),
+                               timeout=self._settings.webhook_timeout_seconds)
+            return
+        await send_email(host=self._settings.smtp_host, port=self._settings.smtp_port,
+                         sender=self._settings.smtp_sender, to=list(recipient.to), subject=row.subject,
+                         body=row.body, message_id=str(row.notification_id),
+                         timeout=self._settings.smtp_timeout_seconds)
+
+    def _recipient(self, name: str) -> Any:
+        if name.startswith("mco:"):
+            return self._config.mco_contacts[name.removeprefix("mco:")]
+        return self._config.recipients[name]
+
+    async def _publish(self, session: AsyncSession, payload: NotificationSentV1 | NotificationFailedV1) -> None:
+        await self._outbox.add(session, Event(payload, source=SOURCE, subject=str(payload.inquiry_id)))

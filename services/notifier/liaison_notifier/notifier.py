@@ -1,0 +1,152 @@
+"""What the notifier does with each event: keep what it needs to know of the
+inquiry, then turn the event into deliveries for its subscribers, updates on
+the MCO's own topic, or a letter. All in the consumer's transaction."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_notifier.letters import render_letter
+from liaison_notifier.settings import Settings
+from liaison_notifier.subscriptions import MCO_CONTACT, MCO_TOPIC, Kind, SubscriptionsConfig, matches
+from liaison_notifier.tables import deliveries, inquiries, letters
+from liaison_notifier.templates import render
+from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.events import Event
+from liaison_shared.outbox import Outbox
+from liaison_shared.payloads import (
+    InquiryReceivedV1,
+    LetterReadyV1,
+    McoInquiryReferredV1,
+    McoInquiryUpdatedV1,
+    Payload,
+    PriorityAssignedV1,
+)
+
+SOURCE = "/liaison/notifier"
+NOTIFICATIONS = uuid.UUID("6f0b8a52-5d3e-4c0e-9f0a-1b7c2d3e4f50")  # namespace of notification ids
+
+
+def notification_id(cause_event_id: uuid.UUID, recipient: str, channel: str) -> uuid.UUID:
+    """The same event to the same recipient over the same channel is always the same notification."""
+    return uuid.uuid5(NOTIFICATIONS, f"{cause_event_id}:{recipient}:{channel}")
+
+
+class Notifier:
+    def __init__(self, config: SubscriptionsConfig, outbox: Outbox, settings: Settings,
+                 calendar: BusinessCalendar, now: Callable[[], datetime]) -> None:
+        self.config, self._outbox, self._settings, self._calendar, self._now = \
+            config, outbox, settings, calendar, now
+
+    def calendar_local(self, instant: datetime) -> str:
+        """An instant as the program's people read it."""
+        return self._calendar.local(instant).strftime("%a %Y-%m-%d %H:%M %Z")
+
+    async def remember_received(self, session: AsyncSession, received: InquiryReceivedV1) -> None:
+        values = {"party": received.party, "category": received.category, "mco": received.mco,
+                  "received_at": received.received_at, "caller_name": received.caller_name}
+        await session.execute(insert(inquiries).values(inquiry_id=received.inquiry_id, **values)
+                              .on_conflict_do_update(index_elements=["inquiry_id"], set_=values))
+
+    async def remember_assignment(self, session: AsyncSession, assigned: PriorityAssignedV1) -> Row[Any] | None:
+        values = {"track": assigned.track, "priority": assigned.priority, "queue": assigned.queue,
+                  "subject": assigned.subject, "mco": assigned.mco, "received_at": assigned.received_at}
+        await session.execute(insert(inquiries).values(inquiry_id=assigned.inquiry_id, **values)
+                              .on_conflict_do_update(index_elements=["inquiry_id"], set_=values))
+        return await self.inquiry(session, assigned.inquiry_id)
+
+    async def remember_referral(self, session: AsyncSession, inquiry_id: uuid.UUID, mco: str) -> Row[Any] | None:
+        await session.execute(insert(inquiries).values(inquiry_id=inquiry_id, referred_mco=mco)
+                              .on_conflict_do_update(index_elements=["inquiry_id"], set_={"referred_mco": mco}))
+        return await self.inquiry(session, inquiry_id)
+
+    async def inquiry(self, session: AsyncSession, inquiry_id: uuid.UUID) -> Row[Any] | None:
+        return (await session.execute(select(inquiries).where(inquiries.c.inquiry_id == inquiry_id))).first()
+
+    async def notify(self, session: AsyncSession, event: Event, kind: Kind, inquiry: Row[Any] | None,
+                     at: datetime, extra: dict[str, str] | None = None) -> None:
+        """Deliveries (and MCO-topic records) for every subscription `event` matches."""
+        if inquiry is None:
+            return
+        context = self._context(inquiry, extra or {})
+        for subscription in self.config.subscriptions:
+            if kind not in subscription.kinds or not matches(
+                    subscription.when, queue=inquiry.queue, priority=inquiry.priority, track=inquiry.track,
+                    mco=inquiry.referred_mco or inquiry.mco):
+                continue
+            for name in subscription.notify:
+                if name == MCO_TOPIC:
+                    await self._to_mco_topic(session, kind, inquiry, at, event)
+                elif name == MCO_CONTACT:
+                    if inquiry.referred_mco in self.config.mco_contacts:
+                        await self._owe(session, event, kind, f"mco:{inquiry.referred_mco}", "email", context)
+                else:
+                    await self._owe(session, event, kind, name, self.config.recipients[name].channel, context)
+
+    async def mco_update(self, session: AsyncSession, inquiry_id: uuid.UUID, change: str, at: datetime,
+                         **fields: Any) -> None:
+        """Tell the MCO an inquiry referred to it changed, on its own topic."""
+        inquiry = await self.inquiry(session, inquiry_id)
+        if inquiry is not None and inquiry.referred_mco:
+            await self._publish(session, McoInquiryUpdatedV1(inquiry_id=inquiry_id, mco=inquiry.referred_mco,
+                                                             change=change, at=at, **fields))
+
+    async def letter(self, session: AsyncSession, inquiry_id: uuid.UUID, at: datetime) -> None:
+        """Render and store the letter for an originator two calls did not reach; announce it."""
+        inquiry = await self.inquiry(session, inquiry_id)
+        letter_id = uuid.uuid5(NOTIFICATIONS, f"letter:{inquiry_id}")
+        html = render_letter(
+            recipient_name=(inquiry.caller_name if inquiry is not None else None) or "Member",
+            party=(inquiry.party if inquiry is not None else None) or "member", inquiry_id=str(inquiry_id),
+            category=(inquiry.category if inquiry is not None else None) or "other",
+            answer=f"We tried to reach you twice by telephone about your inquiry. Please call us at "
+                   f"{self._settings.program_phone}, or we will write again with our answer.",
+            program_name=self._settings.program_name, program_phone=self._settings.program_phone,
+            date_local=self._calendar.local(at).strftime("%B %d, %Y"))
+        stored = await session.execute(insert(letters).values(letter_id=letter_id, inquiry_id=inquiry_id, html=html)
+                                       .on_conflict_do_nothing().returning(letters.c.letter_id))
+        if stored.first() is not None:
+            await self._publish(session, LetterReadyV1(letter_id=letter_id, inquiry_id=inquiry_id, at=at))
+
+    def _context(self, inquiry: Row[Any], extra: dict[str, str]) -> dict[str, str]:
+        received = self.calendar_local(inquiry.received_at) if inquiry.received_at else ""
+        return {"inquiry_id": str(inquiry.inquiry_id), "subject": inquiry.subject or "", "track": inquiry.track or "",
+                "priority": inquiry.priority or "", "queue": inquiry.queue or "", "category": inquiry.category or "",
+                "mco": inquiry.referred_mco or inquiry.mco or "", "received_local": received,
+                "base_url": self.config.base_url, **extra}
+
+    async def _owe(self, session: AsyncSession, event: Event, kind: Kind, recipient: str, channel: str,
+                   context: dict[str, str]) -> None:
+        subject, body = render(kind, context)
+        if channel == "webhook":
+            body = json.dumps({"type": kind, "cause_event_id": str(event.id), **{
+                k: v for k, v in context.items() if k != "base_url"}}, sort_keys=True)
+        await session.execute(insert(deliveries).values(
+            notification_id=notification_id(event.id, recipient, channel), cause_event_id=event.id,
+            inquiry_id=getattr(event.payload, "inquiry_id", None), recipient=recipient, channel=channel,
+            subject=subject, body=body, next_attempt_at=self._now()).on_conflict_do_nothing())
+
+    async def _to_mco_topic(self, session: AsyncSession, kind: Kind, inquiry: Row[Any], at: datetime,
+                            event: Event) -> None:
+        if not inquiry.referred_mco:
+            return
+        if kind == "mco_referral":
+            await self._publish(session, McoInquiryReferredV1(
+                inquiry_id=inquiry.inquiry_id, mco=inquiry.referred_mco, party=inquiry.party or "member",
+                category=inquiry.category or "other", track=inquiry.track, priority=inquiry.priority,
+                subject=inquiry.subject, received_at=inquiry.received_at, referred_at=at))
+        elif kind == "follow_up_due":
+            await self._publish(session, McoInquiryUpdatedV1(
+                inquiry_id=inquiry.inquiry_id, mco=inquiry.referred_mco, change="follow-up-due",
+                due_at=getattr(event.payload, "due_at", None), at=at))
+
+    async def _publish(self, session: AsyncSession, payload: Payload) -> None:
+        await self._outbox.add(session, Event(payload, source=SOURCE, subject=str(getattr(payload, "inquiry_id", ""))))

@@ -1,0 +1,180 @@
+"""The notifier in-process on the real PostgreSQL and Kafka, with a real SMTP
+server (aiosmtpd) and a real HTTP webhook receiver on loopback."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import socket
+import threading
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from aiosmtpd.controller import Controller
+
+from liaison_notifier.main import bootstrap
+from liaison_notifier.settings import Settings
+from liaison_shared.events import Event, encode
+from liaison_shared.payloads import Payload, PriorityAssignedV1
+from liaison_shared.runtime import Runtime
+from liaison_shared.testing.plugin import SettingsFactory
+
+SECRET = "whsec_" + base64.b64encode(b"a test secret of 32 bytes length").decode()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint that verifies Standard Webhooks signatures on its own and can fail on purpose."""
+
+    fail_first: int = 0
+    hang: bool = False
+    received: list[dict[str, str]] = field(default_factory=list)
+    attempts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def verify(self, headers: Any, body: bytes) -> bool:
+        key = base64.b64decode(SECRET.removeprefix("whsec_"))
+        signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+        expected = "v1," + base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+        return hmac.compare_digest(expected, headers["webhook-signature"])
+
+
+def serve_receiver(receiver: Receiver) -> tuple[ThreadingHTTPServer, int]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["content-length"]))
+            with receiver.lock:
+                receiver.attempts += 1
+                failing = receiver.attempts <= receiver.fail_first
+            if receiver.hang:
+                threading.Event().wait(30)
+            if failing or not receiver.verify(self.headers, body):
+                self.send_response(503 if failing else 401)
+                self.end_headers()
+                return
+            with receiver.lock:
+                receiver.received.append({"id": self.headers["webhook-id"], **json.loads(body)})
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:  # quiet
+            pass
+
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, port
+
+
+@dataclass
+class Harness:
+    runtime: Runtime
+    inbox: Inbox
+    receiver: Receiver
+    producer: AIOKafkaProducer
+
+    async def publish(self, *payloads: Payload) -> list[Event]:
+        events = [Event(p, source="/tests") for p in payloads]
+        for event in events:
+            record = encode(event, self.runtime.settings.topic_prefix)
+            await self.producer.send_and_wait(record.topic, key=record.key, value=record.value,
+                                              headers=record.headers)
+        return events
+
+
+def write_subscriptions(path: Path, webhook_port: int) -> Path:
+    path.write_text(f"""
+version: test
+base_url: "http://liaison.test"
+recipients:
+  member-escalations: {{channel: email, to: [member-escalations@ime.test]}}
+  ccm-hook: {{channel: webhook, url: "http://127.0.0.1:{webhook_port}/hook", secret_env: TEST_CCM_SECRET}}
+mco_contacts:
+  IA-TC: {{channel: email, to: [escalations@iatc.test]}}
+  IA-AG: {{channel: email, to: [escalations@iaag.test]}}
+subscriptions:
+  - {{name: member-work, kinds: [priority_assigned], when: {{queue_in: [member_liaison]}},
+     notify: [member-escalations]}}
+  - {{name: ccm-work, kinds: [priority_assigned], when: {{queue_in: [ccm]}}, notify: [ccm-hook]}}
+  - {{name: referrals, kinds: [mco_referral], notify: [mco-contact, mco-topic]}}
+  - {{name: breaches, kinds: [sla_breached], notify: [member-escalations]}}
+""")
+    return path
+
+
+@pytest.fixture
+def inbox() -> Iterator[tuple[Inbox, int]]:
+    handler, port = Inbox(), free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[Receiver, int]]:
+    receiver = Receiver()
+    server, port = serve_receiver(receiver)
+    yield receiver, port
+    server.shutdown()
+
+
+@pytest.fixture
+async def notifier(make_settings: SettingsFactory, tmp_path: Path, inbox: tuple[Inbox, int],
+                   receiver: tuple[Receiver, int], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+    monkeypatch.setenv("TEST_CCM_SECRET", SECRET)
+    subscriptions = write_subscriptions(tmp_path / "subscriptions.yaml", receiver[1])
+    runtime = bootstrap(make_settings(Settings, subscriptions_path=subscriptions, smtp_port=inbox[1],
+                                      retry_base_seconds=0.05, webhook_timeout_seconds=1,
+                                      delivery_poll_seconds=0.05,
+                                      read_key_sha256=[hashlib.sha256(b"test").hexdigest()]))
+    await runtime.start()
+    producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        yield Harness(runtime, inbox[0], receiver[0], producer)
+    finally:
+        await producer.stop()
+        await runtime.stop()
+
+
+NOW = datetime(2026, 11, 16, 16, 0, tzinfo=UTC)
+
+
+def assigned(queue: str = "member_liaison", inquiry_id: uuid.UUID | None = None, **changes: Any
+             ) -> PriorityAssignedV1:
+    values: dict[str, Any] = {
+        "inquiry_id": inquiry_id or uuid.uuid4(), "track": "member_mco", "priority": "urgent", "queue": queue,
+        "subject": "[URGENT] Member · Pharmacy · MCO IA-TC · ID ***321B", "mco": "IA-TC",
+        "ruleset_version": "test", "received_at": NOW, "decided_at": NOW + timedelta(seconds=3)}
+    values.update(changes)
+    return PriorityAssignedV1(**values)

@@ -1,0 +1,122 @@
+"""Each channel end to end on the real broker: e-mail to a real SMTP server,
+signed webhooks with retries, the MCOs' own topics, letters."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+from aiokafka import AIOKafkaConsumer
+from sqlalchemy import text
+
+from liaison_notifier.notifier import notification_id
+from liaison_shared.events import decode
+from liaison_shared.payloads import LetterReadyV1, LetterRequestedV1, McoContactedV1, McoInquiryReferredV1
+from liaison_shared.testing.waiting import wait_until
+
+from .conftest import NOW, Harness, assigned
+
+
+async def delivery_log(harness: Harness, inquiry_id: uuid.UUID) -> list[dict[str, object]]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.runtime.app()),
+                                 base_url="http://notifier") as http:
+        response = await http.get("/v1/deliveries", params={"inquiry_id": str(inquiry_id)},
+                                  headers={"X-API-Key": "test"})
+    assert response.status_code == 200
+    return list(response.json())
+
+
+async def test_new_urgent_work_is_emailed_to_the_queue_inbox_once(notifier: Harness) -> None:
+    [event] = await notifier.publish(assigned())
+
+    async def arrived() -> bool:
+        return len(notifier.inbox.messages) >= 1
+    await wait_until(arrived, what="the e-mail")
+    [message] = notifier.inbox.messages
+    assert message["To"] == "member-escalations@ime.test"
+    assert message["Subject"].startswith("[Liaison] New urgent inquiry in member_liaison")
+    assert message["Message-ID"] == f"<{notification_id(event.id, 'member-escalations', 'email')}@liaison>"
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert "***321B" in body and "http://liaison.test/v1/inquiries/" in body
+
+    async def logged() -> list[dict[str, object]] | None:
+        log = await delivery_log(notifier, event.payload.inquiry_id)  # type: ignore[attr-defined]
+        return log if log and log[0]["status"] == "sent" else None
+    [entry] = await wait_until(logged, what="the delivery logged as sent")
+    assert (entry["recipient"], entry["channel"], entry["attempts"]) == ("member-escalations", "email", 1)
+    # A new decision on the same inquiry is a new event: a new notification (the same event never is).
+    await notifier.publish(assigned(inquiry_id=event.payload.inquiry_id))  # type: ignore[attr-defined]
+
+    async def two_logged() -> bool:
+        return len(await delivery_log(notifier, event.payload.inquiry_id)) == 2  # type: ignore[attr-defined]
+    await wait_until(two_logged, what="a second delivery")
+
+
+async def test_webhook_that_fails_three_times_gets_the_event_exactly_once(notifier: Harness) -> None:
+    notifier.receiver.fail_first = 3
+    [event] = await notifier.publish(assigned(queue="ccm"))
+
+    async def delivered() -> bool:
+        return bool(notifier.receiver.received)
+    await wait_until(delivered, timeout=30, what="the webhook delivery")
+    [received] = notifier.receiver.received
+    assert received["id"] == str(notification_id(event.id, "ccm-hook", "webhook"))
+    assert received["type"] == "priority_assigned" and received["queue"] == "ccm"
+    assert notifier.receiver.attempts == 4
+
+    async def sent_after_four() -> list[dict[str, object]] | None:
+        log = await delivery_log(notifier, event.payload.inquiry_id)  # type: ignore[attr-defined]
+        return log if log and log[0]["status"] == "sent" else None
+    [entry] = await wait_until(sent_after_four, what="the delivery logged")
+    assert entry["attempts"] == 4
+
+
+async def test_each_mco_topic_carries_only_its_own_referrals_and_no_phi(notifier: Harness) -> None:
+    tc, ag = assigned(mco="IA-TC"), assigned(mco="IA-AG")
+    await notifier.publish(tc, ag)
+    await notifier.publish(McoContactedV1(inquiry_id=tc.inquiry_id, mco="IA-TC", by="l", at=NOW),
+                           McoContactedV1(inquiry_id=ag.inquiry_id, mco="IA-AG", by="l", at=NOW))
+    prefix = notifier.runtime.settings.topic_prefix
+    for mco, mine in (("IA-TC", tc), ("IA-AG", ag)):
+        consumer = AIOKafkaConsumer(f"{prefix}mco.{mco}.inquiries",
+                                    bootstrap_servers=notifier.runtime.settings.kafka_bootstrap,
+                                    auto_offset_reset="earliest")
+        await consumer.start()
+        try:
+            record = await consumer.getone()
+        finally:
+            await consumer.stop()
+        referred = decode(record.value, record.headers).payload
+        assert isinstance(referred, McoInquiryReferredV1)
+        assert (referred.inquiry_id, referred.mco) == (mine.inquiry_id, mco)
+        assert not {"member", "caller_name", "callback_phone", "description"} & set(referred.model_dump())
+
+    async def contacts_emailed() -> bool:
+        return {m["To"] for m in notifier.inbox.messages} >= {"escalations@iatc.test", "escalations@iaag.test"}
+    await wait_until(contacts_emailed, what="both MCO contacts e-mailed")
+
+
+async def test_two_failed_calls_produce_one_stored_letter(notifier: Harness) -> None:
+    inquiry_id = uuid.uuid4()
+    request = LetterRequestedV1(inquiry_id=inquiry_id, party="member", failed_attempts=2, at=NOW)
+    await notifier.publish(request, request)  # the same request twice: one letter
+
+    async def letters() -> int:
+        async with notifier.runtime.engine.connect() as conn:
+            return int(await conn.scalar(text("SELECT count(*) FROM letters WHERE inquiry_id = :i"),
+                                         {"i": inquiry_id}) or 0)
+    await wait_until(letters, what="the letter")
+    consumer = AIOKafkaConsumer(notifier.runtime.settings.topic_prefix + "notification.letters",
+                                bootstrap_servers=notifier.runtime.settings.kafka_bootstrap,
+                                auto_offset_reset="earliest")
+    await consumer.start()
+    try:
+        record = await consumer.getone()
+    finally:
+        await consumer.stop()
+    ready = decode(record.value, record.headers).payload
+    assert isinstance(ready, LetterReadyV1) and ready.inquiry_id == inquiry_id
+    assert await letters() == 1
+    async with notifier.runtime.engine.connect() as conn:
+        html = await conn.scalar(text("SELECT html FROM letters WHERE inquiry_id = :i"), {"i": inquiry_id})
+    assert "November 16, 2026" in html and "twice" in html
