@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import random
 import socket
 import threading
 import time
@@ -18,7 +19,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liaison_notifier import webhooks
 from liaison_notifier.webhooks import DeliveryFailed, post_webhook, retry_delay, sign, signed_headers
 
 SECRET = "whsec_" + base64.b64encode(b"a test key of thirty-two bytes!!").decode()
@@ -202,7 +202,7 @@ def test_retry_delay_stays_within_the_backoff_ceiling(attempt: int, base: float,
 
 @given(base=st.floats(0.01, 10), cap=st.floats(0.5, 3600))
 def test_retry_delay_ceiling_grows_then_holds_at_the_cap(base: float, cap: float) -> None:
-    with mock.patch.object(webhooks.random, "uniform", lambda low, high: high):  # the top of the jitter range
+    with mock.patch.object(random, "uniform", lambda low, high: high):  # the top of the jitter range
         ceilings = [retry_delay(attempt, base=base, cap=cap) for attempt in range(40)]
     assert ceilings == sorted(ceilings)
     assert ceilings[0] == min(base, cap)

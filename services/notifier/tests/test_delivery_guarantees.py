@@ -1,0 +1,87 @@
+"""Deliveries survive kill -9 without a repeat under a new id, and a dead
+webhook endpoint does not hold up anyone else."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from aiokafka import AIOKafkaProducer
+
+from liaison_notifier.notifier import notification_id
+from liaison_shared.events import Event, encode
+from liaison_shared.kafka import catalog_topics, ensure_topics
+from liaison_shared.testing.plugin import TEST_PARTITIONS
+from liaison_shared.testing.waiting import wait_until
+
+from .conftest import SECRET, Harness, Receiver, assigned, free_port, serve_receiver, write_subscriptions
+
+TOTAL = 120
+
+
+async def test_killed_notifier_resends_nothing_under_a_new_id_and_loses_nothing(
+    database_url: str, kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    receiver = Receiver()
+    server, hook_port = serve_receiver(receiver)
+    prefix, http_port = f"{unique_name}.", free_port()
+    env = {**os.environ, "TEST_CCM_SECRET": SECRET, "LIAISON_NOTIFIER_DATABASE_URL": database_url,
+           "LIAISON_NOTIFIER_DB_SCHEMA": unique_name, "LIAISON_NOTIFIER_KAFKA_BOOTSTRAP": kafka_bootstrap,
+           "LIAISON_NOTIFIER_TOPIC_PREFIX": prefix, "LIAISON_NOTIFIER_TOPIC_PARTITIONS": str(TEST_PARTITIONS),
+           "LIAISON_NOTIFIER_HTTP_PORT": str(http_port), "LIAISON_NOTIFIER_RETRY_BASE_SECONDS": "0.05",
+           "LIAISON_NOTIFIER_SUBSCRIPTIONS_PATH": str(write_subscriptions(tmp_path / "s.yaml", hook_port))}
+    await ensure_topics(kafka_bootstrap, catalog_topics(prefix), TEST_PARTITIONS)
+    script = str(Path(sys.executable).parent / "liaison-notifier")
+    process = subprocess.Popen([script], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    events = [Event(assigned(queue="ccm"), source="/tests") for _ in range(TOTAL)]
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{http_port}") as http:
+            async def ready() -> bool:
+                try:
+                    return (await http.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+            await wait_until(ready, timeout=60, what="notifier ready")
+        for event in events:
+            record = encode(event, prefix)
+            await producer.send(record.topic, key=record.key, value=record.value, headers=record.headers)
+        await producer.flush()
+
+        async def received(n: int) -> bool:
+            return len({r["id"] for r in receiver.received}) >= n
+        await wait_until(lambda: received(TOTAL // 4), timeout=60, what="the first deliveries")
+        process.send_signal(signal.SIGKILL)  # mid-batch
+        await asyncio.to_thread(process.wait, 10)
+        process = subprocess.Popen([script], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await wait_until(lambda: received(TOTAL), timeout=120, what="every delivery")
+    finally:
+        process.terminate()
+        await asyncio.to_thread(process.wait, 30)
+        await producer.stop()
+        server.shutdown()
+    expected = {str(notification_id(e.id, "ccm-hook", "webhook")) for e in events}
+    ids = [r["id"] for r in receiver.received]
+    assert set(ids) == expected  # nothing lost, and no delivery under any other id
+    repeats = len(ids) - len(set(ids))
+    assert repeats <= 4  # only what was in flight at the kill (per-endpoint concurrency 4) can repeat
+
+
+async def test_dead_webhook_endpoint_does_not_hold_up_other_recipients(notifier: Harness) -> None:
+    notifier.receiver.hang = True  # every webhook request hangs past the timeout
+    await notifier.publish(*[assigned(queue="ccm") for _ in range(10)])
+    await notifier.publish(*[assigned(queue="member_liaison") for _ in range(10)])
+
+    async def emails() -> bool:
+        return len(notifier.inbox.messages) >= 10
+    await wait_until(emails, timeout=30, what="ten e-mails while the webhook hangs")
+    async with notifier.runtime.engine.connect() as conn:
+        webhook_sent = await conn.exec_driver_sql(
+            "SELECT count(*) FROM deliveries WHERE channel = 'webhook' AND status = 'sent'")
+        assert webhook_sent.scalar_one() == 0
