@@ -53,15 +53,22 @@ def _ready(port: int) -> bool:
         return False
 
 
+def _commands() -> dict[str, list[str]]:
+    # A local mail catcher stands in for the program's SMTP relay: the notifier's
+    # e-mails land as files in run/mail, to be read instead of sent.
+    mail = [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:2525", "-c",
+            "aiosmtpd.handlers.Mailbox", str(STATE / "mail")]
+    return {"mail": mail, **{service: [str(BIN / f"liaison-{service}")] for service in SERVICES}}
+
+
 def start() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
-    for service in SERVICES:
+    for service, command in _commands().items():
         if _running_pid(service):
             print(f"{service}: already running")
             continue
         log = (STATE / f"{service}.log").open("ab")
-        process = subprocess.Popen([str(BIN / f"liaison-{service}")], stdout=log, stderr=log,  # noqa: S603
-                                   start_new_session=True)
+        process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)  # noqa: S603
         _pidfile(service).write_text(str(process.pid))
     deadline = time.monotonic() + 90
     pending = dict(SERVICES)
@@ -83,12 +90,13 @@ Liaison is up, with demo inquiries loaded.
   Demo key:    {key}   (also in {STATE / 'demo-key'})
   Try:         curl -s -H "X-API-Key: $(cat {STATE / 'demo-key'})" http://127.0.0.1:8001/v1/inquiries
   Events:      .venv/bin/python -m deploy.local.tail
+  Mail:        the notifier's e-mails land in {STATE / 'mail'} (a local mail catcher)
   Logs:        {STATE}/<service>.log
   Stop:        make down""")
 
 
 def stop() -> None:
-    for service in SERVICES:
+    for service in _commands():
         pid = _running_pid(service)
         if pid is None:
             continue

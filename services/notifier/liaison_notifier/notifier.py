@@ -18,7 +18,7 @@ from liaison_notifier.letters import render_letter
 from liaison_notifier.settings import Settings
 from liaison_notifier.subscriptions import MCO_CONTACT, MCO_TOPIC, Kind, SubscriptionsConfig, matches
 from liaison_notifier.tables import deliveries, inquiries, letters
-from liaison_notifier.templates import render
+from liaison_notifier.templates import allowed_context, render
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
@@ -107,8 +107,8 @@ class Notifier:
             recipient_name=(inquiry.caller_name if inquiry is not None else None) or "Member",
             party=(inquiry.party if inquiry is not None else None) or "member", inquiry_id=str(inquiry_id),
             category=(inquiry.category if inquiry is not None else None) or "other",
-            answer=f"We tried to reach you twice by telephone about your inquiry. Please call us at "
-                   f"{self._settings.program_phone}, or we will write again with our answer.",
+            answer="To finish answering your question we need a few details from you. Please call us "
+                   "and give the reference number at the top of this letter.",
             program_name=self._settings.program_name, program_phone=self._settings.program_phone,
             date_local=self._calendar.local(at).strftime("%B %d, %Y"))
         stored = await session.execute(insert(letters).values(letter_id=letter_id, inquiry_id=inquiry_id, html=html)
@@ -127,8 +127,9 @@ class Notifier:
                    context: dict[str, str]) -> None:
         subject, body = render(kind, context)
         if channel == "webhook":
+            # The same allow-list as the e-mail of this kind: no more than the recipient needs.
             body = json.dumps({"type": kind, "cause_event_id": str(event.id), **{
-                k: v for k, v in context.items() if k != "base_url"}}, sort_keys=True)
+                k: v for k, v in allowed_context(kind, context).items() if k != "base_url"}}, sort_keys=True)
         await session.execute(insert(deliveries).values(
             notification_id=notification_id(event.id, recipient, channel), cause_event_id=event.id,
             inquiry_id=getattr(event.payload, "inquiry_id", None), recipient=recipient, channel=channel,
