@@ -13,10 +13,12 @@ from pathlib import Path
 import httpx
 from aiokafka import AIOKafkaProducer
 
+from liaison_notifier.main import bootstrap
 from liaison_notifier.notifier import notification_id
+from liaison_notifier.settings import Settings
 from liaison_shared.events import Event, encode
 from liaison_shared.kafka import catalog_topics, ensure_topics
-from liaison_shared.testing.plugin import TEST_PARTITIONS
+from liaison_shared.testing.plugin import TEST_PARTITIONS, SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 
 from .conftest import SECRET, Harness, Receiver, assigned, free_port, serve_receiver, write_subscriptions
@@ -85,3 +87,41 @@ async def test_dead_webhook_endpoint_does_not_hold_up_other_recipients(notifier:
         webhook_sent = await conn.exec_driver_sql(
             "SELECT count(*) FROM deliveries WHERE channel = 'webhook' AND status = 'sent'")
         assert webhook_sent.scalar_one() == 0
+
+
+async def test_rejected_webhook_is_failed_with_its_reason_and_announced(notifier: Harness) -> None:
+    notifier.receiver.fail_first = 0
+    notifier.receiver.verify = lambda headers, body: False  # type: ignore[method-assign]  # answers 401
+    [event] = await notifier.publish(assigned(queue="ccm"))
+
+    async def failed() -> bool:
+        async with notifier.runtime.engine.connect() as conn:
+            status = (await conn.exec_driver_sql(
+                f"SELECT status FROM deliveries WHERE cause_event_id = '{event.id}'")).scalar()
+        return status == "failed"
+    await wait_until(failed, what="the delivery failed")
+    async with notifier.runtime.engine.connect() as conn:
+        row = (await conn.exec_driver_sql(
+            f"SELECT attempts, last_error FROM deliveries WHERE cause_event_id = '{event.id}'")).one()
+        announced = (await conn.exec_driver_sql(
+            "SELECT count(*) FROM outbox WHERE topic LIKE '%notification.delivery'")).scalar_one()
+    assert (row.attempts, row.last_error) == (1, "http 401")  # a 4xx is not retried
+    assert announced == 1
+
+
+async def test_two_notifier_instances_send_each_notification_once(
+    notifier: Harness, make_settings: SettingsFactory
+) -> None:
+    second = bootstrap(make_settings(Settings, subscriptions_path=notifier.runtime.settings.subscriptions_path,
+                                     delivery_poll_seconds=0.05))
+    await second.start()
+    try:
+        events = await notifier.publish(*[assigned(queue="ccm") for _ in range(40)])
+
+        async def all_received() -> bool:
+            return len({r["id"] for r in notifier.receiver.received}) >= len(events)
+        await wait_until(all_received, timeout=60, what="every webhook")
+    finally:
+        await second.stop()
+    ids = [r["id"] for r in notifier.receiver.received]
+    assert len(ids) == len(set(ids)) == len(events)
