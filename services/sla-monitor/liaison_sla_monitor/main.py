@@ -17,6 +17,7 @@ from liaison_sla_monitor.policy import PolicyError, load_policy
 from liaison_sla_monitor.settings import Settings
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+TIMER_BATCH = 500
 
 
 def offset_clock(seconds: float) -> Callable[[], datetime]:
@@ -36,14 +37,15 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] | None = None) -> 
         """Fire due timers; sleep until the next one (at most timer_poll_seconds, so new ones are seen)."""
         while not stop.is_set():
             async with runtime.unit_of_work() as uow:
-                fired = await monitor.fire_due(uow.session)
+                fired = await monitor.fire_due(uow.session, limit=TIMER_BATCH)
                 await uow.commit()
-            if fired:
-                continue
+            if fired == TIMER_BATCH:
+                continue  # more are due right now
             async with runtime.sessions() as session:
                 next_at = await monitor.next_fire_at(session)
+            # A short floor batches timers that come due together instead of one transaction each.
             pause = settings.timer_poll_seconds if next_at is None else \
-                min(settings.timer_poll_seconds, max((next_at - monitor.now()).total_seconds(), 0.005))
+                min(settings.timer_poll_seconds, max((next_at - monitor.now()).total_seconds(), 0.02))
             await wait_or_stop(stop, pause)
 
     runtime.add_worker(fire_timers)
