@@ -41,6 +41,7 @@ bench: install infra
 	$(PY) -m bench.bus
 	$(PY) -m bench.intake
 	$(PY) -m bench.triage
+	$(PY) -m bench.sla
 
 asyncapi: install
 	$(VENV)/bin/liaison-asyncapi docs/asyncapi.yaml
