@@ -42,6 +42,7 @@ bench: install infra
 	$(PY) -m bench.intake
 	$(PY) -m bench.triage
 	$(PY) -m bench.sla
+	$(PY) -m bench.notifier
 
 asyncapi: install
 	$(VENV)/bin/liaison-asyncapi docs/asyncapi.yaml
