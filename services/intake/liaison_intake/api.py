@@ -15,7 +15,6 @@ from liaison_intake import domain, store
 from liaison_intake.auth import INQUIRY_ACT, INQUIRY_READ, INTAKE_WRITE, Authenticator, Client
 from liaison_intake.domain import Case, Status
 from liaison_intake.export import export_csv, export_xlsx
-from liaison_intake.fields import IdempotencyKey
 from liaison_intake.idempotency import once, request_fingerprint
 from liaison_intake.schemas import (
     Accepted,
@@ -35,6 +34,7 @@ from liaison_intake.schemas import (
     UpdateCreate,
 )
 from liaison_intake.service import Decision, InquiryCreate, IntakeService
+from liaison_shared.fields import IdempotencyKey
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
 from liaison_shared.vocabulary import Category, Priority, Queue, Source, Track

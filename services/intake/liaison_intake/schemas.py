@@ -12,7 +12,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from liaison_intake.domain import Status
-from liaison_intake.fields import (
+from liaison_shared.fields import (
     Description,
     McoCode,
     MedicaidId,

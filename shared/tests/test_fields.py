@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from liaison_intake import fields
-from liaison_intake.fields import (
+from liaison_shared import fields
+from liaison_shared.fields import (
     Description,
     IdempotencyKey,
     McoCode,

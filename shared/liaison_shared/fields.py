@@ -1,4 +1,4 @@
-"""Reusable field types for the intake API's request models.
+"""Reusable field types for request and record models (intake, attribution).
 
 Each type is a pydantic ``Annotated`` alias with its own validation. A failing
 validator raises ``ValueError`` with a short reason and never the submitted
