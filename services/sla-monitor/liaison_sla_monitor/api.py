@@ -1,19 +1,17 @@
 """The SLA monitor's read API: an inquiry's clocks, clocks due or breached in a
 window, and compliance per track, priority and clock."""
 
-import hashlib
-import hmac
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.security import APIKeyHeader
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
+from liaison_shared.static_keys import require_key
 from liaison_sla_monitor.monitor import SlaMonitor
 from liaison_sla_monitor.settings import Settings
 from liaison_sla_monitor.tables import clocks
@@ -46,13 +44,7 @@ def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["clocks"])
     settings = runtime.settings
     assert isinstance(settings, Settings)
-    allowed = [bytes.fromhex(h) for h in settings.read_key_sha256]
-    api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
-
-    async def reader(key: Annotated[str | None, Depends(api_key)]) -> None:
-        digest = hashlib.sha256((key or "").encode()).digest()
-        if not key or not any(hmac.compare_digest(digest, h) for h in allowed):
-            raise Problem(401, "Unauthenticated", "Send a valid API key in X-API-Key.", code="unauthenticated")
+    reader = require_key(settings.read_key_sha256)
 
     Reader = Annotated[None, Depends(reader)]
 
