@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from liaison_attribution.api import build_router
+from liaison_attribution.attribution import Attribution
+from liaison_attribution.rules import AttributionConfigError, load_attribution_config
 from liaison_attribution.settings import Settings
 from liaison_shared.runtime import Runtime, serve
 
@@ -11,12 +15,19 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def bootstrap(settings: Settings) -> Runtime:
-    """Wire the attribution service; nothing connects until the runtime starts."""
-    return Runtime(settings, migrations=MIGRATIONS)
+    """Wire the attribution service; its configuration is loaded (and refused if invalid) first."""
+    config = load_attribution_config(settings.config_path)
+    runtime = Runtime(settings, migrations=MIGRATIONS)
+    runtime.add_router(build_router(runtime, Attribution(config, runtime.outbox)))
+    return runtime
 
 
 def main() -> None:
-    serve(bootstrap(Settings()))
+    try:
+        runtime = bootstrap(Settings())
+    except AttributionConfigError as refused:
+        sys.exit(f"attribution: the configuration does not load:\n{refused}")
+    serve(runtime)
 
 
 if __name__ == "__main__":

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
+from liaison_attribution.rules import DEFAULT_CONFIG
 from liaison_shared.settings import ServiceSettings
 
 
@@ -12,3 +16,7 @@ class Settings(ServiceSettings):
 
     service: str = "attribution"
     http_port: int = 8005
+    config_path: Path = Field(default=DEFAULT_CONFIG, description="Lookback, procedure codes, distances (YAML).")
+    payer: str = Field(default="Iowa Medicaid", description="The payer named in attribution lists.")
+    write_key_sha256: list[str] = Field(default_factory=list, description="SHA-256 (hex) of keys that may write.")
+    read_key_sha256: list[str] = Field(default_factory=list, description="SHA-256 (hex) of keys that may read.")

@@ -1,0 +1,148 @@
+"""Attribution's HTTP API: records in (one at a time or as CSV/Parquet files),
+attribution runs, PCP changes, panel removals and the reassignment campaign."""
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from liaison_attribution import store
+from liaison_attribution.attribution import Attribution
+from liaison_attribution.bulk import Report, UnreadableFile, validated
+from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord
+from liaison_attribution.settings import Settings
+from liaison_shared.fields import Npi
+from liaison_shared.problems import Problem
+from liaison_shared.runtime import Runtime
+from liaison_shared.static_keys import require_key
+from liaison_shared.vocabulary import PanelRemovalReason
+
+
+class PcpChange(BaseModel):
+    npi: Npi
+    reason_code: str = Field(pattern=r"^[a-z][a-z_]{1,39}$")
+    reason_text: str | None = Field(default=None, max_length=1000)
+
+
+class PanelRemovalCreate(BaseModel):
+    member_id: UUID
+    npi: Npi
+    reason: PanelRemovalReason
+    documentation: str = Field(min_length=1, max_length=4000)
+
+
+class Choice(BaseModel):
+    npi: Npi
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def build_router(runtime: Runtime, attribution: Attribution) -> APIRouter:
+    settings = runtime.settings
+    assert isinstance(settings, Settings)
+    router = APIRouter(prefix="/v1", tags=["attribution"])
+    Writer = Annotated[None, Depends(require_key(settings.write_key_sha256))]
+    Reader = Annotated[None, Depends(require_key(settings.read_key_sha256 + settings.write_key_sha256))]
+
+    @router.post("/members", summary="Add or update one member (re-attributed if what the rules use changed)")
+    async def put_member(record: MemberRecord, _: Writer) -> dict[str, str]:
+        async with runtime.unit_of_work() as uow:
+            member_id = await attribution.put_member(uow.session, record, as_of=today())
+            await uow.commit()
+        return {"member_id": str(member_id)}
+
+    @router.post("/providers", summary="Add or update one provider")
+    async def put_provider(record: ProviderRecord, _: Writer) -> dict[str, str]:
+        async with runtime.unit_of_work() as uow:
+            await attribution.put_providers(uow.session, [record])
+            await uow.commit()
+        return {"npi": record.npi}
+
+    @router.post("/claims", summary="Add one claim line (the same line twice is stored once)")
+    async def put_claim(record: ClaimRecord, _: Writer) -> dict[str, str]:
+        async with runtime.unit_of_work() as uow:
+            if await attribution.put_claims(uow.session, [record]):
+                raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                              errors=[{"field": "medicaid_id", "reason": "no member with this Medicaid ID"}])
+            await uow.commit()
+        return {"status": "stored"}
+
+    @router.post("/imports/{kind}", summary="Load a CSV or Parquet file of members, providers or claims")
+    async def import_file(kind: Kind, request: Request, _: Writer) -> dict[str, Any]:
+        report = Report()
+        try:
+            records = list(validated(kind, await request.body(), report))
+        except UnreadableFile as unreadable:
+            raise Problem(422, "Unreadable file", str(unreadable), code="unreadable-file") from None
+        async with runtime.unit_of_work() as uow:
+            if kind == "members":
+                for record in records:
+                    assert isinstance(record, MemberRecord)
+                    await attribution.put_member(uow.session, record, as_of=today())
+            elif kind == "providers":
+                await attribution.put_providers(uow.session, [r for r in records if isinstance(r, ProviderRecord)])
+            else:
+                claims = [r for r in records if isinstance(r, ClaimRecord)]
+                for position in await attribution.put_claims(uow.session, claims):
+                    report.accepted -= 1
+                    report.refuse(position + 1, [{"field": "medicaid_id", "reason": "no member with this ID"}])
+            await uow.commit()
+        return {"read": report.read, "accepted": report.accepted, "rejected_count": report.rejected_count,
+                "rejected": report.rejected}
+
+    @router.post("/attribution-runs", summary="Attribute every eligible member without a PCP")
+    async def run(_: Writer, as_of: date | None = None) -> dict[str, int]:
+        async with runtime.unit_of_work() as uow:
+            tally = await attribution.run_batch(uow.session, as_of=as_of or today())
+            await uow.commit()
+        return tally
+
+    @router.get("/members/{member_id}/pcp", summary="The member's current PCP, how it was chosen, and why")
+    async def current_pcp(member_id: UUID, _: Reader) -> dict[str, Any]:
+        async with runtime.sessions() as session:
+            row = await store.current_assignment(session, member_id)
+        if row is None:
+            raise Problem(404, "No attribution", "This member has no attribution.", code="no-attribution")
+        return {"member_id": str(member_id), "npi": row.npi, "method": row.method, "network_gap": row.network_gap,
+                "effective_from": row.effective_from.isoformat(), "evidence": row.evidence}
+
+    @router.post("/members/{member_id}/pcp-change", summary="The member chooses a PCP")
+    async def change(member_id: UUID, body: PcpChange, _: Writer) -> dict[str, str]:
+        async with runtime.unit_of_work() as uow:
+            await attribution.change_pcp(uow.session, member_id, body.npi, reason_code=body.reason_code,
+                                         reason_text=body.reason_text, as_of=today())
+            await uow.commit()
+        return {"member_id": str(member_id), "npi": body.npi}
+
+    @router.post("/panel-removals", status_code=202, summary="A PCP removes a member from its panel")
+    async def remove(body: PanelRemovalCreate, _: Writer) -> dict[str, str]:
+        async with runtime.unit_of_work() as uow:
+            removal_id = await attribution.remove_from_panel(uow.session, body.member_id, body.npi,
+                                                             reason=body.reason, documentation=body.documentation)
+            await uow.commit()
+        return {"removal_id": str(removal_id)}
+
+    @router.post("/panel-removals/{removal_id}/choice", summary="The removed member chose a new PCP")
+    async def chose(removal_id: UUID, body: Choice, _: Writer) -> dict[str, str]:
+        async with runtime.unit_of_work() as uow:
+            await attribution.member_chose(uow.session, removal_id, body.npi, as_of=today())
+            await uow.commit()
+        return {"removal_id": str(removal_id), "status": "member_chose"}
+
+    @router.post("/reassignment-campaign/runs", summary="Re-assign members whose choice window has passed")
+    async def campaign(_: Writer, as_of: date | None = None) -> dict[str, int]:
+        async with runtime.unit_of_work() as uow:
+            result = await attribution.run_campaign(uow.session, as_of=as_of or today())
+            await uow.commit()
+        return result
+
+    @router.get("/reassignment-campaign", summary="The campaign's progress: removals by status")
+    async def progress(_: Reader) -> dict[str, Any]:
+        async with runtime.sessions() as session:
+            return await attribution.progress(session)
+
+    return router

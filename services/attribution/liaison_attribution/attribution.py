@@ -1,0 +1,205 @@
+"""Attribution's use cases: take in members, providers and claims; attribute
+members to PCPs by the rules; member changes, PCP panel removals and the
+reassignment campaign. Every change publishes its events through the outbox
+in the same transaction."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_attribution import store
+from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecord
+from liaison_attribution.rules import AttributionConfig, Member, Provider, Visit, assign_roster, months_before
+from liaison_attribution.tables import members as members_table
+from liaison_attribution.tables import panel_removals
+from liaison_shared.events import Event
+from liaison_shared.outbox import Outbox
+from liaison_shared.payloads import (
+    MemberDisenrolledV1,
+    MemberEnrolledV1,
+    PanelRemovalRequestedV1,
+    Payload,
+    PcpAssignedV1,
+)
+from liaison_shared.problems import Problem
+from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
+
+SOURCE = "/liaison/attribution"
+HIGH_RISK_FLAGS = frozenset({"chronic_condition", "disability", "special_needs", "high_risk"})
+PROTECTED_FLAGS = frozenset({"special_needs", "disability"})
+
+
+class Attribution:
+    def __init__(self, config: AttributionConfig, outbox: Outbox) -> None:
+        self.config = config
+        self._outbox = outbox
+
+    async def _publish(self, session: AsyncSession, *payloads: Payload) -> None:
+        await self._outbox.add(session, *[Event(p, source=SOURCE, subject=str(getattr(p, "member_id", "")))
+                                          for p in payloads])
+
+    # -- data in ----------------------------------------------------------------------------------
+
+    async def put_member(self, session: AsyncSession, record: MemberRecord, *, as_of: date) -> UUID:
+        """Store a member; publish enrollment changes; re-attribute the member if what the rules use changed."""
+        before = await store.member_by_medicaid_id(session, record.medicaid_id)
+        member_id = before.member_id if before is not None else uuid.uuid4()
+        await store.upsert_member(session, member_id, record)
+        enrollment = (record.mco, record.eligible_from, record.eligible_to, tuple(sorted(record.risk_flags)))
+        if before is None or enrollment != (before.mco, before.eligible_from, before.eligible_to,
+                                            tuple(sorted(before.risk_flags))):
+            if before is not None and before.mco != record.mco:
+                await self._publish(session, MemberDisenrolledV1(member_id=member_id, medicaid_id=record.medicaid_id,
+                                                                 mco=before.mco, effective_to=record.eligible_from))
+            await self._publish(session, MemberEnrolledV1(
+                member_id=member_id, medicaid_id=record.medicaid_id, mco=record.mco,
+                effective_from=record.eligible_from, effective_to=record.eligible_to,
+                risk_flags=tuple(sorted(record.risk_flags))))
+        rule_inputs = ("mco", "lat", "lon", "language", "household_id", "chosen_npi")
+        if before is None or any(getattr(before, f) != getattr(record, f) for f in rule_inputs):
+            await self.attribute(session, [member_id], as_of=as_of, keep_current=False)
+        return member_id
+
+    async def put_providers(self, session: AsyncSession, records: Sequence[ProviderRecord]) -> None:
+        await store.upsert_providers(session, records)
+
+    async def put_claims(self, session: AsyncSession, records: Sequence[ClaimRecord]) -> list[int]:
+        """Store claim lines; the positions of lines whose member is unknown (not stored)."""
+        ids = await store.member_ids(session, (r.medicaid_id for r in records))
+        rows, unknown = [], []
+        for position, record in enumerate(records):
+            member_id = ids.get(record.medicaid_id)
+            if member_id is None:
+                unknown.append(position)
+                continue
+            rows.append({"member_id": member_id, **record.model_dump(exclude={"medicaid_id"})})
+        await store.add_claims(session, rows)
+        return unknown
+
+    # -- attribution ------------------------------------------------------------------------------
+
+    async def run_batch(self, session: AsyncSession, *, as_of: date) -> dict[str, int]:
+        """Attribute every eligible member without a PCP; counts by method (and network gaps)."""
+        return await self.attribute(session, await store.members_needing_a_pcp(session, as_of), as_of=as_of,
+                                    keep_current=False)
+
+    async def attribute(self, session: AsyncSession, member_ids: Sequence[UUID], *, as_of: date,
+                        keep_current: bool, excluded: dict[UUID, frozenset[str]] | None = None,
+                        method: AttributionMethod | None = None) -> dict[str, int]:
+        rows = await store.members_rows(session, member_ids)
+        if not rows:
+            return {}
+        counts = await store.current_counts(session)
+        providers = {p.npi: Provider(npi=p.npi, is_pcp=p.is_pcp, open_panel=p.open_panel, capacity=p.capacity,
+                                     assigned=counts.get(p.npi, 0), lat=p.lat, lon=p.lon,
+                                     languages=frozenset(p.languages), networks=frozenset(p.networks))
+                     for p in await store.all_providers(session)}
+        since = months_before(as_of, self.config.lookback_months)
+        visits: dict[str, list[Visit]] = {}
+        for claim in await store.visits(session, [r.member_id for r in rows], since):
+            visits.setdefault(str(claim.member_id), []).append(Visit(
+                npi=claim.npi, service_date=claim.service_date, procedure_code=claim.procedure_code,
+                place_of_service=claim.place_of_service))
+        households = await store.household_pcps(session, [r.household_id for r in rows if r.household_id])
+        roster = [Member(member_id=str(r.member_id), mco=r.mco, lat=r.lat, lon=r.lon, language=r.language,
+                         household_id=r.household_id, chosen_npi=r.chosen_npi) for r in rows]
+        results = assign_roster(
+            roster, as_of=as_of, providers=providers, visits_by_member=visits,
+            household_pcps_by_member={str(r.member_id): households.get(r.household_id or "", []) for r in rows},
+            excluded_by_member={str(k): v for k, v in (excluded or {}).items()}, config=self.config)
+        tally: dict[str, int] = {}
+        for member_id_text, result in results.items():
+            member_id = UUID(member_id_text)
+            current = await store.current_assignment(session, member_id)
+            if keep_current and current is not None and current.npi is not None:
+                continue
+            chosen = method if (method and result.npi) else result.method
+            if current is not None and current.npi == result.npi and current.network_gap == result.network_gap:
+                continue  # nothing changes
+            previous = await store.replace_assignment(
+                session, member_id, npi=result.npi, method=chosen, network_gap=result.network_gap,
+                evidence=dict(result.evidence), as_of=as_of)
+            key = "network_gap" if result.network_gap else str(chosen)
+            tally[key] = tally.get(key, 0) + 1
+            if result.npi is not None and chosen is not None:
+                await self._publish(session, PcpAssignedV1(member_id=member_id, pcp_npi=result.npi,
+                                                           previous_pcp_npi=previous, method=chosen,
+                                                           effective_from=as_of))
+        return tally
+
+    async def change_pcp(self, session: AsyncSession, member_id: UUID, npi: str, *, reason_code: str,
+                         reason_text: str | None, as_of: date) -> None:
+        """A member's own choice of PCP (online or through Member Services)."""
+        member = await store.member(session, member_id)
+        if member is None:
+            raise Problem(404, "Member not found", "No member with this id.", code="member-not-found")
+        provider = next((p for p in await store.all_providers(session) if p.npi == npi), None)
+        if provider is None or not provider.is_pcp or member.mco not in provider.networks:
+            raise Problem(409, "Not an in-network PCP", "The chosen provider is not a PCP in the member's MCO "
+                          "network.", code="not-in-network")
+        await session.execute(update(members_table).where(members_table.c.member_id == member_id)
+                              .values(chosen_npi=npi))
+        previous = await store.replace_assignment(
+            session, member_id, npi=npi, method=AttributionMethod.MEMBER_CHOICE, network_gap=False,
+            evidence={"chosen_npi": npi}, as_of=as_of, reason_code=reason_code, reason_text=reason_text)
+        await self._publish(session, PcpAssignedV1(member_id=member_id, pcp_npi=npi, previous_pcp_npi=previous,
+                                                   method=AttributionMethod.MEMBER_CHOICE, effective_from=as_of))
+
+    # -- panel removals and the reassignment campaign -----------------------------------------------
+
+    async def remove_from_panel(self, session: AsyncSession, member_id: UUID, npi: str, *,
+                                reason: PanelRemovalReason, documentation: str) -> UUID:
+        member = await store.member(session, member_id)
+        current = await store.current_assignment(session, member_id)
+        if member is None or current is None or current.npi != npi:
+            raise Problem(409, "Not on this panel", "The member is not attributed to this PCP.",
+                          code="not-on-panel")
+        flags = frozenset(member.risk_flags)
+        held = reason is PanelRemovalReason.DISRUPTIVE_BEHAVIOR and bool(flags & PROTECTED_FLAGS)
+        removal_id, now = uuid.uuid4(), datetime.now(UTC)
+        await session.execute(panel_removals.insert().values(
+            removal_id=removal_id, member_id=member_id, npi=npi, reason=reason, documentation=documentation,
+            high_risk=bool(flags & HIGH_RISK_FLAGS), held_for_compliance_review=held,
+            status="held" if held else "open", requested_at=now,
+            window_ends=now.date() + timedelta(days=self.config.reassignment_window_days)))
+        await self._publish(session, PanelRemovalRequestedV1(
+            removal_id=removal_id, member_id=member_id, pcp_npi=npi, reason=reason,
+            high_risk=bool(flags & HIGH_RISK_FLAGS), held_for_compliance_review=held, mco=member.mco,
+            requested_at=now))
+        return removal_id
+
+    async def member_chose(self, session: AsyncSession, removal_id: UUID, npi: str, *, as_of: date) -> None:
+        removal = await store.removal(session, removal_id, for_update=True)
+        if removal is None or removal.status not in ("open", "held"):
+            raise Problem(409, "Removal not open", "This panel removal is not waiting for a choice.",
+                          code="removal-closed")
+        if npi == removal.npi:
+            raise Problem(409, "Same PCP", "The member cannot choose the PCP that removed them.",
+                          code="removing-pcp")
+        await self.change_pcp(session, removal.member_id, npi, reason_code="panel_removal",
+                              reason_text=None, as_of=as_of)
+        await self._close_removal(session, removal_id, "member_chose")
+
+    async def run_campaign(self, session: AsyncSession, *, as_of: date) -> dict[str, int]:
+        """Re-assign, by the rules and never to the removing PCP, members whose window has passed."""
+        due = await store.due_removals(session, as_of)
+        for removal in due:
+            await self.attribute(session, [removal.member_id], as_of=as_of, keep_current=False,
+                                 excluded={removal.member_id: frozenset({removal.npi})},
+                                 method=AttributionMethod.REASSIGNMENT)
+            await self._close_removal(session, removal.removal_id, "reassigned")
+        return {"reassigned": len(due)}
+
+    async def _close_removal(self, session: AsyncSession, removal_id: UUID, status: str) -> None:
+        await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id)
+                              .values(status=status, closed_at=datetime.now(UTC)))
+
+    async def progress(self, session: AsyncSession) -> dict[str, Any]:
+        return {"by_status": await store.campaign_progress(session)}

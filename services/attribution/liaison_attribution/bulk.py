@@ -1,0 +1,73 @@
+"""Bulk files (CSV or Parquet) in, validated rows out, with a report of the
+rows refused and why (field and reason, never the value: it may be PHI)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow.parquet as pq
+from pydantic import ValidationError
+
+from liaison_attribution.records import MODELS, Record
+
+PARQUET_MAGIC = b"PAR1"
+MAX_REPORTED = 1000
+
+
+@dataclass
+class Report:
+    """What a bulk load did: rows read, rows accepted, and why the others were refused."""
+
+    read: int = 0
+    accepted: int = 0
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    rejected_count: int = 0
+
+    def refuse(self, row: int, errors: list[dict[str, str]]) -> None:
+        self.rejected_count += 1
+        if len(self.rejected) < MAX_REPORTED:
+            self.rejected.append({"row": row, "errors": errors})
+
+
+class UnreadableFile(ValueError):
+    """The file is neither CSV with a header nor Parquet."""
+
+
+def rows_of(content: bytes) -> Iterator[dict[str, Any]]:
+    """The file's rows as dicts; Parquet if it starts with the Parquet magic, else UTF-8 CSV."""
+    if content[:4] == PARQUET_MAGIC:
+        try:
+            table = pq.read_table(io.BytesIO(content))
+        except Exception as exc:  # pyarrow raises several types for a damaged file
+            raise UnreadableFile(f"not a readable Parquet file ({type(exc).__name__})") from None
+        for batch in table.to_batches(max_chunksize=10_000):
+            yield from batch.to_pylist()
+        return
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableFile("not UTF-8 CSV or Parquet") from None
+    reader = csv.DictReader(io.StringIO(text))
+    if not reader.fieldnames:
+        raise UnreadableFile("the CSV has no header row")
+    for row in reader:
+        yield {k: (v if v != "" else None) for k, v in row.items() if k is not None}
+
+
+def validated(kind: str, content: bytes, report: Report) -> Iterator[Record]:
+    """Valid records of `kind` from a file, counting the refused ones in `report` (rows numbered from 1)."""
+    model = MODELS[kind]
+    for number, row in enumerate(rows_of(content), start=1):
+        report.read += 1
+        try:
+            record = model.model_validate({k: v for k, v in row.items() if v is not None})
+        except ValidationError as invalid:
+            report.refuse(number, [{"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
+                                   for e in invalid.errors()])
+            continue
+        report.accepted += 1
+        yield record

@@ -1,0 +1,89 @@
+"""The records attribution takes in (members, providers, claim lines), one
+pydantic model each, shared by the single-record HTTP endpoints and bulk files."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+
+from liaison_shared.fields import McoCode, MedicaidId, Npi, PersonName
+
+
+def _listed(value: Any) -> Any:
+    # Bulk files carry lists as "a;b;c"; JSON carries real lists.
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(";") if part.strip()]
+    return [] if value is None else value
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in ("true", "yes", "y", "1"):
+            return True
+        if lowered in ("false", "no", "n", "0"):
+            return False
+    return value
+
+
+Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]
+Listed = BeforeValidator(_listed)
+Flag = BeforeValidator(_flag)
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class MemberRecord(Record):
+    medicaid_id: MedicaidId
+    name: PersonName
+    birth_date: date
+    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
+    language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] | None = None
+    household_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    mco: McoCode
+    eligible_from: date
+    eligible_to: date | None = None
+    risk_flags: Annotated[list[Word], Listed] = []
+    chosen_npi: Npi | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        if self.eligible_to is not None and self.eligible_to < self.eligible_from:
+            raise ValueError("eligible_to is before eligible_from")
+        return self
+
+
+class ProviderRecord(Record):
+    npi: Npi
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    is_pcp: Annotated[bool, Flag]
+    practice_npi: Npi
+    practice_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    lat: Latitude
+    lon: Longitude
+    languages: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]], Listed] = ["en"]
+    capacity: int = Field(ge=0, le=20000)
+    open_panel: Annotated[bool, Flag]
+    networks: Annotated[list[McoCode], Listed]
+
+
+class ClaimRecord(Record):
+    medicaid_id: MedicaidId
+    npi: Npi
+    service_date: date
+    procedure_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5}$")]
+    place_of_service: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
+
+
+Kind = Literal["members", "providers", "claims"]
+MODELS: dict[str, type[Record]] = {"members": MemberRecord, "providers": ProviderRecord, "claims": ClaimRecord}

@@ -1,0 +1,128 @@
+"""Attribution's SQL. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_attribution.records import MemberRecord, ProviderRecord
+from liaison_attribution.tables import assignments, claims, members, panel_removals, providers
+
+
+async def member_by_medicaid_id(session: AsyncSession, medicaid_id: str) -> Row[Any] | None:
+    return (await session.execute(select(members).where(members.c.medicaid_id == medicaid_id))).first()
+
+
+async def member(session: AsyncSession, member_id: UUID) -> Row[Any] | None:
+    return (await session.execute(select(members).where(members.c.member_id == member_id))).first()
+
+
+async def upsert_member(session: AsyncSession, member_id: UUID, record: MemberRecord) -> None:
+    values = record.model_dump()
+    await session.execute(insert(members).values(member_id=member_id, **values).on_conflict_do_update(
+        index_elements=["medicaid_id"], set_={**values, "updated_at": func.now()}))
+
+
+async def upsert_providers(session: AsyncSession, records: Sequence[ProviderRecord]) -> None:
+    if records:
+        statement = insert(providers)
+        await session.execute(statement.on_conflict_do_update(
+            index_elements=["npi"], set_={c: statement.excluded[c] for c in ProviderRecord.model_fields
+                                          if c != "npi"}), [r.model_dump() for r in records])
+
+
+async def add_claims(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(claims).on_conflict_do_nothing(), list(rows))
+
+
+async def member_ids(session: AsyncSession, medicaid_ids: Iterable[str]) -> dict[str, UUID]:
+    wanted = list(set(medicaid_ids))
+    rows = await session.execute(select(members.c.medicaid_id, members.c.member_id)
+                                 .where(members.c.medicaid_id.in_(wanted)))
+    return {r.medicaid_id: r.member_id for r in rows}
+
+
+async def all_providers(session: AsyncSession) -> Sequence[Row[Any]]:
+    return (await session.execute(select(providers))).all()
+
+
+async def current_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(assignments.c.npi, func.count()).where(
+        assignments.c.effective_to.is_(None), assignments.c.npi.isnot(None)).group_by(assignments.c.npi))
+    return {r[0]: int(r[1]) for r in rows}
+
+
+async def current_assignment(session: AsyncSession, member_id: UUID, *, for_update: bool = False
+                             ) -> Row[Any] | None:
+    query = select(assignments).where(assignments.c.member_id == member_id, assignments.c.effective_to.is_(None))
+    return (await session.execute(query.with_for_update() if for_update else query)).first()
+
+
+async def members_needing_a_pcp(session: AsyncSession, as_of: date) -> list[UUID]:
+    """Eligible members with no current assignment, or only a flagged network gap."""
+    has_pcp = select(assignments.c.member_id).where(assignments.c.effective_to.is_(None),
+                                                    assignments.c.npi.isnot(None))
+    rows = await session.execute(select(members.c.member_id).where(
+        members.c.eligible_from <= as_of,
+        (members.c.eligible_to.is_(None)) | (members.c.eligible_to >= as_of),
+        members.c.member_id.not_in(has_pcp)).order_by(members.c.member_id))
+    return [r[0] for r in rows]
+
+
+async def members_rows(session: AsyncSession, member_ids: Sequence[UUID]) -> Sequence[Row[Any]]:
+    return (await session.execute(select(members).where(members.c.member_id.in_(member_ids))
+                                  .order_by(members.c.member_id))).all()
+
+
+async def visits(session: AsyncSession, member_ids: Sequence[UUID], since: date) -> Sequence[Row[Any]]:
+    return (await session.execute(select(claims).where(claims.c.member_id.in_(member_ids),
+                                                       claims.c.service_date >= since))).all()
+
+
+async def household_pcps(session: AsyncSession, household_ids: Sequence[str]) -> dict[str, list[str]]:
+    rows = await session.execute(
+        select(members.c.household_id, assignments.c.npi).join(assignments, assignments.c.member_id ==
+                                                               members.c.member_id)
+        .where(members.c.household_id.in_(household_ids), assignments.c.effective_to.is_(None),
+               assignments.c.npi.isnot(None)))
+    found: dict[str, list[str]] = {}
+    for household_id, npi in rows:
+        found.setdefault(household_id, []).append(npi)
+    return found
+
+
+async def replace_assignment(session: AsyncSession, member_id: UUID, *, npi: str | None, method: str | None,
+                             network_gap: bool, evidence: dict[str, Any], as_of: date,
+                             reason_code: str | None = None, reason_text: str | None = None) -> str | None:
+    """End the current assignment at `as_of` (periods are half-open) and start the new one; the previous NPI."""
+    previous = await current_assignment(session, member_id, for_update=True)
+    if previous is not None:
+        await session.execute(update(assignments).where(assignments.c.id == previous.id)
+                              .values(effective_to=as_of))
+    await session.execute(insert(assignments).values(
+        member_id=member_id, npi=npi, method=method, network_gap=network_gap, evidence=evidence,
+        effective_from=as_of, reason_code=reason_code, reason_text=reason_text))
+    return previous.npi if previous is not None else None
+
+
+async def removal(session: AsyncSession, removal_id: UUID, *, for_update: bool = False) -> Row[Any] | None:
+    query = select(panel_removals).where(panel_removals.c.removal_id == removal_id)
+    return (await session.execute(query.with_for_update() if for_update else query)).first()
+
+
+async def due_removals(session: AsyncSession, as_of: date) -> Sequence[Row[Any]]:
+    return (await session.execute(select(panel_removals).where(
+        panel_removals.c.status == "open", panel_removals.c.window_ends <= as_of)
+        .order_by(panel_removals.c.window_ends).with_for_update(skip_locked=True))).all()
+
+
+async def campaign_progress(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(panel_removals.c.status, func.count()).group_by(panel_removals.c.status))
+    return {status: int(n) for status, n in rows}
