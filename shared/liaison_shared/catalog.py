@@ -69,6 +69,8 @@ EVENTS: tuple[EventSpec, ...] = (
               p.MemberEnrolledV1, "A member is enrolled with an MCO for a period."),
     EventSpec("liaison.attribution.member-disenrolled.v1", "attribution.member-enrollment", "member_id",
               p.MemberDisenrolledV1, "A member's MCO enrollment ended."),
+    EventSpec("liaison.attribution.survey-outcome.v1", "attribution.survey-outcome", "response_id",
+              p.SurveyOutcomeV1, "The PCP-attribution survey chose an outcome; its handler starts it."),
     EventSpec("liaison.notification.sent.v1", "notification.delivery", "notification_id",
               p.NotificationSentV1, "A notification reached its channel."),
     EventSpec("liaison.notification.letter-ready.v1", "notification.letters", "letter_id", p.LetterReadyV1,

@@ -299,3 +299,15 @@ class LetterReadyV1(Payload):
     letter_id: UUID
     inquiry_id: UUID
     at: AwareDatetime
+
+
+class SurveyOutcomeV1(Payload):
+    """The PCP-attribution escalation survey decided what happens next
+    (simple PCP change, provider outreach, grievance, or FWA referral)."""
+
+    response_id: UUID
+    inquiry_id: UUID | None = None
+    member_id: UUID | None = None
+    outcome: ShortText
+    survey_version: ShortText
+    at: AwareDatetime
