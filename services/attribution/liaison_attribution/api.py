@@ -1,6 +1,7 @@
 """Attribution's HTTP API: records in (one at a time or as CSV/Parquet files),
 attribution runs, PCP changes, panel removals and the reassignment campaign."""
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -11,9 +12,13 @@ from pydantic import BaseModel, Field
 from liaison_attribution import store
 from liaison_attribution.attribution import Attribution
 from liaison_attribution.bulk import Report, UnreadableFile, validated
+from liaison_attribution.lists import practice_list
 from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord
 from liaison_attribution.settings import Settings
+from liaison_attribution.survey import Survey, SurveyAnswerError
+from liaison_shared.events import Event
 from liaison_shared.fields import Npi
+from liaison_shared.payloads import SurveyOutcomeV1
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
 from liaison_shared.static_keys import require_key
@@ -41,7 +46,13 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def build_router(runtime: Runtime, attribution: Attribution) -> APIRouter:
+class SurveyAnswers(BaseModel):
+    inquiry_id: UUID | None = None
+    member_id: UUID | None = None
+    answers: dict[str, str]
+
+
+def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> APIRouter:
     settings = runtime.settings
     assert isinstance(settings, Settings)
     router = APIRouter(prefix="/v1", tags=["attribution"])
@@ -144,5 +155,37 @@ def build_router(runtime: Runtime, attribution: Attribution) -> APIRouter:
     async def progress(_: Reader) -> dict[str, Any]:
         async with runtime.sessions() as session:
             return await attribution.progress(session)
+
+    @router.get("/practices/{practice_npi}/attribution-list",
+                summary="A practice's attribution list for one MCO as an HL7 FHIR R4 Da Vinci ATR Group")
+    async def attribution_list(practice_npi: str, mco: str, _: Reader, as_of: date | None = None
+                               ) -> dict[str, Any]:
+        async with runtime.sessions() as session:
+            group = await practice_list(session, practice_npi=practice_npi, mco=mco, as_of=as_of or today())
+        if group is None:
+            raise Problem(404, "Practice not found", "No practice with this NPI.", code="practice-not-found")
+        return group
+
+    @router.get("/survey", summary="The PCP-attribution escalation survey's questions")
+    async def survey_questions(_: Reader) -> dict[str, Any]:
+        return {"version": survey.version, "root": survey.root,
+                "questions": [q.model_dump(mode="json") for q in survey.questions()]}
+
+    @router.post("/survey-responses", summary="Answers to the survey: one outcome, and the event that starts it")
+    async def answer_survey(body: SurveyAnswers, _: Writer) -> dict[str, Any]:
+        try:
+            result = survey.walk(body.answers)
+        except SurveyAnswerError as refused:
+            raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                          errors=[{"field": f"answers.{refused.node_id}", "reason": refused.reason}]) from None
+        response_id = uuid.uuid4()
+        async with runtime.unit_of_work() as uow:
+            await runtime.outbox.add(uow.session, Event(SurveyOutcomeV1(
+                response_id=response_id, inquiry_id=body.inquiry_id, member_id=body.member_id,
+                outcome=result.outcome, survey_version=result.survey_version, at=datetime.now(UTC)),
+                source="/liaison/attribution"))
+            await uow.commit()
+        return {"response_id": str(response_id), "outcome": result.outcome,
+                "path": [{"question": q, "answer": a} for q, a in result.path]}
 
     return router

@@ -9,6 +9,7 @@ from liaison_attribution.api import build_router
 from liaison_attribution.attribution import Attribution
 from liaison_attribution.rules import AttributionConfigError, load_attribution_config
 from liaison_attribution.settings import Settings
+from liaison_attribution.survey import SurveyError, load_survey
 from liaison_shared.runtime import Runtime, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -18,14 +19,14 @@ def bootstrap(settings: Settings) -> Runtime:
     """Wire the attribution service; its configuration is loaded (and refused if invalid) first."""
     config = load_attribution_config(settings.config_path)
     runtime = Runtime(settings, migrations=MIGRATIONS)
-    runtime.add_router(build_router(runtime, Attribution(config, runtime.outbox)))
+    runtime.add_router(build_router(runtime, Attribution(config, runtime.outbox), load_survey()))
     return runtime
 
 
 def main() -> None:
     try:
         runtime = bootstrap(Settings())
-    except AttributionConfigError as refused:
+    except (AttributionConfigError, SurveyError) as refused:
         sys.exit(f"attribution: the configuration does not load:\n{refused}")
     serve(runtime)
 

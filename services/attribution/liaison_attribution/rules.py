@@ -123,12 +123,9 @@ class Assignment:
 
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in miles between two points given in degrees."""
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    return _miles(phi1, math.radians(lon1), math.cos(phi1), phi2, math.radians(lon2), math.cos(phi2))
-
-
-def _miles(phi1: float, lam1: float, cos1: float, phi2: float, lam2: float, cos2: float) -> float:
-    h = math.sin((phi2 - phi1) / 2) ** 2 + cos1 * cos2 * math.sin((lam2 - lam1) / 2) ** 2
+    phi1, lam1, phi2, lam2 = math.radians(lat1), math.radians(lon1), math.radians(lat2), math.radians(lon2)
+    # _Attributor._geography computes the same expressions, in the same order (member first), inline.
+    h = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin((lam2 - lam1) / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, h)))
 
 
@@ -201,7 +198,7 @@ class _Attributor:
         """Why the provider is not a candidate for the member, or None when it is."""
         provider = self.providers.get(npi)
         if provider is None or not provider.is_pcp:
-            return f"{npi} is not a known PCP"
+            return f"{npi} is not a PCP" if provider else f"{npi} is not a known provider"
         if member.mco not in provider.networks:
             return f"{npi} is not in the network of {member.mco}"
         return f"{npi} is excluded for this member" if npi in excluded else None
@@ -262,24 +259,32 @@ class _Attributor:
         first, end = (math.floor((member.lon + edge) / _CELL_DEGREES) for edge in (-spread, spread))
         columns = range(_COLUMNS) if end - first + 1 >= _COLUMNS else {c % _COLUMNS for c in range(first, end + 1)}
         phi, lam = math.radians(member.lat), math.radians(member.lon)
-        cos_phi, language, free = math.cos(phi), (member.language or "").casefold(), self.free
-        best: tuple[bool, float, str] | None = None
-        in_range = 0
+        cos_phi, language, free, sin, asin, sqrt = math.cos(phi), (member.language or "").casefold(), self.free, \
+            math.sin, math.asin, math.sqrt
+        # A cheap rejection first, with a margin so that rounding never refuses anything within `limit`.
+        most = math.sin(limit / EARTH_RADIUS_MILES / 2) ** 2 * (1 + 1e-9)  # < 1 (at most 1000 miles)
+        in_range, best_unmatched, best_miles, best_npi = 0, True, math.inf, ""
         for row in range(bottom, top_row + 1):
             for column in columns:
                 for site_phi, site_lam, site_cos, npi, languages in grid.get((row, column), ()):
-                    if free[npi] <= 0 or npi in excluded:
+                    # haversine_miles(member, site), inline for speed; min(1.0, h) is h here.
+                    h = sin((site_phi - phi) / 2) ** 2 + cos_phi * site_cos * sin((site_lam - lam) / 2) ** 2
+                    if h > most or free[npi] <= 0 or npi in excluded:
                         continue
-                    miles = _miles(phi, lam, cos_phi, site_phi, site_lam, site_cos)
-                    if miles <= limit:
-                        in_range += 1
-                        key = (language not in languages, miles, npi)
-                        if best is None or key < best:
-                            best = key
-        if best is None:
+                    miles = 2 * EARTH_RADIUS_MILES * asin(sqrt(h))
+                    if miles > limit:
+                        continue
+                    in_range += 1
+                    unmatched = not language or language not in languages
+                    # Ranked by (not speaking the member's language, miles, NPI), spelt out for speed.
+                    if unmatched < best_unmatched or (unmatched == best_unmatched and (
+                            miles < best_miles or (miles == best_miles and npi < best_npi))):
+                        best_unmatched, best_miles, best_npi = unmatched, miles, npi
+        if not in_range:
             return None
-        return Assignment(best[2], AttributionMethod.GEOGRAPHY, False, {
-            "distance_miles": round(best[1], 1), "language_match": not best[0], "candidates_in_range": in_range})
+        return Assignment(best_npi, AttributionMethod.GEOGRAPHY, False, {
+            "distance_miles": round(best_miles, 1), "language_match": not best_unmatched,
+            "candidates_in_range": in_range})
 
     def _grid(self, mco: str) -> dict[tuple[int, int], list[_Site]]:
         """The open-panel PCPs in the network of `mco`, bucketed by cell (capacity is checked at search time)."""
