@@ -97,6 +97,8 @@ class Attribution:
         if not rows:
             return {}
         counts = await store.current_counts(session)
+        for current in await store.current_npis(session, [r.member_id for r in rows]):
+            counts[current] -= 1  # a member being re-attributed does not occupy its own place
         providers = {p.npi: Provider(npi=p.npi, is_pcp=p.is_pcp, open_panel=p.open_panel, capacity=p.capacity,
                                      assigned=counts.get(p.npi, 0), lat=p.lat, lon=p.lon,
                                      languages=frozenset(p.languages), networks=frozenset(p.networks))

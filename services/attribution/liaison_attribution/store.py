@@ -59,6 +59,14 @@ async def current_counts(session: AsyncSession) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
+async def current_npis(session: AsyncSession, member_ids: Sequence[UUID]) -> list[str]:
+    """The current PCP of each of these members that has one."""
+    rows = await session.execute(select(assignments.c.npi).where(
+        assignments.c.member_id.in_(member_ids), assignments.c.effective_to.is_(None),
+        assignments.c.npi.isnot(None)))
+    return [r[0] for r in rows]
+
+
 async def current_assignment(session: AsyncSession, member_id: UUID, *, for_update: bool = False
                              ) -> Row[Any] | None:
     query = select(assignments).where(assignments.c.member_id == member_id, assignments.c.effective_to.is_(None))

@@ -132,3 +132,13 @@ async def test_bulk_files_report_rejected_rows_and_reloading_changes_nothing(att
                                         headers={"X-API-Key": "writer"})
     assert unreadable.status_code == 422 and unreadable.json()["code"] == "unreadable-file"
     assert (await attribution.http.post("/v1/imports/members", content=b"x")).status_code == 401
+
+
+async def test_re_attributed_member_keeps_a_full_pcp_whose_place_it_holds(attribution: Harness) -> None:
+    await attribution.post("/v1/providers", provider(NPIS[0], capacity=1))
+    await attribution.post("/v1/providers", provider(NPIS[1], lat=DES_MOINES[0] + 0.1))
+    member_id = (await attribution.post("/v1/members", member("8901234H"))).json()["member_id"]
+    await attribution.post("/v1/members", member("8901234H", language="es"))  # a change the rules read
+    pcp = (await attribution.http.get(f"/v1/members/{member_id}/pcp", headers={"X-API-Key": "writer"})).json()
+    assert pcp["npi"] == NPIS[0]  # its own place on the full panel is not counted against it
+    await attribution.exactly_one_current_assignment_each()
