@@ -137,6 +137,13 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
             await uow.commit()
         return {"removal_id": str(removal_id)}
 
+    @router.post("/panel-removals/{removal_id}/release", summary="Compliance review releases a held removal")
+    async def release(removal_id: UUID, _: Writer) -> dict[str, str]:
+        async with runtime.unit_of_work() as uow:
+            await attribution.release_hold(uow.session, removal_id)
+            await uow.commit()
+        return {"removal_id": str(removal_id), "status": "open"}
+
     @router.post("/panel-removals/{removal_id}/choice", summary="The removed member chose a new PCP")
     async def chose(removal_id: UUID, body: Choice, _: Writer) -> dict[str, str]:
         async with runtime.unit_of_work() as uow:

@@ -177,6 +177,21 @@ class Attribution:
             requested_at=now))
         return removal_id
 
+    async def release_hold(self, session: AsyncSession, removal_id: UUID) -> None:
+        """Compliance review allowed the removal: outreach starts and the choice window runs from now."""
+        removal = await store.removal(session, removal_id, for_update=True)
+        if removal is None or removal.status != "held":
+            raise Problem(409, "Not held", "This panel removal is not held for compliance review.",
+                          code="not-held")
+        member = await store.member(session, removal.member_id)
+        now = datetime.now(UTC)
+        await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id).values(
+            status="open", window_ends=now.date() + timedelta(days=self.config.reassignment_window_days)))
+        await self._publish(session, PanelRemovalRequestedV1(
+            removal_id=removal_id, member_id=removal.member_id, pcp_npi=removal.npi, reason=removal.reason,
+            high_risk=removal.high_risk, held_for_compliance_review=False,
+            mco=member.mco if member is not None else None, requested_at=now))
+
     async def member_chose(self, session: AsyncSession, removal_id: UUID, npi: str, *, as_of: date) -> None:
         removal = await store.removal(session, removal_id, for_update=True)
         if removal is None or removal.status not in ("open", "held"):

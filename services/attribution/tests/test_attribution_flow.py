@@ -92,6 +92,13 @@ async def test_panel_removal_flow_outreach_choice_and_reassignment_never_to_the_
         assert pcp["npi"] == other
     progress = (await attribution.http.get("/v1/reassignment-campaign", headers={"X-API-Key": "writer"})).json()
     assert progress["by_status"] == {"member_chose": 1, "reassigned": 1, "held": 1}
+    held_pcp = (await attribution.http.get(f"/v1/members/{held}/pcp", headers={"X-API-Key": "writer"})).json()
+    assert held_pcp["npi"] == removing  # nothing happens to a held removal before review
+
+    assert (await attribution.post(f"/v1/panel-removals/{removals[held]}/release")).status_code == 200
+    released = [e.payload for e in await attribution.events("attribution.panel-removal", 4)][-1]
+    assert isinstance(released, PanelRemovalRequestedV1) and not released.held_for_compliance_review
+    assert (await attribution.post(f"/v1/panel-removals/{removals[held]}/release")).status_code == 409
     await attribution.exactly_one_current_assignment_each()
 
 
