@@ -34,6 +34,7 @@ from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
 SOURCE = "/liaison/attribution"
 HIGH_RISK_FLAGS = frozenset({"chronic_condition", "disability", "special_needs", "high_risk"})
 PROTECTED_FLAGS = frozenset({"special_needs", "disability"})
+BATCH_CHUNK = 5000
 
 
 class Attribution:
@@ -86,9 +87,18 @@ class Attribution:
     # -- attribution ------------------------------------------------------------------------------
 
     async def run_batch(self, session: AsyncSession, *, as_of: date) -> dict[str, int]:
-        """Attribute every eligible member without a PCP; counts by method (and network gaps)."""
-        return await self.attribute(session, await store.members_needing_a_pcp(session, as_of), as_of=as_of,
-                                    keep_current=False)
+        """Attribute every eligible member without a PCP; counts by method (and network gaps).
+
+        In chunks: each reads the capacity the previous ones used (same transaction), and no
+        statement carries more member ids than PostgreSQL's bind-parameter limit allows."""
+        tally: dict[str, int] = {}
+        needing = await store.members_needing_a_pcp(session, as_of)
+        for start in range(0, len(needing), BATCH_CHUNK):
+            chunk = await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of,
+                                         keep_current=False)
+            for method, count in chunk.items():
+                tally[method] = tally.get(method, 0) + count
+        return tally
 
     async def attribute(self, session: AsyncSession, member_ids: Sequence[UUID], *, as_of: date,
                         keep_current: bool, excluded: dict[UUID, frozenset[str]] | None = None,
