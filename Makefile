@@ -43,6 +43,7 @@ bench: install infra
 	$(PY) -m bench.triage
 	$(PY) -m bench.sla
 	$(PY) -m bench.notifier
+	$(PY) -m bench.attribution
 
 asyncapi: install
 	$(VENV)/bin/liaison-asyncapi docs/asyncapi.yaml

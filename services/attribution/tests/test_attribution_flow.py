@@ -9,8 +9,10 @@ from datetime import date, timedelta
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from sqlalchemy import text
 
+from liaison_attribution import attribution as attribution_module
 from liaison_shared.payloads import MemberEnrolledV1, PanelRemovalRequestedV1, PcpAssignedV1
 
 from .conftest import DES_MOINES, NPIS, Harness, member, provider
@@ -148,4 +150,19 @@ async def test_re_attributed_member_keeps_a_full_pcp_whose_place_it_holds(attrib
     await attribution.post("/v1/members", member("8901234H", language="es"))  # a change the rules read
     pcp = (await attribution.http.get(f"/v1/members/{member_id}/pcp", headers={"X-API-Key": "writer"})).json()
     assert pcp["npi"] == NPIS[0]  # its own place on the full panel is not counted against it
+    await attribution.exactly_one_current_assignment_each()
+
+
+async def test_batch_run_in_chunks_respects_capacity_across_chunks(
+    attribution: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(attribution_module, "BATCH_CHUNK", 2)
+    ids = [(await attribution.post("/v1/members", member(f"{n}000000K"))).json()["member_id"] for n in range(1, 6)]
+    await attribution.post("/v1/providers", provider(NPIS[0], capacity=3))
+    await attribution.post("/v1/providers", provider(NPIS[1], lat=DES_MOINES[0] + 0.1))
+    tally = (await attribution.post("/v1/attribution-runs")).json()
+    assert tally == {"geography": 5}
+    npis = [(await attribution.http.get(f"/v1/members/{i}/pcp", headers={"X-API-Key": "writer"})).json()["npi"]
+            for i in ids]
+    assert sorted(npis) == sorted([NPIS[0]] * 3 + [NPIS[1]] * 2)
     await attribution.exactly_one_current_assignment_each()
