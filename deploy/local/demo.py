@@ -7,6 +7,7 @@ the inquiries are loaded only when that key sees none yet.
 from __future__ import annotations
 
 import json
+import secrets
 import subprocess
 import sys
 import urllib.error
@@ -16,7 +17,39 @@ from pathlib import Path
 from typing import Any
 
 INTAKE = "http://127.0.0.1:8001"
+ATTRIBUTION = "http://127.0.0.1:8005"
 SCOPES = ["intake:write", "inquiry:read", "inquiry:act"]
+
+
+def attribution_key(state: Path) -> str:
+    """The demo's key for writing to attribution (the service is given only its hash)."""
+    path = state / "attribution-key"
+    if not path.exists():
+        state.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_roster(state: Path) -> None:
+    """Two PCPs and the demo member in attribution: the member is attributed and enrolled (triage hears it)."""
+    key = attribution_key(state)
+    records = [("/v1/providers", {"npi": "1245319599", "name": "Demo Family Medicine", "is_pcp": True,
+                                  "practice_npi": "1245319599", "practice_name": "Demo Family Medicine",
+                                  "lat": 41.59, "lon": -93.62, "languages": ["en", "es"], "capacity": 500,
+                                  "open_panel": True, "networks": ["IA-TC", "IA-AG"]}),
+               ("/v1/providers", {"npi": "1003000126", "name": "Demo Community Clinic", "is_pcp": True,
+                                  "practice_npi": "1003000126", "practice_name": "Demo Community Clinic",
+                                  "lat": 41.66, "lon": -93.70, "languages": ["en"], "capacity": 500,
+                                  "open_panel": True, "networks": ["IA-TC"]}),
+               ("/v1/members", {"medicaid_id": "1234567A", "name": "Demo Member", "birth_date": "1975-04-12",
+                                "lat": 41.60, "lon": -93.63, "language": "en", "mco": "IA-TC",
+                                "eligible_from": "2026-01-01", "risk_flags": ["chronic_condition"]})]
+    for path, body in records:
+        request = urllib.request.Request(ATTRIBUTION + path, data=json.dumps(body).encode(), method="POST",  # noqa: S310
+                                         headers={"X-API-Key": key, "Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
+            pass
 
 
 def demo_key(state: Path) -> str:
@@ -50,6 +83,7 @@ def _post(path: str, key: str, idempotency_key: str, body: dict[str, Any]) -> di
 
 def load(state: Path) -> str:
     """Post the demo inquiries; returns the demo key."""
+    load_roster(state)
     key = demo_key(state)
     if _get("/v1/inquiries?limit=1", key)[1]["items"]:
         return key  # loaded by an earlier `make up`

@@ -9,6 +9,8 @@ Logs and pid files live in $LIAISON_STATE_DIR/run (default ~/.cache/liaison/run)
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -53,22 +55,26 @@ def _ready(port: int) -> bool:
         return False
 
 
-def _commands() -> dict[str, list[str]]:
+def _commands() -> dict[str, tuple[list[str], dict[str, str]]]:
     # A local mail catcher stands in for the program's SMTP relay: the notifier's
     # e-mails land as files in run/mail, to be read instead of sent.
     mail = [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:2525", "-c",
             "aiosmtpd.handlers.Mailbox", str(STATE / "mail")]
-    return {"mail": mail, **{service: [str(BIN / f"liaison-{service}")] for service in SERVICES}}
+    key_hash = hashlib.sha256(demo.attribution_key(STATE).encode()).hexdigest()
+    envs = {"attribution": {**os.environ, "LIAISON_ATTRIBUTION_WRITE_KEY_SHA256": json.dumps([key_hash])}}
+    return {"mail": (mail, dict(os.environ)),
+            **{service: ([str(BIN / f"liaison-{service}")], envs.get(service, dict(os.environ)))
+               for service in SERVICES}}
 
 
 def start() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
-    for service, command in _commands().items():
+    for service, (command, env) in _commands().items():
         if _running_pid(service):
             print(f"{service}: already running")
             continue
         log = (STATE / f"{service}.log").open("ab")
-        process = subprocess.Popen(command, stdout=log, stderr=log, start_new_session=True)  # noqa: S603
+        process = subprocess.Popen(command, env=env, stdout=log, stderr=log, start_new_session=True)  # noqa: S603
         _pidfile(service).write_text(str(process.pid))
     deadline = time.monotonic() + 90
     pending = dict(SERVICES)
