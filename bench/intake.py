@@ -16,7 +16,6 @@ import itertools
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,12 +27,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench.service_process import BIN, service_env, spawn, tail
 from liaison_shared.kafka import delete_topics
 
-DATABASE_URL = "postgresql+asyncpg://liaison@127.0.0.1:54329/liaison"
 DSN = "postgresql://liaison@127.0.0.1:54329/liaison"
 BOOTSTRAP = "127.0.0.1:9092"
-BIN = Path(sys.executable).parent
 TARGET_RATIO, TARGET_P99_MS, VERDICT = 0.5, 50.0, ("MISS", "PASS")
 IDENTITY = json.dumps({"member": {"name": "Jane Testmember", "medicaid_id": "1234567A"},
                        "provider": None, "caller_name": "John Testcaller", "callback_phone": "+15155550134",
@@ -87,27 +85,6 @@ async def measure_raw_inserts(schema: str, seconds: float, c: int, created: Crea
         start = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(c)))
         return rows / (time.perf_counter() - start)
-
-
-def intake_env(schema: str, prefix: str, bootstrap: str) -> dict[str, str]:
-    """The service's settings: this run's schema and topic prefix, 2 partitions, a free port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return {**os.environ, "LIAISON_INTAKE_DATABASE_URL": DATABASE_URL, "LIAISON_INTAKE_DB_SCHEMA": schema,
-            "LIAISON_INTAKE_TOPIC_PREFIX": prefix, "LIAISON_INTAKE_TOPIC_PARTITIONS": "2",
-            "LIAISON_INTAKE_KAFKA_BOOTSTRAP": bootstrap, "LIAISON_INTAKE_HTTP_PORT": str(port),
-            "LIAISON_INTAKE_LOG_LEVEL": "WARNING"}
-
-
-def spawn_intake(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`liaison-intake` (uvicorn) in its own process, its output into `log`."""
-    with log.open("wb") as out:
-        return subprocess.Popen([str(BIN / "liaison-intake")], env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def tail(log: Path) -> str:  # the service's last words, for error messages
-    return log.read_text(errors="replace")[-2000:]
 
 
 async def wait_until_ready(base: str, service: subprocess.Popen[bytes], log: Path, timeout: float = 90) -> None:
@@ -248,7 +225,7 @@ async def measure_intake(env: dict[str, str], created: Created, seconds: float, 
     base = f"http://127.0.0.1:{env['LIAISON_INTAKE_HTTP_PORT']}"
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         log = Path(tmp) / "intake.log"
-        created.service = service = spawn_intake(env, log)
+        created.service = service = spawn("intake", env, log)
         await wait_until_ready(base, service, log)
         headers = {"X-API-Key": issue_api_key(env), "Content-Type": "application/json"}
         body = json.dumps(member_inquiry()).encode()
@@ -277,7 +254,7 @@ async def run(args: argparse.Namespace) -> None:
     try:
         raw = await measure_raw_inserts(f"{run_id}_raw", args.seconds, args.concurrency, created)
         created.schemas.append(run_id)
-        env = intake_env(run_id, created.prefix, args.bootstrap)
+        env = service_env("intake", run_id, created.prefix, args.bootstrap)
         figures = await measure_intake(env, created, args.seconds, args.concurrency)
         rows = await count_inquiries(run_id)
         report({"concurrency": args.concurrency, "seconds": args.seconds, "raw_rps": raw, **figures,

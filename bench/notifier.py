@@ -15,9 +15,7 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,7 +31,8 @@ import asyncpg
 import httpx
 import uvicorn
 
-from bench.intake import BIN, BOOTSTRAP, DATABASE_URL, DSN, Created, clean_up, service_cpu_seconds, tail
+from bench.intake import BOOTSTRAP, DSN, Created, clean_up, service_cpu_seconds
+from bench.service_process import check_alive, service_env, spawn
 from bench.triage import send_all
 from liaison_notifier.notifier import notification_id
 from liaison_notifier.templates import allowed_context
@@ -67,11 +66,6 @@ class Mismatch(Exception):
     """A webhook that was owed never arrived: the run fails."""
 
 
-def check_alive(service: subprocess.Popen[bytes] | None, log: Path) -> None:
-    if service is not None and service.poll() is not None:
-        raise RuntimeError(f"notifier exited with {service.returncode}:\n{tail(log)}")
-
-
 class Receiver:
     """ASGI app: counts requests, body bytes and when each webhook-id first arrived; answers 204."""
 
@@ -93,7 +87,7 @@ class Receiver:
                        log: Path = Path()) -> None:
         """Until every id has arrived; Mismatch with the number missing after `timeout` s."""
         async def arrived() -> bool:
-            check_alive(service, log)
+            check_alive("notifier", service, log)
             return ids <= self.first_seen.keys()
         try:
             await wait_until(arrived, timeout=timeout, interval=0.01, what="webhooks")
@@ -164,12 +158,6 @@ async def measure_raw(receiver: Receiver, port: int, n: int, c: int) -> float:
     return n / elapsed
 
 
-def spawn_notifier(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`liaison-notifier` in its own process, as deployed, its output into `log` (sync: ASYNC220)."""
-    with log.open("wb") as out:
-        return subprocess.Popen([str(BIN / "liaison-notifier")], env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
 def stop_service(created: Created) -> None:
     """SIGTERM and wait (the runtime finishes in-flight deliveries); kill only if it hangs."""
     service, created.service = created.service, None
@@ -186,7 +174,7 @@ def stop_service(created: Created) -> None:
 async def wait_until_ready(port: int, service: subprocess.Popen[bytes], log: Path) -> None:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
         async def ready() -> bool:
-            check_alive(service, log)
+            check_alive("notifier", service, log)
             with contextlib.suppress(httpx.TransportError):
                 return (await http.get("/readyz")).status_code == 200
             return False
@@ -198,18 +186,12 @@ async def measure_notifier(receiver: Receiver, hook_port: int, created: Created,
     """Notifications/s: first PriorityAssignedV1 produced until the receiver holds all N webhook-ids."""
     schema, prefix = f"{created.prefix.rstrip('.')}_c{c}", f"{created.prefix}c{c}."  # fresh for each run
     created.schemas.append(schema)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        http_port = sock.getsockname()[1]
     subscriptions, log = tmp / f"subscriptions-c{c}.yaml", tmp / f"notifier-c{c}.log"
     subscriptions.write_text(SUBSCRIPTIONS.format(port=hook_port))
-    env = {**os.environ, "TEST_CCM_SECRET": SECRET, "LIAISON_NOTIFIER_DATABASE_URL": DATABASE_URL,
-           "LIAISON_NOTIFIER_DB_SCHEMA": schema, "LIAISON_NOTIFIER_TOPIC_PREFIX": prefix,
-           "LIAISON_NOTIFIER_TOPIC_PARTITIONS": "2", "LIAISON_NOTIFIER_KAFKA_BOOTSTRAP": bootstrap,
-           "LIAISON_NOTIFIER_HTTP_PORT": str(http_port), "LIAISON_NOTIFIER_LOG_LEVEL": "WARNING",
-           "LIAISON_NOTIFIER_SUBSCRIPTIONS_PATH": str(subscriptions),
-           "LIAISON_NOTIFIER_PER_ENDPOINT_CONCURRENCY": str(c)}
-    created.service = service = spawn_notifier(env, log)
+    env = {**service_env("notifier", schema, prefix, bootstrap, SUBSCRIPTIONS_PATH=str(subscriptions),
+                         PER_ENDPOINT_CONCURRENCY=str(c)), "TEST_CCM_SECRET": SECRET}
+    http_port = int(env["LIAISON_NOTIFIER_HTTP_PORT"])
+    created.service = service = spawn("notifier", env, log)
     producer, topic = reliable_producer(bootstrap, "bench-triage"), f"{prefix}inquiry.priority-assigned"
     try:
         await wait_until_ready(http_port, service, log)

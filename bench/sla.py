@@ -15,9 +15,7 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +29,8 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from bench.intake import BIN, BOOTSTRAP, DATABASE_URL, DSN, VERDICT, Created, percentile, service_cpu_seconds, tail
+from bench.intake import BOOTSTRAP, DSN, VERDICT, Created, percentile, service_cpu_seconds
+from bench.service_process import check_alive, service_env, spawn
 from liaison_shared.events import decode
 from liaison_shared.kafka import delete_topics
 from liaison_shared.payloads import SlaBreachedV1
@@ -57,35 +56,14 @@ def clock_row(due_at: datetime, warn_at: datetime | None = None) -> tuple[object
             warn_at, due_at, warn_at == due_at, warn_at, ["contact_reached"], "triaged", True)
 
 
-def monitor_env(schema: str, prefix: str, bootstrap: str) -> dict[str, str]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return {**os.environ, "LIAISON_SLA_MONITOR_DATABASE_URL": DATABASE_URL, "LIAISON_SLA_MONITOR_DB_SCHEMA": schema,
-            "LIAISON_SLA_MONITOR_TOPIC_PREFIX": prefix, "LIAISON_SLA_MONITOR_TOPIC_PARTITIONS": "2",
-            "LIAISON_SLA_MONITOR_KAFKA_BOOTSTRAP": bootstrap, "LIAISON_SLA_MONITOR_HTTP_PORT": str(port),
-            "LIAISON_SLA_MONITOR_LOG_LEVEL": "WARNING"}
-
-
-def spawn(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`liaison-sla-monitor` in its own process, as deployed, its output appended to `log` (sync: ASYNC220)."""
-    with log.open("ab") as out:
-        return subprocess.Popen([str(BIN / "liaison-sla-monitor")], env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def check_alive(service: subprocess.Popen[bytes], log: Path) -> None:
-    if service.poll() is not None:
-        raise RuntimeError(f"sla-monitor exited with {service.returncode}:\n{tail(log)}")
-
-
 async def start_monitor(env: dict[str, str], log: Path, created: Created) -> float:
     """Spawn the monitor and poll GET /readyz until 200; the seconds from spawn to ready."""
     start = time.perf_counter()
-    created.service = service = spawn(env, log)
+    created.service = service = spawn("sla-monitor", env, log)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{env['LIAISON_SLA_MONITOR_HTTP_PORT']}",
                                  timeout=5) as http:
         async def ready() -> bool:
-            check_alive(service, log)
+            check_alive("sla-monitor", service, log)
             try:
                 return (await http.get("/readyz")).status_code == 200
             except httpx.TransportError:
@@ -207,7 +185,7 @@ async def measure(env: dict[str, str], created: Created, log: Path, due: dict[uu
         ready_at = time.time()
 
         async def all_read() -> bool:
-            check_alive(created.service, log)  # type: ignore[arg-type]
+            check_alive("sla-monitor", created.service, log)
             if reader.done():
                 reader.result()
             return len(breaches.first) >= len(due) or time.time() > base + seconds + 60
@@ -282,7 +260,7 @@ def report(f: dict[str, float], plan: str) -> None:
 async def run(args: argparse.Namespace) -> None:
     run_id = f"bench_{uuid.uuid4().hex[:10]}"
     created = Created(schemas=[run_id], prefix=f"{run_id}.")
-    env = monitor_env(run_id, created.prefix, args.bootstrap)
+    env = service_env("sla-monitor", run_id, created.prefix, args.bootstrap)
     try:
         with tempfile.TemporaryDirectory(prefix="bench-sla-") as tmp:
             log = Path(tmp) / "sla-monitor.log"

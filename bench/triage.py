@@ -14,9 +14,7 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +29,8 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.intake import BIN, BOOTSTRAP, DATABASE_URL, DSN, Created, percentile, tail
+from bench.intake import BOOTSTRAP, DSN, Created, percentile
+from bench.service_process import check_alive, service_env, spawn
 from liaison_shared.events import Event, KafkaRecord, decode, encode
 from liaison_shared.kafka import delete_topics, ensure_topics, reliable_producer
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, PriorityAssignedV1, ProviderIdentity
@@ -101,33 +100,11 @@ async def measure_raw_consume_produce(bootstrap: str, prefix: str, n: int) -> fl
         await producer.stop()
 
 
-def triage_env(schema: str, prefix: str, bootstrap: str) -> dict[str, str]:
-    """The service's settings: this run's schema and topic prefix, 2 partitions, a free port."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return {**os.environ, "LIAISON_TRIAGE_DATABASE_URL": DATABASE_URL, "LIAISON_TRIAGE_DB_SCHEMA": schema,
-            "LIAISON_TRIAGE_TOPIC_PREFIX": prefix, "LIAISON_TRIAGE_TOPIC_PARTITIONS": "2",
-            "LIAISON_TRIAGE_KAFKA_BOOTSTRAP": bootstrap, "LIAISON_TRIAGE_HTTP_PORT": str(port),
-            "LIAISON_TRIAGE_LOG_LEVEL": "WARNING"}
-
-
-def spawn_triage(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`liaison-triage` in its own process, as deployed, its output into `log` (sync: ASYNC220)."""
-    with log.open("wb") as out:
-        return subprocess.Popen([str(BIN / "liaison-triage")], env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
-def check_alive(service: subprocess.Popen[bytes], log: Path) -> None:
-    if service.poll() is not None:
-        raise RuntimeError(f"triage exited with {service.returncode}:\n{tail(log)}")
-
-
 async def wait_until_ready(port: str, service: subprocess.Popen[bytes], log: Path) -> None:
     """Poll GET /readyz until it answers 200; fail if the process exits or after 90 s."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
         async def ready() -> bool:
-            check_alive(service, log)
+            check_alive("triage", service, log)
             try:
                 return (await http.get("/readyz")).status_code == 200
             except httpx.TransportError:
@@ -163,7 +140,7 @@ class Decisions:
     async def wait_for(self, ids: list[uuid.UUID], timeout: float) -> None:
         """Until each of `ids` has a decision; fail if triage or the reader stops, or after `timeout` s."""
         async def all_decided() -> bool:
-            check_alive(self.service, self.log)
+            check_alive("triage", self.service, self.log)
             if self.task.done():
                 self.task.result()  # raises the reader's error
             return all(i in self.at for i in ids)
@@ -206,7 +183,7 @@ async def measure_triage(env: dict[str, str], created: Created, n: int, seconds:
     prefix, bootstrap = env["LIAISON_TRIAGE_TOPIC_PREFIX"], env["LIAISON_TRIAGE_KAFKA_BOOTSTRAP"]
     with tempfile.TemporaryDirectory(prefix="bench-triage-") as tmp:
         log = Path(tmp) / "triage.log"
-        created.service = service = spawn_triage(env, log)
+        created.service = service = spawn("triage", env, log)
         await wait_until_ready(env["LIAISON_TRIAGE_HTTP_PORT"], service, log)
         producer = reliable_producer(bootstrap, "bench-intake")
         consumer = AIOKafkaConsumer(f"{prefix}inquiry.priority-assigned", bootstrap_servers=bootstrap,
@@ -268,8 +245,8 @@ async def run(args: argparse.Namespace) -> None:
     created = Created(schemas=[run_id], prefix=f"{run_id}.")
     try:
         raw = await measure_raw_consume_produce(args.bootstrap, created.prefix, args.events)
-        figures = await measure_triage(triage_env(run_id, created.prefix, args.bootstrap), created, args.events,
-                                       args.paced_seconds)
+        env = service_env("triage", run_id, created.prefix, args.bootstrap)
+        figures = await measure_triage(env, created, args.events, args.paced_seconds)
         mix = [received_record(i, created.prefix)[1] for i in range(len(MIX))]
         size = sum(len(r.key) + len(r.value) + sum(len(k) + len(v) for k, v in r.headers) for r in mix) / len(mix)
         report({"events": args.events, "record_bytes": size, "raw_rps": raw, **figures,
