@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from pydantic import ValidationError
 
+from liaison_shared import clock
 from liaison_shared.catalog import BY_TYPE, EventSpec, mco_topic, per_mco, spec_for
 from liaison_shared.payloads import Payload
 
@@ -35,7 +36,7 @@ class Event:
     source: str
     subject: str | None = None
     id: uuid.UUID = field(default_factory=uuid.uuid4)
-    time: datetime = field(default_factory=lambda: datetime.now(UTC))
+    time: datetime = field(default_factory=clock.now)
 
     @property
     def spec(self) -> EventSpec:

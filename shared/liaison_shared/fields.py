@@ -18,9 +18,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints
 
+from liaison_shared import clock
+
 __all__ = [
     "CLOCK_SKEW", "Description", "IdempotencyKey", "McoCode", "MedicaidId", "Npi", "PastInstant",
-    "PersonName", "PhoneNumber", "ProviderNumber", "ShortNote", "now", "npi_is_valid",
+    "PersonName", "PhoneNumber", "ProviderNumber", "ShortNote", "npi_is_valid",
 ]
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -33,11 +35,6 @@ _MEDICAID_ID = re.compile(r"[0-9]{7}[A-Z]")
 _PROVIDER_NUMBER = re.compile(r"[A-Za-z0-9]{1,15}")
 _MCO_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{1,15}")
 _IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_.:-]{8,200}")
-
-
-def now() -> datetime:
-    """The current instant in UTC; tests may monkeypatch this module's ``now``."""
-    return datetime.now(UTC)
 
 
 def _luhn_check_digit(payload: str) -> int:
@@ -111,7 +108,7 @@ def _check_past_instant(value: datetime) -> datetime:
         instant = value.astimezone(UTC)
     except OverflowError:
         raise ValueError("must be a representable instant") from None
-    if instant > now() + CLOCK_SKEW:
+    if instant > clock.now() + CLOCK_SKEW:
         raise ValueError("must not be in the future")
     return instant
 
@@ -151,7 +148,7 @@ ShortNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
 """A short free-text note: 1-500 characters after stripping."""
 
 PastInstant = Annotated[datetime, AfterValidator(_check_past_instant)]
-"""An instant with a UTC offset, at most ``CLOCK_SKEW`` ahead of ``now()``, converted to UTC."""
+"""An instant with a UTC offset, at most ``CLOCK_SKEW`` ahead of ``clock.now()``, converted to UTC."""
 
 IdempotencyKey = Annotated[str, AfterValidator(_check_idempotency_key)]
 """A client's ``Idempotency-Key`` header: 8-200 characters of ``[A-Za-z0-9_.:-]``, taken exactly."""

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from liaison_shared import fields
+from liaison_shared import clock
 from liaison_shared.fields import (
     Description,
     IdempotencyKey,
@@ -257,7 +257,7 @@ FROZEN = datetime(2025, 3, 10, 15, 0, tzinfo=UTC)
 
 @pytest.fixture
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> datetime:
-    monkeypatch.setattr(fields, "now", lambda: FROZEN)
+    monkeypatch.setattr(clock, "now", lambda: FROZEN)
     return FROZEN
 
 

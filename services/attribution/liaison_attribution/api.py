@@ -2,7 +2,7 @@
 attribution runs, PCP changes, panel removals and the reassignment campaign."""
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -16,6 +16,7 @@ from liaison_attribution.lists import practice_list
 from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord
 from liaison_attribution.settings import Settings
 from liaison_attribution.survey import Survey, SurveyAnswerError
+from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.fields import Npi
 from liaison_shared.payloads import SurveyOutcomeV1
@@ -43,7 +44,7 @@ class Choice(BaseModel):
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return clock.now().date()
 
 
 class SurveyAnswers(BaseModel):
@@ -189,7 +190,7 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
         async with runtime.unit_of_work() as uow:
             await runtime.outbox.add(uow.session, Event(SurveyOutcomeV1(
                 response_id=response_id, inquiry_id=body.inquiry_id, member_id=body.member_id,
-                outcome=result.outcome, survey_version=result.survey_version, at=datetime.now(UTC)),
+                outcome=result.outcome, survey_version=result.survey_version, at=clock.now()),
                 source="/liaison/attribution"))
             await uow.commit()
         return {"response_id": str(response_id), "outcome": result.outcome,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,6 +19,7 @@ from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecor
 from liaison_attribution.rules import AttributionConfig, Member, Provider, Visit, assign_roster, months_before
 from liaison_attribution.tables import members as members_table
 from liaison_attribution.tables import panel_removals
+from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import (
@@ -175,7 +176,7 @@ class Attribution:
                           code="not-on-panel")
         flags = frozenset(member.risk_flags)
         held = reason is PanelRemovalReason.DISRUPTIVE_BEHAVIOR and bool(flags & PROTECTED_FLAGS)
-        removal_id, now = uuid.uuid4(), datetime.now(UTC)
+        removal_id, now = uuid.uuid4(), clock.now()
         await session.execute(panel_removals.insert().values(
             removal_id=removal_id, member_id=member_id, npi=npi, reason=reason, documentation=documentation,
             high_risk=bool(flags & HIGH_RISK_FLAGS), held_for_compliance_review=held,
@@ -194,7 +195,7 @@ class Attribution:
             raise Problem(409, "Not held", "This panel removal is not held for compliance review.",
                           code="not-held")
         member = await store.member(session, removal.member_id)
-        now = datetime.now(UTC)
+        now = clock.now()
         await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id).values(
             status="open", window_ends=now.date() + timedelta(days=self.config.reassignment_window_days)))
         await self._publish(session, PanelRemovalRequestedV1(
@@ -226,7 +227,7 @@ class Attribution:
 
     async def _close_removal(self, session: AsyncSession, removal_id: UUID, status: str) -> None:
         await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id)
-                              .values(status=status, closed_at=datetime.now(UTC)))
+                              .values(status=status, closed_at=clock.now()))
 
     async def progress(self, session: AsyncSession) -> dict[str, Any]:
         return {"by_status": await store.campaign_progress(session)}

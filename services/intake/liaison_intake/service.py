@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from liaison_intake.schemas import (
     MemberInquiryCreate,
     ProviderInquiryCreate,
 )
+from liaison_shared import clock
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
@@ -92,7 +93,7 @@ class IntakeService:
             raise not_found()
         case = store.case_of(row)
         by = client.name if actor is None else f"{client.name}:{actor}"
-        when = at or datetime.now(UTC)
+        when = at or clock.now()
         try:
             payloads = decide(case, by, when)
         except IllegalAction as refused:
@@ -103,7 +104,7 @@ class IntakeService:
             case = evolve(case, payload)
         resolved_at = next((getattr(p, "at", None) for p in payloads if type(p).__name__ == "InquiryResolvedV1"),
                            None)
-        projection: dict[str, Any] = {"updated_at": datetime.now(UTC)}
+        projection: dict[str, Any] = {"updated_at": clock.now()}
         if resolved_at is not None:
             projection["resolved_at"] = resolved_at
             await store.stop_clocks(session, inquiry_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from liaison_notifier.api import build_router
@@ -13,6 +13,7 @@ from liaison_notifier.handlers import handlers
 from liaison_notifier.notifier import Notifier
 from liaison_notifier.settings import Settings
 from liaison_notifier.subscriptions import SubscriptionsError, load_subscriptions
+from liaison_shared import clock
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.kafka import ensure_topics, mco_topics
 from liaison_shared.runtime import Runtime, serve
@@ -20,7 +21,7 @@ from liaison_shared.runtime import Runtime, serve
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def bootstrap(settings: Settings, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Runtime:
+def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Runtime:
     """Wire the notifier; the subscriptions are loaded (and refused if invalid) before anything runs."""
     config = load_subscriptions(settings.subscriptions_path)
     runtime = Runtime(settings, migrations=MIGRATIONS)

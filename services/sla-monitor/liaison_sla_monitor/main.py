@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
+from liaison_shared import clock
 from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime, serve
 from liaison_sla_monitor.api import build_router
@@ -20,16 +21,11 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 TIMER_BATCH = 500
 
 
-def offset_clock(seconds: float) -> Callable[[], datetime]:
-    shift = timedelta(seconds=seconds)
-    return lambda: datetime.now(UTC) + shift
-
-
-def bootstrap(settings: Settings, now: Callable[[], datetime] | None = None) -> Runtime:
+def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Runtime:
     """Wire the SLA monitor; the policy is loaded (and refused if invalid) before anything runs."""
     policy = load_policy(settings.policy_path)
     runtime = Runtime(settings, migrations=MIGRATIONS)
-    monitor = SlaMonitor(policy, runtime.outbox, now or offset_clock(settings.clock_offset_seconds))
+    monitor = SlaMonitor(policy, runtime.outbox, now)
     runtime.consume(handlers(monitor))
     runtime.add_router(build_router(runtime, monitor))
 

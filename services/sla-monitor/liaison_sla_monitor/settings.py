@@ -20,5 +20,3 @@ class Settings(ServiceSettings):
     timer_poll_seconds: float = Field(default=0.2, gt=0, le=1, description="Longest sleep of the timer loop.")
     read_key_sha256: list[str] = Field(
         default_factory=list, description="SHA-256 (hex) of the API keys that may read clocks and compliance.")
-    clock_offset_seconds: float = Field(
-        default=0, description="Shifts the monitor's clock (drills and tests: make a deadline come due now).")

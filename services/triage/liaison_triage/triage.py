@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import InquiryReceivedV1, PanelRemovalRequestedV1
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 
 class Triage:
     def __init__(self, ruleset: Ruleset, outbox: Outbox, *, enrollment_wait: timedelta,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = clock.now) -> None:
         self.ruleset = ruleset
         self._outbox = outbox
         self._enrollment_wait = enrollment_wait
