@@ -1,0 +1,159 @@
+"""The whole system on this machine: the five services, each its own process
+started from its console script as deployed, on real Kafka and PostgreSQL.
+
+End-to-end tests, fault drills and the system load benchmark all run it. One
+`LiaisonSystem` has its own schemas (`<name>_<service>`), topic prefix
+(`<name>.`), ports and keys, so several can share the infrastructure; its
+topics are the caller's to delete (`liaison_shared.kafka.delete_topics`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from liaison_shared.testing.waiting import wait_until
+
+SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution")
+BIN = Path(sys.executable).parent
+READY_TIMEOUT = 90.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def env_prefix(service: str) -> str:
+    return "LIAISON_" + service.upper().replace("-", "_") + "_"
+
+
+@dataclass
+class LiaisonSystem:
+    """Five service processes sharing one database, one broker, one prefix and one business clock."""
+
+    name: str
+    database_url: str
+    bootstrap: str
+    workdir: Path
+    smtp_port: int
+    clock_offset_seconds: float = 0.0
+    partitions: int = 2
+    settings: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Extra settings per service, without the LIAISON_<SERVICE>_ prefix."""
+    ops_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    """Reads clocks, deliveries and attribution, and writes the roster."""
+    ports: dict[str, int] = field(default_factory=lambda: {service: free_port() for service in SERVICES})
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def topic_prefix(self) -> str:
+        return f"{self.name}."
+
+    def schema(self, service: str) -> str:
+        return f"{self.name}_{service.replace('-', '_')}"
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def log(self, service: str) -> Path:
+        return self.workdir / f"{service}.log"
+
+    def env(self, service: str) -> dict[str, str]:
+        ops_hash = json.dumps([hashlib.sha256(self.ops_key.encode()).hexdigest()])
+        values = {"DATABASE_URL": self.database_url, "DB_SCHEMA": self.schema(service),
+                  "KAFKA_BOOTSTRAP": self.bootstrap, "TOPIC_PREFIX": self.topic_prefix,
+                  "TOPIC_PARTITIONS": str(self.partitions), "HTTP_PORT": str(self.ports[service]),
+                  "RELAY_SWEEP_SECONDS": "0.5", "LOG_LEVEL": "INFO"}
+        if service in ("sla-monitor", "notifier", "attribution"):
+            values["READ_KEY_SHA256"] = ops_hash
+        if service == "attribution":
+            values["WRITE_KEY_SHA256"] = ops_hash
+        if service == "notifier":
+            values.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp_port))
+        values.update(self.settings.get(service, {}))
+        prefix = env_prefix(service)
+        return {**os.environ, "LIAISON_CLOCK_OFFSET_SECONDS": str(self.clock_offset_seconds),
+                **{prefix + key: value for key, value in values.items()}}
+
+    def spawn(self, service: str) -> None:
+        """Start `liaison-<service>`; its output is appended to its log in the work directory."""
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        with self.log(service).open("ab") as out:
+            self.processes[service] = subprocess.Popen(
+                [str(BIN / f"liaison-{service}")], env=self.env(service), stdout=out, stderr=subprocess.STDOUT)
+
+    async def start(self, *services: str) -> None:
+        """Start the services (default: all five) and wait until each answers /readyz."""
+        chosen = services or SERVICES
+        for service in chosen:
+            self.spawn(service)
+        await asyncio.gather(*(self.wait_ready(service) for service in chosen))
+
+    async def wait_ready(self, service: str, timeout: float = READY_TIMEOUT) -> None:
+        async with httpx.AsyncClient(base_url=self.url(service), timeout=2) as client:
+            async def ready() -> bool:
+                self.check_alive(service)
+                try:
+                    return (await client.get("/readyz")).status_code == 200
+                except httpx.TransportError:
+                    return False
+
+            try:
+                await wait_until(ready, timeout=timeout, interval=0.2, what=f"{service} to be ready")
+            except TimeoutError:
+                raise TimeoutError(f"{service} not ready after {timeout:.0f} s:\n{self.tail(service)}") from None
+
+    def check_alive(self, service: str) -> None:
+        process = self.processes.get(service)
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{service} exited with {process.returncode}:\n{self.tail(service)}")
+
+    def tail(self, service: str) -> str:
+        path = self.log(service)
+        return path.read_text(errors="replace")[-3000:] if path.exists() else "(no log)"
+
+    def kill(self, service: str) -> None:
+        """kill -9: no shutdown, no flush, no goodbye."""
+        process = self.processes.pop(service)
+        process.kill()
+        process.wait(30)
+
+    async def restart(self, service: str) -> None:
+        self.spawn(service)
+        await self.wait_ready(service)
+
+    async def stop(self) -> None:
+        """SIGTERM every service and wait for each to finish its shutdown."""
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        for service, process in list(self.processes.items()):
+            try:
+                await asyncio.to_thread(process.wait, 30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                await asyncio.to_thread(process.wait, 30)
+            del self.processes[service]
+
+    async def issue_intake_key(self, name: str, *scopes: str) -> str:
+        """An intake API key, issued the way an operator does (`liaison-intake-keys`)."""
+        process = await asyncio.create_subprocess_exec(
+            str(BIN / "liaison-intake-keys"), name, *scopes, env=self.env("intake"),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"liaison-intake-keys failed: {err.decode(errors='replace')[-2000:]}")
+        return out.decode().strip()
