@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake import store
-from liaison_intake.domain import evolve
+from liaison_intake.domain import Status, evolve
 from liaison_shared.catalog import spec_for
 from liaison_shared.consumer import Handler
 from liaison_shared.events import Event
@@ -16,21 +16,27 @@ from liaison_shared.payloads import (
     FollowUpDueV1,
     NotificationFailedV1,
     NotificationSentV1,
+    PanelRemovalRequestedV1,
     Payload,
     PriorityAssignedV1,
     SlaBreachedV1,
     SlaMetV1,
     SlaWarningV1,
 )
+from liaison_shared.vocabulary import Category, Party, Source
 
 
 async def on_priority_assigned(session: AsyncSession, event: Event) -> None:
     assigned = event.payload
     assert isinstance(assigned, PriorityAssignedV1)
     await store.append_log(session, [event])
+    await _apply_assignment(session, assigned)
+
+
+async def _apply_assignment(session: AsyncSession, assigned: PriorityAssignedV1) -> None:
     row = await store.get_inquiry(session, assigned.inquiry_id, for_update=True)
     if row is None:
-        return
+        return  # a panel removal's decision can come before the removal: applied when it arrives
     await store.save_case(session, evolve(store.case_of(row), assigned), track=assigned.track,
                           priority=assigned.priority, queue=assigned.queue, subject=assigned.subject)
 
@@ -59,6 +65,25 @@ async def on_sla_breached(session: AsyncSession, event: Event) -> None:
                            due_at=breached.due_at, at=breached.breached_at)
 
 
+async def on_panel_removal(session: AsyncSession, event: Event) -> None:
+    """A PCP's panel removal opens a case of its own (its id is the removal id), so Special
+    Outreach or CCM can record their outreach on it; a removal released after compliance
+    review arrives again and only adds to the log."""
+    removal = event.payload
+    assert isinstance(removal, PanelRemovalRequestedV1)
+    await store.insert_inquiry(session, {
+        "id": removal.removal_id, "party": Party.MEMBER, "source": Source.PROVIDER, "category": Category.PCP_ASSIGNMENT,
+        "ime_callback_request": False, "status": Status.RECEIVED, "mco": removal.mco,
+        "received_at": removal.requested_at, "created_by": event.source,
+        "identity": {"member_id": str(removal.member_id), "pcp_npi": removal.pcp_npi},
+        "description": f"PCP panel removal ({removal.reason.value.replace('_', ' ')})"}, if_new=True)
+    await store.append_log(session, [event], inquiry_id=removal.removal_id)
+    decided = await store.last_logged(session, removal.removal_id, _type(PriorityAssignedV1))
+    if decided is not None:
+        await _apply_assignment(session, PriorityAssignedV1.model_validate(
+            {**decided, "inquiry_id": removal.removal_id}))
+
+
 async def log_only(session: AsyncSession, event: Event) -> None:
     if getattr(event.payload, "inquiry_id", None) is not None:
         await store.append_log(session, [event])
@@ -69,6 +94,7 @@ def _type(model: type[Payload]) -> str:
 
 
 HANDLERS: dict[str, Handler] = {
+    _type(PanelRemovalRequestedV1): on_panel_removal,
     _type(PriorityAssignedV1): on_priority_assigned,
     _type(ClockStartedV1): on_clock_started,
     _type(SlaMetV1): on_sla_met,

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, exists, insert, or_, select, update
+from sqlalchemy import Row, and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +23,9 @@ OPEN_CLOCK_STATES = ("open", "breached")
 _NOT_LOGGED = {"inquiry_id", "at", "by"}
 
 
-async def insert_inquiry(session: AsyncSession, values: dict[str, Any]) -> None:
-    await session.execute(insert(inquiries).values(**values))
+async def insert_inquiry(session: AsyncSession, values: dict[str, Any], *, if_new: bool = False) -> None:
+    statement = pg_insert(inquiries).values(**values)
+    await session.execute(statement.on_conflict_do_nothing(index_elements=["id"]) if if_new else statement)
 
 
 async def get_inquiry(session: AsyncSession, inquiry_id: UUID, *, for_update: bool = False) -> Row[Any] | None:
@@ -109,18 +110,28 @@ async def open_clocks(session: AsyncSession, inquiry_ids: Sequence[UUID]) -> dic
     return found
 
 
-async def append_log(session: AsyncSession, events: Sequence[Event]) -> None:
-    """Log events (once each: a redelivered event is already there)."""
+async def append_log(session: AsyncSession, events: Sequence[Event], *, inquiry_id: UUID | None = None) -> None:
+    """Log events (once each: a redelivered event is already there), under their payload's
+    inquiry id unless another is given."""
     if not events:
         return
     rows = []
     for event in events:
         data = event.payload.model_dump(mode="json")
-        rows.append({"event_id": event.id, "inquiry_id": data["inquiry_id"], "event_type": event.type,
+        rows.append({"event_id": event.id, "inquiry_id": inquiry_id or data["inquiry_id"], "event_type": event.type,
                      "source": event.source, "at": event.time,
                      "actor": data.get("by"), "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}})
     # executemany form: one cached statement, whatever the number of rows
     await session.execute(pg_insert(inquiry_log).on_conflict_do_nothing(index_elements=["event_id"]), rows)
+
+
+async def last_logged(session: AsyncSession, inquiry_id: UUID, event_type: str) -> dict[str, Any] | None:
+    """The details of the inquiry's latest logged event of this type."""
+    details = (await session.execute(
+        select(inquiry_log.c.details).where(inquiry_log.c.inquiry_id == inquiry_id,
+                                            inquiry_log.c.event_type == event_type)
+        .order_by(inquiry_log.c.at.desc(), inquiry_log.c.id.desc()).limit(1))).scalar()
+    return dict(details) if details is not None else None
 
 
 async def log_of(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[Any]]:

@@ -14,6 +14,7 @@ from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import (
     ClockStartedV1,
     NotificationSentV1,
+    PanelRemovalRequestedV1,
     Payload,
     PriorityAssignedV1,
     SlaBreachedV1,
@@ -107,3 +108,63 @@ async def test_log_exports_to_xlsx_and_csv_with_every_entry(intake: Intake) -> N
     backwards = await intake.http.get("/v1/inquiry-log/export", params={"start": "2026-11-21", "end": "2026-11-20"},
                                       headers=headers)
     assert backwards.status_code == 422
+
+
+def removal(removal_id: uuid.UUID, now: datetime, *, held: bool = False) -> PanelRemovalRequestedV1:
+    return PanelRemovalRequestedV1(removal_id=removal_id, member_id=uuid.uuid4(), pcp_npi="1245319599",
+                                   reason="non_compliance", high_risk=False, held_for_compliance_review=held,
+                                   mco="IA-TC", requested_at=now)
+
+
+def removal_decision(removal_id: uuid.UUID, now: datetime) -> PriorityAssignedV1:
+    return PriorityAssignedV1(inquiry_id=removal_id, track="pcp_panel_removal", priority="standard",
+                              queue="special_outreach", subject="[STANDARD] Member · PCP removal · MCO IA-TC",
+                              mco="IA-TC", ruleset_version="2026.11", received_at=now, decided_at=now)
+
+
+async def removal_case(intake: Intake, removal_id: uuid.UUID, headers: dict[str, str]) -> dict[str, object] | None:
+    response = await intake.http.get(f"/v1/inquiries/{removal_id}", headers=headers)
+    return response.json() if response.status_code == 200 and response.json()["status"] == "triaged" else None
+
+
+async def test_a_panel_removal_opens_a_case_outreach_can_act_on(intake: Intake) -> None:
+    headers = await intake.key()
+    removal_id, now = uuid.uuid4(), datetime.now(UTC)
+    await publish(intake, "/liaison/attribution", removal(removal_id, now, held=True))
+    await publish(intake, "/liaison/triage", removal_decision(removal_id, now))
+    case = await wait_until(lambda: removal_case(intake, removal_id, headers), what="the removal's case, triaged")
+    assert (case["track"], case["queue"], case["category"], case["mco"]) == \
+        ("pcp_panel_removal", "special_outreach", "pcp_assignment", "IA-TC")
+    assert case["received_at"].startswith(now.isoformat()[:19])
+
+    # Released after compliance review, the removal arrives again: one case, two log entries.
+    await publish(intake, "/liaison/attribution", removal(removal_id, now))
+    attempt = await intake.post(f"/v1/inquiries/{removal_id}/contact-attempts",
+                                {"channel": "phone", "outcome": "reached", "actor": "outreach.a"}, headers)
+    assert attempt.status_code == 202, attempt.text
+
+    async def logged() -> list[str] | None:
+        entries = (await intake.http.get(f"/v1/inquiries/{removal_id}/log", headers=headers)).json()["entries"]
+        kinds = [e["event_type"] for e in entries]
+        return kinds if kinds.count("liaison.attribution.panel-removal.v1") == 2 else None
+
+    kinds = await wait_until(logged, what="both removal events in the case's log")
+    assert "liaison.inquiry.contact-attempted.v1" in kinds
+    listed = (await intake.http.get("/v1/inquiries", params={"track": "pcp_panel_removal"}, headers=headers)).json()
+    assert [i["id"] for i in listed["items"]] == [str(removal_id)]
+
+
+async def test_a_removal_decided_before_the_removal_arrives_is_applied_then(intake: Intake) -> None:
+    headers = await intake.key()
+    removal_id, now = uuid.uuid4(), datetime.now(UTC)
+    await publish(intake, "/liaison/triage", removal_decision(removal_id, now))
+
+    async def decision_logged() -> bool:
+        async with intake.runtime.sessions() as session:
+            from liaison_intake import store
+            return await store.last_logged(session, removal_id, "liaison.inquiry.priority-assigned.v1") is not None
+
+    await wait_until(decision_logged, what="the decision in the log")
+    await publish(intake, "/liaison/attribution", removal(removal_id, now))
+    case = await wait_until(lambda: removal_case(intake, removal_id, headers), what="the case, triaged at once")
+    assert (case["track"], case["priority"], case["queue"]) == ("pcp_panel_removal", "standard", "special_outreach")
