@@ -11,7 +11,10 @@ the tests run.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
+import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -20,6 +23,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
+from liaison_shared.events import decode
 from liaison_shared.testing.system import LiaisonSystem
 from liaison_shared.testing.system_client import Json, SystemClient
 
@@ -62,8 +66,8 @@ async def liaison(system: LiaisonSystem) -> AsyncIterator[SystemClient]:
 
 
 async def mco_client(system: LiaisonSystem, mco: str) -> SystemClient:
-    return SystemClient(system, await system.issue_intake_key(f"{mco}-integration", "inquiry:read",
-                                                               "inquiry:act", f"mco:{mco}"))
+    name = f"{mco}-integration-{uuid.uuid4().hex[:6]}"
+    return SystemClient(system, await system.issue_intake_key(name, "inquiry:read", "inquiry:act", f"mco:{mco}"))
 
 
 async def enrol(client: SystemClient, medicaid_id: str, mco: str, **extra: Any) -> None:
@@ -142,6 +146,271 @@ async def test_urgent_member_mco_silent_past_close_of_business(
     sheet = load_workbook(io.BytesIO(export.content))["Inquiry log"]
     rows = [row for row in sheet.iter_rows(min_row=2, values_only=True) if row[0] == inquiry]
     assert sorted(row[2] for row in rows) == sorted(e["event_type"].removeprefix("liaison.") for e in entries)
+
+
+async def test_escalated_member_resolved_by_the_state_without_the_mco(
+        system: LiaisonSystem, liaison: SystemClient) -> None:
+    await enrol(liaison, "1000002B", "IA-AG")
+    inquiry = (await liaison.post("/v1/inquiries/member", {
+        "source": "legislative_liaison", "category": "access_to_care", "member_name": "Scenario Member",
+        "medicaid_id": "1000002B", "caller_name": "Legislative Aide", "callback_phone": "515-555-0120",
+        "description": "Constituent asks why a specialist referral is taking so long.",
+        "received_at": at(25, 16, 30)}))["inquiry_id"]
+    assigned = await liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
+    assert (assigned["details"]["track"], assigned["details"]["priority"], assigned["details"]["queue"],
+            assigned["details"]["mco"]) == ("member_mco", "escalated", "msa_esr", "IA-AG")
+    assert "oversight-source" in assigned["details"]["rules_fired"]
+    started = await liaison.wait_for_entry(inquiry, "sla.clock-started", clock="originator_contacted")
+    # One business day from Wednesday 16:30: Thanksgiving, the day after and the weekend are skipped.
+    assert local(started["details"]["due_at"]) == datetime(2026, 11, 30, 16, 30, tzinfo=CHICAGO)
+    await _wait_deliveries(liaison, inquiry, lambda d: [x for x in d if x["recipient"] == "msa-esr"
+                                                        and x["status"] == "sent"])
+
+    await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
+                       {"channel": "phone", "outcome": "reached", "actor": "msa.b"})
+    await liaison.post(f"/v1/inquiries/{inquiry}/resolution", {
+        "resolved_by": "state", "resolution_code": "referral_expedited", "actor": "msa.b",
+        "summary": "Specialist appointment confirmed with the member."})
+    await liaison.wait_for_entry(inquiry, "sla.met", clock="originator_contacted")
+    read = await liaison.inquiry(inquiry)
+    assert (read["status"], read["referred_mco"], read["open_deadlines"]) == ("resolved", None, [])
+    clocks = await liaison.clocks(inquiry)
+    assert [(c["clock"], c["state"]) for c in clocks] == [("originator_contacted", "met")]
+    steps = types(await liaison.log(inquiry))
+    assert "inquiry.mco-contacted" not in steps and "inquiry.mco-reported" not in steps
+    assert steps[-1] in ("inquiry.resolved", "sla.met")
+
+    # Never referred, so no MCO sees it, not even the member's own.
+    for code in ("IA-AG", "IA-TC"):
+        mco = await mco_client(system, code)
+        assert (await mco.intake.get(f"/v1/inquiries/{inquiry}")).status_code == 404
+        await mco.aclose()
+
+
+async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_calls(
+        liaison: SystemClient) -> None:
+    # Known to the program, but the MCO enrollment ended in June.
+    await enrol(liaison, "1000003C", "IA-TC", eligible_from="2025-01-01", eligible_to="2026-06-30")
+    inquiry = (await liaison.post("/v1/inquiries/member", {
+        "source": "ime_call_center_csr", "category": "eligibility_enrollment", "member_name": "Scenario Member",
+        "medicaid_id": "1000003C", "caller_name": "Scenario Member", "callback_phone": "515-555-0130",
+        "description": "Asks why her plan card stopped working at the pharmacy counter.",
+        "received_at": at(25, 16, 40)}))["inquiry_id"]
+    assigned = await liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
+    assert (assigned["details"]["track"], assigned["details"]["queue"], assigned["details"]["mco"]) == \
+        ("member_not_enrolled", "unit_lead", None)
+    started = await liaison.wait_for_entry(inquiry, "sla.clock-started", clock="unit_lead_callback")
+    assert local(started["details"]["due_at"]) == datetime(2026, 12, 1, 16, 40, tzinfo=CHICAGO)
+    await _wait_deliveries(liaison, inquiry, lambda d: [x for x in d if x["recipient"] == "unit-leads"
+                                                        and x["status"] == "sent"])
+
+    for minute in (45, 50):
+        await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts", {
+            "channel": "phone", "outcome": "not_reached", "actor": "unit-lead.c", "at": at(25, 16, minute)})
+    requested = await liaison.wait_for_entry(inquiry, "inquiry.letter-requested")
+    ready = await liaison.wait_for_entry(inquiry, "notification.letter-ready")
+    assert (await liaison.inquiry(inquiry))["failed_phone_attempts"] == 2
+    clocks = {c["clock"]: c["state"] for c in await liaison.clocks(inquiry)}
+    assert clocks == {"unit_lead_callback": "open"}, "failed calls do not complete the callback"
+
+    # The letter goes out: the callback is complete.
+    await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
+                       {"channel": "letter", "outcome": "reached", "actor": "unit-lead.c"})
+    await liaison.wait_for_entry(inquiry, "sla.met", clock="unit_lead_callback")
+    await liaison.post(f"/v1/inquiries/{inquiry}/resolution", {
+        "resolved_by": "state", "resolution_code": "letter_sent", "actor": "unit-lead.c"})
+    assert (await liaison.inquiry(inquiry))["status"] == "resolved"
+    steps = types(await liaison.log(inquiry))
+    assert steps.count("inquiry.contact-attempted") == 3
+    assert steps.index("inquiry.letter-requested") < steps.index("notification.letter-ready")
+    assert requested["at"] <= ready["at"]
+
+
+async def test_escalated_provider_mco_clock_crosses_the_holiday_and_weekend(
+        system: LiaisonSystem, liaison: SystemClient) -> None:
+    inquiry = (await liaison.post("/v1/inquiries/provider", {
+        "source": "provider_association", "category": "claims_billing", "npi": "1003000126",
+        "contact_name": "Clinic Billing Office", "contact_phone": "515-555-0140", "mco": "IA-AG",
+        "description": "Dozens of well-child visit claims denied for a missing referral.",
+        "received_at": at(25, 10, 0)}))["inquiry_id"]
+    assigned = await liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
+    assert (assigned["details"]["track"], assigned["details"]["priority"], assigned["details"]["queue"]) == \
+        ("provider", "escalated", "provider_liaison")
+    clocks = {c["clock"]: c for c in await _wait_clocks(
+        liaison, inquiry, {"acknowledged", "originator_contacted", "mco_contacts_provider"})}
+    # From Wednesday 10:00 before Thanksgiving; Thursday, Friday and the weekend are not business days.
+    expected = {"acknowledged": (None, datetime(2026, 11, 30, 10, tzinfo=CHICAGO)),
+                "originator_contacted": (datetime(2026, 12, 2, 10, tzinfo=CHICAGO),
+                                         datetime(2026, 12, 3, 10, tzinfo=CHICAGO)),
+                "mco_contacts_provider": (datetime(2026, 12, 2, 10, tzinfo=CHICAGO),
+                                          datetime(2026, 12, 4, 10, tzinfo=CHICAGO))}
+    for name, (warn, due) in expected.items():
+        assert local(clocks[name]["due_at"]) == due, name
+        if warn is not None:
+            assert local(clocks[name]["warn_at"]) == warn, name
+    assert clocks["mco_contacts_provider"]["due_local"].startswith("Fri 2026-12-04 10:00")
+    shown = await liaison.wait_for_log(inquiry, lambda e: "sla.clock-started" in types(e), what="deadlines")
+    assert shown
+    read = await liaison.inquiry(inquiry)
+    assert {d["clock"]: d["due_local"][:20] for d in read["open_deadlines"]}["mco_contacts_provider"] == \
+        "Fri 2026-12-04 10:00"
+
+    await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"actor": "provider-liaison.d"})
+    await liaison.wait_for_entry(inquiry, "sla.met", clock="acknowledged")
+    await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
+                       {"channel": "phone", "outcome": "reached", "actor": "provider-liaison.d"})
+    mco = await mco_client(system, "IA-AG")
+    await mco.post(f"/v1/inquiries/{inquiry}/mco-reports",
+                   {"mco": "IA-AG", "report": "provider_contacted", "actor": "iaag.provider-relations"})
+    await mco.post(f"/v1/inquiries/{inquiry}/mco-reports", {
+        "mco": "IA-AG", "report": "resolved", "resolution_code": "claims_reprocessed",
+        "summary": "Claims reprocessed without the referral edit.", "actor": "iaag.provider-relations"})
+    await mco.aclose()
+    for clock in ("originator_contacted", "mco_contacts_provider"):
+        await liaison.wait_for_entry(inquiry, "sla.met", clock=clock)
+    assert (await liaison.inquiry(inquiry))["status"] == "resolved"
+    assert {c["state"] for c in await liaison.clocks(inquiry)} == {"met"}
+
+
+async def attributed_member(liaison: SystemClient, medicaid_id: str, **extra: Any) -> tuple[str, str]:
+    """A member enrolled with IA-TC and attributed to a PCP; returns (member id, PCP NPI)."""
+    member_id = (await liaison.roster("/v1/members", {
+        "medicaid_id": medicaid_id, "name": "Scenario Member", "birth_date": "1990-07-08", "lat": 41.60,
+        "lon": -93.63, "language": "en", "mco": "IA-TC", "eligible_from": "2026-01-01", **extra}))["member_id"]
+    pcp = await liaison.attribution(f"/v1/members/{member_id}/pcp")
+    return member_id, pcp["npi"]
+
+
+OTHER_PCP = {"1245319599": "1003000126", "1003000126": "1245319599"}
+
+
+async def test_panel_removal_of_an_ordinary_member_outreach_then_member_chooses(liaison: SystemClient) -> None:
+    member_id, npi = await attributed_member(liaison, "1000004D")
+    removal = (await liaison.roster("/v1/panel-removals", {
+        "member_id": member_id, "npi": npi, "reason": "non_compliance",
+        "documentation": "Three missed visits without notice; letters on file."}))["removal_id"]
+    assigned = await liaison.wait_for_entry(removal, "inquiry.priority-assigned")
+    assert (assigned["details"]["track"], assigned["details"]["priority"], assigned["details"]["queue"]) == \
+        ("pcp_panel_removal", "standard", "special_outreach")
+    clocks = {c["clock"] for c in await _wait_clocks(liaison, removal, {"outreach_contact", "member_reassigned"})}
+    assert clocks == {"outreach_contact", "member_reassigned"}
+    await _wait_deliveries(liaison, removal, lambda d: [x for x in d if x["recipient"] == "special-outreach"
+                                                        and x["status"] == "sent"])
+    case = await liaison.inquiry(removal)
+    assert (case["status"], case["category"]) == ("triaged", "pcp_assignment")
+
+    await liaison.post(f"/v1/inquiries/{removal}/contact-attempts",
+                       {"channel": "phone", "outcome": "reached", "actor": "outreach.e"})
+    await liaison.wait_for_entry(removal, "sla.met", clock="outreach_contact")
+    chosen = OTHER_PCP[npi]
+    await liaison.roster(f"/v1/panel-removals/{removal}/choice", {"npi": chosen})
+    await liaison.wait_for_entry(removal, "sla.met", clock="member_reassigned")
+    pcp = await liaison.attribution(f"/v1/members/{member_id}/pcp")
+    assert pcp["npi"] == chosen
+    await liaison.post(f"/v1/inquiries/{removal}/resolution",
+                       {"resolved_by": "state", "resolution_code": "member_chose_pcp", "actor": "outreach.e"})
+    assert {c["state"] for c in await liaison.clocks(removal)} == {"met"}
+
+
+async def test_panel_removal_of_a_high_risk_member_is_an_urgent_ccm_ticket(
+        liaison: SystemClient, mailbox: Any) -> None:
+    member_id, npi = await attributed_member(liaison, "1000005E", risk_flags=["chronic_condition"])
+    removal = (await liaison.roster("/v1/panel-removals", {
+        "member_id": member_id, "npi": npi, "reason": "other",
+        "documentation": "Practice is closing its panel to members outside the county."}))["removal_id"]
+    assigned = await liaison.wait_for_entry(removal, "inquiry.priority-assigned")
+    assert (assigned["details"]["track"], assigned["details"]["priority"], assigned["details"]["queue"]) == \
+        ("pcp_panel_removal", "urgent", "ccm")
+    assert "high-risk-member-panel-removal" in assigned["details"]["rules_fired"]
+    clocks = {c["clock"]: c for c in await _wait_clocks(liaison, removal, {"ccm_acknowledged", "member_reassigned"})}
+    assert clocks["ccm_acknowledged"]["state"] in ("open", "breached")
+    sent = await _wait_deliveries(liaison, removal, lambda d: [x for x in d if x["recipient"] == "ccm"
+                                                               and x["status"] == "sent"])
+    ticket = [m for m in mailbox.messages if sent[0]["notification_id"] in (m["Message-ID"] or "")]
+    assert len(ticket) == 1 and "complex-case-management@ime.example.gov" in ticket[0]["X-Envelope-To"]
+    assert "[URGENT]" in ticket[0]["Subject"]
+
+    await liaison.post(f"/v1/inquiries/{removal}/contact-attempts",
+                       {"channel": "phone", "outcome": "reached", "actor": "ccm.f"})
+    await liaison.wait_for_entry(removal, "sla.met", clock="ccm_acknowledged")
+
+
+async def test_mco_integration_reads_only_its_topic_and_reports_back_over_http(
+        system: LiaisonSystem, liaison: SystemClient) -> None:
+    await enrol(liaison, "1000006F", "IA-TC")
+    await enrol(liaison, "1000007G", "IA-AG")
+    ours, theirs = [(await liaison.post("/v1/inquiries/member", {
+        "source": "member_services_account_manager", "category": "prior_authorization",
+        "member_name": "Scenario Member", "medicaid_id": medicaid_id, "caller_name": "Scenario Caller",
+        "callback_phone": "515-555-0160",
+        "description": "Asks when the plan will decide a pending request for physical therapy visits.",
+        "received_at": at(25, 16, 45)}))["inquiry_id"]
+        for medicaid_id in ("1000006F", "1000007G")]
+    integration = McoIntegration(system, await mco_client(system, "IA-TC"), "IA-TC")
+    await integration.start()
+    try:
+        for inquiry in (ours, theirs):
+            assigned = await liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
+            assert (assigned["details"]["track"], assigned["details"]["priority"]) == ("member_mco", "escalated")
+            await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"actor": "msa.g"})
+        reported = await liaison.wait_for_entry(ours, "inquiry.mco-reported", report="member_contacted")
+        assert reported["actor"].startswith("IA-TC-integration")
+        await liaison.wait_for_entry(ours, "sla.met", clock="mco_contacts_member")
+        await liaison.wait_for_entry(ours, "sla.met", clock="mco_silence")
+    finally:
+        await integration.stop()
+    # Its topic holds its own referrals only (this one, and any earlier ones of the module's scenarios).
+    assert ours in integration.seen and theirs not in integration.seen
+    assert all(integration.readable) and len(integration.readable) == len(integration.seen)
+    assert integration.phi_on_topic is False
+    assert "inquiry.mco-reported" not in types(await liaison.log(theirs))
+    assert (await integration.client.intake.get(f"/v1/inquiries/{theirs}")).status_code == 404
+    await integration.client.aclose()
+
+
+class McoIntegration:
+    """What an MCO runs: a consumer of its own topic only, answering through intake's API."""
+
+    def __init__(self, system: LiaisonSystem, client: SystemClient, mco: str) -> None:
+        from aiokafka import AIOKafkaConsumer
+
+        self.client, self.mco = client, mco
+        self.topic = f"{system.topic_prefix}mco.{mco}.inquiries"
+        self.consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=system.bootstrap,
+                                         group_id=f"{system.topic_prefix}{mco}-integration",
+                                         auto_offset_reset="earliest", enable_auto_commit=False)
+        self.seen: list[str] = []
+        self.readable: list[bool] = []
+        self.phi_on_topic = False
+        self.task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await self.consumer.start()
+        self.task = asyncio.create_task(self.run())
+
+    async def run(self) -> None:
+        async for record in self.consumer:
+            event = decode(record.value, record.headers)
+            raw = record.value or b""
+            self.phi_on_topic |= any(s in raw for s in (b"Scenario Member", b"1000006F", b"5550160"))
+            if event.type != "liaison.mco.inquiry-referred.v1":
+                continue
+            inquiry = str(event.payload.inquiry_id)  # type: ignore[attr-defined]
+            self.seen.append(inquiry)
+            details = await self.client.inquiry(inquiry)  # the member's details, through its own key
+            self.readable.append(bool(details["identity"]["member"]["medicaid_id"]))
+            if details["status"] != "resolved":  # an older referral, closed since: nothing to report
+                await self.client.post(f"/v1/inquiries/{inquiry}/mco-reports",
+                                       {"mco": self.mco, "report": "member_contacted", "actor": "care-coordinator"},
+                                       idempotency_key=f"{self.mco}-contacted-{inquiry}")
+            await self.consumer.commit()
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        await self.consumer.stop()
 
 
 async def _wait_clocks(client: SystemClient, inquiry: str, names: set[str]) -> list[Json]:

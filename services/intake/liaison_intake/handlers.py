@@ -14,6 +14,7 @@ from liaison_shared.events import Event
 from liaison_shared.payloads import (
     ClockStartedV1,
     FollowUpDueV1,
+    LetterReadyV1,
     NotificationFailedV1,
     NotificationSentV1,
     PanelRemovalRequestedV1,
@@ -37,8 +38,10 @@ async def _apply_assignment(session: AsyncSession, assigned: PriorityAssignedV1)
     row = await store.get_inquiry(session, assigned.inquiry_id, for_update=True)
     if row is None:
         return  # a panel removal's decision can come before the removal: applied when it arrives
+    # The MCO of the member's enrollment, as triage found it, is who a referral goes to by default.
     await store.save_case(session, evolve(store.case_of(row), assigned), track=assigned.track,
-                          priority=assigned.priority, queue=assigned.queue, subject=assigned.subject)
+                          priority=assigned.priority, queue=assigned.queue, subject=assigned.subject,
+                          mco=assigned.mco or row.mco)
 
 
 async def on_clock_started(session: AsyncSession, event: Event) -> None:
@@ -103,4 +106,5 @@ HANDLERS: dict[str, Handler] = {
     _type(FollowUpDueV1): log_only,
     _type(NotificationSentV1): log_only,
     _type(NotificationFailedV1): log_only,
+    _type(LetterReadyV1): log_only,
 }

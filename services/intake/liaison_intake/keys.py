@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+
+from sqlalchemy.exc import IntegrityError
 
 from liaison_intake.auth import issue_key
 from liaison_intake.main import MIGRATIONS
@@ -34,7 +37,12 @@ def main() -> None:
     parser.add_argument("name")
     parser.add_argument("scopes", nargs="+", help="intake:write, inquiry:read, inquiry:act, mco:<CODE>")
     args = parser.parse_args()
-    print(asyncio.run(issue(args.name, args.scopes)))
+    try:
+        print(asyncio.run(issue(args.name, args.scopes)))
+    except IntegrityError:
+        sys.exit(f"a key named {args.name!r} exists already: choose another name")
+    except ValueError as invalid:
+        sys.exit(str(invalid))
 
 
 if __name__ == "__main__":

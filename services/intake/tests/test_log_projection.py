@@ -168,3 +168,23 @@ async def test_a_removal_decided_before_the_removal_arrives_is_applied_then(inta
     await publish(intake, "/liaison/attribution", removal(removal_id, now))
     case = await wait_until(lambda: removal_case(intake, removal_id, headers), what="the case, triaged at once")
     assert (case["track"], case["priority"], case["queue"]) == ("pcp_panel_removal", "standard", "special_outreach")
+
+
+async def test_the_enrolled_mco_triage_found_becomes_the_referral_default(intake: Intake) -> None:
+    headers = await intake.key()
+    created = (await intake.post("/v1/inquiries/member", member_inquiry(mco=None), headers)).json()
+    inquiry_id, now = uuid.UUID(created["inquiry_id"]), datetime.now(UTC)
+    await publish(intake, "/liaison/triage", PriorityAssignedV1(
+        inquiry_id=inquiry_id, track="member_mco", priority="urgent", queue="member_liaison",
+        subject="[URGENT] Member · Pharmacy · MCO IA-AG · ID ***567A", mco="IA-AG", ruleset_version="2026.11",
+        received_at=now, decided_at=now))
+
+    async def triaged() -> dict[str, object] | None:
+        read = (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=headers)).json()
+        return read if read["status"] == "triaged" else None
+
+    assert (await wait_until(triaged, what="the decision applied"))["mco"] == "IA-AG"
+    referral = await intake.post(f"/v1/inquiries/{inquiry_id}/mco-referrals", {}, headers)
+    assert referral.status_code == 202, referral.text
+    read = (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=headers)).json()
+    assert (read["status"], read["referred_mco"]) == ("referred_to_mco", "IA-AG")
