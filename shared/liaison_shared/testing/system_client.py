@@ -60,7 +60,9 @@ class SystemClient:
             entries = list(response.json()["entries"])
             return entries if match(entries) else None
 
-        return await wait_until(probe, timeout=timeout, interval=0.2, what=what)
+        found = await wait_until(probe, timeout=timeout, interval=0.2, what=what)
+        assert found is not None
+        return found
 
     async def wait_for_entry(self, inquiry_id: str, event_type: str, *, timeout: float = 60,
                              **details: Any) -> Json:
