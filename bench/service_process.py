@@ -5,19 +5,14 @@ noticing when it died."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
+from liaison_shared.testing.system import free_port
+
 BIN = Path(sys.executable).parent
 DATABASE_URL = "postgresql+asyncpg://liaison@127.0.0.1:54329/liaison"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def service_env(service: str, schema: str, prefix: str, bootstrap: str, **extra: str) -> dict[str, str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -16,15 +15,8 @@ import httpx
 import pytest
 
 from liaison_shared.testing.plugin import TEST_PARTITIONS
+from liaison_shared.testing.system import SERVICES, free_port
 from liaison_shared.testing.waiting import wait_until
-
-SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize("service", SERVICES)
