@@ -69,6 +69,7 @@ def _commands() -> dict[str, tuple[list[str], dict[str, str]]]:
 
 def start() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
+    print(f"starting the mail catcher and the five services (logs in {STATE})")
     for service, (command, env) in _commands().items():
         if _running_pid(service):
             print(f"{service}: already running")
@@ -88,14 +89,16 @@ def start() -> None:
         time.sleep(0.5)
     if pending:
         sys.exit(f"not ready after 90 s: {', '.join(pending)}; logs in {STATE}")
+    print("loading the demo data set (two PCPs and a member in attribution, three inquiries at intake)")
     key = demo.load(STATE)
+    urls = "\n".join(f"  {service:<12} http://127.0.0.1:{port}/docs   metrics: http://127.0.0.1:{port}/metrics"
+                     for service, port in SERVICES.items())
     print(f"""
-Liaison is up, with demo inquiries loaded.
-  API docs:    http://127.0.0.1:8001/docs (intake)  ·  each service: http://127.0.0.1:800N/docs
-  Metrics:     http://127.0.0.1:800N/metrics (N = 1 intake, 2 triage, 3 sla-monitor, 4 notifier, 5 attribution)
+Liaison is up, with demo data loaded.
+{urls}
   Demo key:    {key}   (also in {STATE / 'demo-key'})
   Try:         curl -s -H "X-API-Key: $(cat {STATE / 'demo-key'})" http://127.0.0.1:8001/v1/inquiries
-  Events:      .venv/bin/python -m deploy.local.tail
+  Events:      .venv/bin/python -m deploy.local.tail      (every event as it flows, PHI-free)
   Mail:        the notifier's e-mails land in {STATE / 'mail'} (a local mail catcher)
   Logs:        {STATE}/<service>.log
   Stop:        make down""")
