@@ -210,6 +210,9 @@ async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_ca
     requested = await liaison.wait_for_entry(inquiry, "inquiry.letter-requested")
     ready = await liaison.wait_for_entry(inquiry, "notification.letter-ready")
     assert (await liaison.inquiry(inquiry))["failed_phone_attempts"] == 2
+    printed = await liaison.ops["notifier"].get(f"/v1/letters/{ready['details']['letter_id']}")
+    assert printed.status_code == 200 and inquiry in printed.text  # the reference number on the letter
+    assert "plan card" not in printed.text, "the letter does not repeat the caller's description"
     clocks = {c["clock"]: c["state"] for c in await liaison.clocks(inquiry)}
     assert clocks == {"unit_lead_callback": "open"}, "failed calls do not complete the callback"
 

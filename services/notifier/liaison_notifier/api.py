@@ -1,15 +1,18 @@
-"""The delivery log, over HTTP: what was sent to whom, with status, attempts and last error."""
+"""The delivery log, over HTTP: what was sent to whom, with status, attempts and last error;
+and the letters to print and mail."""
 
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
 from liaison_notifier.settings import Settings
-from liaison_notifier.tables import deliveries
+from liaison_notifier.tables import deliveries, letters
+from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
 from liaison_shared.static_keys import require_key
 
@@ -45,5 +48,14 @@ def build_router(runtime: Runtime) -> APIRouter:
         async with runtime.sessions() as session:
             rows = (await session.execute(query)).all()
         return [DeliveryRead.model_validate(r._asdict()) for r in rows]
+
+    @router.get("/letters/{letter_id}", response_class=HTMLResponse, tags=["letters"],
+                summary="A letter to print and mail (its id is in the inquiry's log, notification.letter-ready)")
+    async def letter(letter_id: UUID, _: Annotated[None, Depends(reader)]) -> HTMLResponse:
+        async with runtime.sessions() as session:
+            html = (await session.execute(select(letters.c.html).where(letters.c.letter_id == letter_id))).scalar()
+        if html is None:
+            raise Problem(404, "Letter not found", "No letter with this id.", code="letter-not-found")
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     return router

@@ -120,3 +120,12 @@ async def test_two_failed_calls_produce_one_stored_letter(notifier: Harness) -> 
     async with notifier.runtime.engine.connect() as conn:
         html = await conn.scalar(text("SELECT html FROM letters WHERE inquiry_id = :i"), {"i": inquiry_id})
     assert "November 16, 2026" in html and "reference number" in html
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=notifier.runtime.app()),
+                                 base_url="http://notifier") as http:
+        printed = await http.get(f"/v1/letters/{ready.letter_id}", headers={"X-API-Key": "test"})
+        assert (printed.status_code, printed.headers["content-type"].split(";")[0]) == (200, "text/html")
+        assert printed.text == html
+        assert (await http.get(f"/v1/letters/{ready.letter_id}")).status_code == 401
+        missing = await http.get(f"/v1/letters/{uuid.uuid4()}", headers={"X-API-Key": "test"})
+        assert (missing.status_code, missing.json()["code"]) == (404, "letter-not-found")
