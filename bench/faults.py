@@ -228,10 +228,10 @@ class Load:
         if self._runner is not None:
             await self._runner
         pending = set(self._tasks)
-        if pending:
+        if pending and timeout > 0:
             _, pending = await asyncio.wait(pending, timeout=timeout)
-            for task in pending:
-                task.cancel()
+        for task in pending:
+            task.cancel()
         return len(pending)
 
 
@@ -254,19 +254,21 @@ class DrillResult:
     emails: int = 0  # new-work e-mails expected
     emails_repeated: int = 0  # the same e-mail (same Message-ID) received again: at-least-once, not a failure
     sampled: int = 0  # inquiries also checked over HTTP (intake, sla-monitor, notifier)
+    sample_mismatches: int = 0  # of those, how many the HTTP APIs showed otherwise than expected
     crashed: list[str] = field(default_factory=list)  # services that exited on their own
     problems: dict[str, int] = field(default_factory=dict)  # counts by what was wrong, never ids
 
     @property
     def ok(self) -> bool:
         return (self.accepted > 0 and self.lost == 0 and self.duplicated == 0 and self.wrong == 0
-                and self.unanswered == 0 and not self.rejected and not self.crashed)
+                and self.sample_mismatches == 0 and self.unanswered == 0 and not self.rejected and not self.crashed)
 
     def line(self) -> str:
         extra = [f"outage {self.outage_s:.1f} s", f"{self.posts} posts", f"{self.retried} retries"
                  ] if self.posts else []
         extra += [f"{self.emails} e-mails ({self.emails_repeated} repeated)"]
-        extra += [f"{self.sampled} sampled over HTTP"] if self.sampled else []
+        if self.sampled:
+            extra.append(f"{self.sampled} sampled over HTTP ({self.sample_mismatches} not as expected)")
         if self.wrong:
             extra.append(f"{self.wrong} wrong")
         if self.unanswered:
@@ -338,6 +340,10 @@ class Inspector:
                 deliveries.setdefault(str(r["inquiry_id"]), []).append(r)
             intake = {str(r["id"]): r for r in await conn.fetch(
                 f'SELECT id, track, priority, queue FROM "{s["intake"]}".inquiries')}
+            intake_clocks: dict[str, set[str]] = {}
+            for r in await conn.fetch(f'SELECT inquiry_id, clock FROM "{s["intake"]}".clocks '
+                                      "WHERE inquiry_id = ANY($1::uuid[]) AND state = 'open'", ids):
+                intake_clocks.setdefault(str(r["inquiry_id"]), set()).add(r["clock"])
             unsent = 0
             for service in SERVICES:
                 unsent += int(await conn.fetchval(f'SELECT count(*) FROM "{s[service]}".outbox WHERE sent_at IS NULL'))
@@ -397,6 +403,8 @@ class Inspector:
                     missing.add("intake does not show the decision")
                 elif (seen["track"], seen["priority"], seen["queue"]) != got:
                     bad.add("intake shows another decision")
+                if expected - intake_clocks.get(inquiry_id, set()):
+                    missing.add("intake does not show a deadline")
             lost += bool(missing)
             duplicated += bool(doubled)
             wrong += bool(bad)
@@ -507,11 +515,15 @@ class Drills:
         result = DrillResult(name=drill.replace(":", " "))
         load = Load(self.http, settings.rate, f"{self.system.name}-{drill.replace(':', '-')}")
         load.start()
-        await asyncio.sleep(settings.steady_s)  # steady load before the fault (the drill's schedule)
-        started = time.monotonic()
-        await self._fault(drill)
-        result.outage_s = time.monotonic() - started
-        await asyncio.sleep(settings.steady_s)  # steady load after recovery
+        try:
+            await asyncio.sleep(settings.steady_s)  # steady load before the fault (the drill's schedule)
+            started = time.monotonic()
+            await self._fault(drill)
+            result.outage_s = time.monotonic() - started
+            await asyncio.sleep(settings.steady_s)  # steady load after recovery
+        except BaseException:
+            await load.finish(timeout=0)  # no posts left retrying behind a failed drill
+            raise
         result.unanswered = await load.finish(timeout=120)
         last_accept = time.monotonic()
         self.by_drill[drill] = dict(load.accepted)
@@ -524,10 +536,8 @@ class Drills:
             verdict.decided, verdict.lost, verdict.duplicated, verdict.wrong)
         result.emails, result.emails_repeated = verdict.emails, verdict.emails_repeated
         result.problems = dict(verdict.problems)
-        result.sampled, mismatches = await self._sample(load.accepted)
-        if mismatches:
-            result.problems.update(mismatches)
-            result.wrong += sum(mismatches.values())
+        result.sampled, result.sample_mismatches, mismatches = await self._sample(load.accepted)
+        result.problems.update(mismatches)
         return result
 
     async def _fault(self, drill: str) -> None:
@@ -580,31 +590,36 @@ class Drills:
         self.phantoms |= last[0].phantoms
         return last[0]
 
-    async def _sample(self, accepted: dict[str, str]) -> tuple[int, Counter[str]]:
-        """A few accepted inquiries as their users see them: intake, the SLA monitor and the notifier over HTTP."""
-        mismatches: Counter[str] = Counter()
+    async def _sample(self, accepted: dict[str, str]) -> tuple[int, int, Counter[str]]:
+        """A few accepted inquiries as their users see them: intake, the SLA monitor and the notifier over HTTP.
+        Returns how many were read, how many of them were not as expected, and what was not."""
+        problems: Counter[str] = Counter()
         chosen = random.sample(sorted(accepted), min(self.settings.sample, len(accepted)))
+        mismatched = 0
         for inquiry_id in chosen:
             track, priority, queue = MIX[accepted[inquiry_id]][1]
             expected = self.inspector.expect.clocks(track, priority)
             owed = self.inspector.expect.recipients(track, priority, queue)
+            found: set[str] = set()
             try:
                 seen = await self.client.inquiry(inquiry_id)
                 deadlines = {d["clock"] for d in seen["open_deadlines"]}
                 clocks = {c["clock"] for c in await self.client.clocks(inquiry_id)}
                 sent = {d["recipient"] for d in await self.client.deliveries(inquiry_id) if d["status"] == "sent"}
             except (httpx.HTTPError, KeyError) as exc:
-                mismatches[f"HTTP check failed ({type(exc).__name__})"] += 1
-                continue
-            if (seen["track"], seen["priority"], seen["queue"]) != (track, priority, queue):
-                mismatches["intake API shows another decision"] += 1
-            if deadlines != expected:
-                mismatches["intake API shows other deadlines"] += 1
-            if clocks != expected:
-                mismatches["sla-monitor API shows other clocks"] += 1
-            if not owed <= sent:
-                mismatches["notifier API shows no sent notification"] += 1
-        return len(chosen), mismatches
+                found.add(f"HTTP check failed ({type(exc).__name__})")
+            else:
+                if (seen["track"], seen["priority"], seen["queue"]) != (track, priority, queue):
+                    found.add("intake API shows another decision")
+                if deadlines != expected:
+                    found.add("intake API shows other deadlines")
+                if clocks != expected:
+                    found.add("sla-monitor API shows other clocks")
+                if not owed <= sent:
+                    found.add("notifier API shows no sent notification")
+            mismatched += bool(found)
+            problems.update(found)
+        return len(chosen), mismatched, problems
 
     async def recheck(self) -> Verdict:
         """Every drill's inquiries once more at the end: nothing lost or doubled since its own check."""
@@ -679,7 +694,7 @@ async def main_async(args: argparse.Namespace) -> bool:
                                  | {"catch_up_s": round(r.catch_up_s, 1), "outage_s": round(r.outage_s, 1)}
                                  for r in results]}))
     print("PASS: nothing accepted was lost or duplicated" if ok else f"FAILED: see above; service logs in {workdir}")
-    if ok:
+    if ok and not args.keep_logs:
         shutil.rmtree(workdir, ignore_errors=True)
     return ok
 
@@ -693,6 +708,7 @@ def main() -> None:
     parser.add_argument("--kafka-outage", type=float, default=60.0, help="seconds Kafka stays down (default 60)")
     parser.add_argument("--catch-up-timeout", type=float, default=300.0)
     parser.add_argument("--kafka-port", type=int, default=KAFKA_PORT)
+    parser.add_argument("--keep-logs", action="store_true", help="keep the services' logs even when all passed")
     parser.add_argument("--postgres-port", type=int, default=POSTGRES_PORT)
     args = parser.parse_args()
     known = set(drill_plan()) | set(DRILL_KINDS)

@@ -11,12 +11,14 @@ events in order; other instances stand by and take over when it dies.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
 from aiokafka import AIOKafkaProducer
+from aiokafka.errors import KafkaError
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -81,6 +83,13 @@ class OutboxRelay:
                 raise
             except Exception as exc:  # broker or database away: wait, then try again
                 log.warning("outbox relay interrupted", extra={"error": type(exc).__name__})
+                if isinstance(exc, KafkaError):
+                    # A batch lost in a broker outage can end the idempotent producer for good
+                    # (OutOfOrderSequenceNumber, and every later send fails): try again with a new one.
+                    producer, self.producer = self.producer, None
+                    if producer is not None:
+                        with contextlib.suppress(Exception):
+                            await producer.stop()
                 await wait_or_stop(stop, backoff.next())
         await self._close_producer()
 
