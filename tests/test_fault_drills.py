@@ -10,19 +10,15 @@ stopping them disturbs no other test. This is a long test: about 3-5 minutes.
 from __future__ import annotations
 
 import asyncio
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from bench.faults import DrillSettings, drill_plan, run_drills
 from liaison_shared.kafka import delete_topics
 from liaison_shared.testing.private_servers import PrivateKafka, PrivatePostgres
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # bench/ is not an installed package
-
-from bench.faults import DrillSettings, drill_plan, run_drills
 
 # Not 9092/54329 (shared), 19092/54339 (shared/tests) nor 19492/54359 (python -m bench.faults).
 # The broker's controller takes the next port (19393); each server keeps its state by port.
