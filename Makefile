@@ -45,6 +45,7 @@ bench: install infra
 	$(PY) -m bench.sla
 	$(PY) -m bench.notifier
 	$(PY) -m bench.attribution
+	$(PY) -m bench.system
 
 asyncapi: install
 	$(VENV)/bin/liaison-asyncapi docs/asyncapi.yaml
