@@ -20,7 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liaison_notifier.email import send_email
@@ -32,10 +32,11 @@ from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import NotificationFailedV1, NotificationSentV1
-from liaison_shared.retry import wait_or_stop
+from liaison_shared.retry import wait_any
 
 log = logging.getLogger(__name__)
 SOURCE = "/liaison/notifier"
+DUE_BATCH = 200
 
 
 class Deliverer:
@@ -44,28 +45,40 @@ class Deliverer:
         self._sessions, self._outbox, self._config = sessions, outbox, config
         self._settings, self._now = settings, now
         self._in_flight: set[UUID] = set()
+        self._owed = asyncio.Event()
         self._per_endpoint: defaultdict[str, asyncio.Semaphore] = defaultdict(
             lambda: asyncio.Semaphore(settings.per_endpoint_concurrency))
+
+    def wake(self) -> None:
+        """New deliveries were committed: look now rather than at the next poll."""
+        self._owed.set()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Start a task per due delivery, bounded per endpoint, until stop; then let them finish."""
         tasks: set[asyncio.Task[None]] = set()
         async with httpx.AsyncClient() as http:
             while not stop.is_set():
+                self._owed.clear()
                 for notification_id, recipient in await self._due():
                     self._in_flight.add(notification_id)
                     task = asyncio.create_task(self._deliver(http, notification_id, recipient))
                     tasks.add(task)
                     task.add_done_callback(tasks.discard)
-                await wait_or_stop(stop, self._settings.delivery_poll_seconds)
+                await wait_any(stop, self._owed, timeout=self._settings.delivery_poll_seconds)
             await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _due(self) -> list[tuple[UUID, str]]:
+        """The oldest due deliveries, at most a few per recipient: a recipient with a long backlog
+        (a slow or dead endpoint) cannot fill the batch and hold back everyone behind it."""
+        place = func.row_number().over(partition_by=deliveries.c.recipient,
+                                       order_by=deliveries.c.next_attempt_at).label("place")
+        due = (select(deliveries.c.notification_id, deliveries.c.recipient, deliveries.c.next_attempt_at, place)
+               .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= self._now()).subquery())
         async with self._sessions() as session:
             rows = (await session.execute(
-                select(deliveries.c.notification_id, deliveries.c.recipient)
-                .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= self._now())
-                .order_by(deliveries.c.next_attempt_at).limit(200))).all()
+                select(due.c.notification_id, due.c.recipient)
+                .where(due.c.place <= 2 * self._settings.per_endpoint_concurrency)
+                .order_by(due.c.next_attempt_at).limit(DUE_BATCH))).all()
         return [(r.notification_id, r.recipient) for r in rows if r.notification_id not in self._in_flight]
 
     async def _deliver(self, http: httpx.AsyncClient, notification_id: UUID, recipient: str) -> None:

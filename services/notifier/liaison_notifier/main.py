@@ -25,10 +25,10 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     """Wire the notifier; the subscriptions are loaded (and refused if invalid) before anything runs."""
     config = load_subscriptions(settings.subscriptions_path)
     runtime = Runtime(settings, migrations=MIGRATIONS)
-    notifier = Notifier(config, runtime.outbox, settings, BusinessCalendar(), now)
+    deliverer = Deliverer(runtime.sessions, runtime.outbox, config, settings, now)
+    notifier = Notifier(config, runtime.outbox, settings, BusinessCalendar(), now, on_owed=deliverer.wake)
     runtime.consume(handlers(notifier))
     runtime.add_router(build_router(runtime))
-    deliverer = Deliverer(runtime.sessions, runtime.outbox, config, settings, now)
 
     async def deliver(stop):  # type: ignore[no-untyped-def]
         # Each known MCO gets its own topic up front, so its integration can subscribe before any referral.

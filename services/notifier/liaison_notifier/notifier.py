@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, select
+from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,9 +43,11 @@ def notification_id(cause_event_id: uuid.UUID, recipient: str, channel: str) -> 
 
 class Notifier:
     def __init__(self, config: SubscriptionsConfig, outbox: Outbox, settings: Settings,
-                 calendar: BusinessCalendar, now: Callable[[], datetime]) -> None:
+                 calendar: BusinessCalendar, now: Callable[[], datetime],
+                 on_owed: Callable[[], None] = lambda: None) -> None:
         self.config, self._outbox, self._settings, self._calendar, self._now = \
             config, outbox, settings, calendar, now
+        self._owed_committed: Callable[[Any], None] = lambda _session: on_owed()
 
     def calendar_local(self, instant: datetime) -> str:
         """An instant as the program's people read it."""
@@ -134,6 +137,9 @@ class Notifier:
             notification_id=notification_id(event.id, recipient, channel), cause_event_id=event.id,
             inquiry_id=getattr(event.payload, "inquiry_id", None), recipient=recipient, channel=channel,
             subject=subject, body=body, next_attempt_at=self._now()).on_conflict_do_nothing())
+        # Once committed, the deliverer looks at once instead of at its next poll.
+        if not sa_event.contains(session.sync_session, "after_commit", self._owed_committed):
+            sa_event.listen(session.sync_session, "after_commit", self._owed_committed)
 
     async def _to_mco_topic(self, session: AsyncSession, kind: Kind, inquiry: Row[Any], at: datetime,
                             event: Event) -> None:

@@ -125,3 +125,20 @@ async def test_two_notifier_instances_send_each_notification_once(
         await second.stop()
     ids = [r["id"] for r in notifier.receiver.received]
     assert len(ids) == len(set(ids)) == len(events)
+
+
+async def test_a_long_backlog_for_one_hung_endpoint_does_not_hold_back_newer_work(notifier: Harness) -> None:
+    # More hung webhook deliveries than the deliverer takes in one look, all older than the e-mails.
+    notifier.receiver.hang = True
+    await notifier.publish(*[assigned(queue="ccm") for _ in range(400)])
+
+    async def backlog() -> bool:
+        async with notifier.runtime.engine.connect() as conn:
+            return (await conn.exec_driver_sql(
+                "SELECT count(*) FROM deliveries WHERE channel = 'webhook'")).scalar_one() == 400
+    await wait_until(backlog, timeout=60, what="the webhook backlog")
+    await notifier.publish(*[assigned(queue="member_liaison") for _ in range(5)])
+
+    async def emails() -> bool:
+        return len(notifier.inbox.messages) >= 5
+    await wait_until(emails, timeout=20, what="five e-mails behind 400 hung webhook deliveries")
