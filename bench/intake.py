@@ -186,20 +186,25 @@ def stop_intake(created: Created, timeout: float = 30) -> None:
 async def clean_up(bootstrap: str, created: Created) -> None:
     """Stop the service, drop the schemas, delete the topics; report failures, never raise."""
     stop_intake(created)
+    await drop_run(bootstrap, created.schemas, created.prefix)
+
+
+async def drop_run(bootstrap: str, schemas: list[str], prefix: str) -> None:
+    """Drop a run's schemas and delete its topics (the broker's file limit is real); report, never raise."""
     try:
         conn = await asyncpg.connect(DSN)
         try:
-            for schema in created.schemas:
+            for schema in schemas:
                 await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         finally:
             await conn.close()
     except Exception as exc:
-        print(f"cleanup: schemas {created.schemas} not dropped: {exc!r}", file=sys.stderr)
+        print(f"cleanup: schemas {schemas} not dropped: {exc!r}", file=sys.stderr)
     try:
-        if created.prefix:
-            await delete_topics(bootstrap, created.prefix)
+        if prefix:
+            await delete_topics(bootstrap, prefix)
     except Exception as exc:
-        print(f"cleanup: topics {created.prefix}* not deleted: {exc!r}", file=sys.stderr)
+        print(f"cleanup: topics {prefix}* not deleted: {exc!r}", file=sys.stderr)
 
 
 def report(f: dict[str, float]) -> None:

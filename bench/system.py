@@ -35,10 +35,10 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiosmtpd.controller import Controller
 
-from bench.intake import BOOTSTRAP, DSN, Created, measure_raw_inserts, percentile
+from bench.intake import BOOTSTRAP, DSN, Created, drop_run, measure_raw_inserts, percentile
 from bench.service_process import DATABASE_URL
 from liaison_shared.events import decode
-from liaison_shared.kafka import delete_topics, ensure_topics, reliable_producer
+from liaison_shared.kafka import ensure_topics, reliable_producer
 from liaison_shared.payloads import NotificationFailedV1, NotificationSentV1, PriorityAssignedV1
 from liaison_shared.testing.system import SERVICES, LiaisonSystem, free_port
 from liaison_shared.testing.waiting import wait_until
@@ -617,20 +617,8 @@ async def clean_up(system: LiaisonSystem, generator: LoadGenerator | None, track
             await action()
         except Exception as exc:
             print(f"cleanup: {what} not stopped: {exc!r}", file=sys.stderr)
-    schemas = [system.schema(service) for service in SERVICES] + raw.schemas
-    try:
-        conn = await asyncpg.connect(DSN)
-        try:
-            for schema in schemas:
-                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await conn.close()
-    except Exception as exc:
-        print(f"cleanup: schemas {schemas} not dropped: {exc!r}", file=sys.stderr)
-    try:
-        await delete_topics(system.bootstrap, system.topic_prefix)
-    except Exception as exc:
-        print(f"cleanup: topics {system.topic_prefix}* not deleted: {exc!r}", file=sys.stderr)
+    await drop_run(system.bootstrap, [system.schema(service) for service in SERVICES] + raw.schemas,
+                   system.topic_prefix)
 
 
 async def measure(args: argparse.Namespace, system: LiaisonSystem, mail: MailSink, raw: Created,
