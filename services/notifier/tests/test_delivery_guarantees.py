@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from aiokafka import AIOKafkaProducer
 
 from liaison_notifier.main import bootstrap
@@ -21,7 +22,7 @@ from liaison_shared.kafka import catalog_topics, ensure_topics
 from liaison_shared.testing.plugin import TEST_PARTITIONS, SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 
-from .conftest import SECRET, Harness, Receiver, assigned, free_port, serve_receiver, write_subscriptions
+from .conftest import SECRET, Harness, Inbox, Receiver, assigned, free_port, serve_receiver, write_subscriptions
 
 TOTAL = 120
 
@@ -142,3 +143,26 @@ async def test_a_long_backlog_for_one_hung_endpoint_does_not_hold_back_newer_wor
     async def emails() -> bool:
         return len(notifier.inbox.messages) >= 5
     await wait_until(emails, timeout=20, what="five e-mails behind 400 hung webhook deliveries")
+
+
+async def test_new_deliveries_go_out_without_waiting_for_the_poll(
+        make_settings: SettingsFactory, tmp_path: Path, inbox: tuple[Inbox, int], receiver: tuple[Receiver, int],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The consumer's commit wakes the deliverer: with a 60 s poll, the e-mail still goes at once."""
+    monkeypatch.setenv("TEST_CCM_SECRET", SECRET)
+    subscriptions = write_subscriptions(tmp_path / "subscriptions.yaml", receiver[1])
+    runtime = bootstrap(make_settings(Settings, subscriptions_path=subscriptions, smtp_port=inbox[1],
+                                      delivery_poll_seconds=60))
+    await runtime.start()
+    producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
+    await producer.start()
+    try:
+        harness = Harness(runtime, inbox[0], receiver[0], producer)
+        await harness.publish(assigned(queue="member_liaison"))
+
+        async def sent() -> bool:
+            return len(harness.inbox.messages) == 1
+        await wait_until(sent, timeout=20, what="the e-mail, long before the 60 s poll")
+    finally:
+        await producer.stop()
+        await runtime.stop()
