@@ -2,10 +2,12 @@
 sent over its channel, and recorded (sent, retried later, or failed) in the
 same transaction that publishes the notification-sent/failed event.
 
-The claim (row lock) spans the send, so two instances never send one
-delivery at once; a crash between a send and its record rolls the claim
-back and the delivery goes again under the same notification id, which the
-receiver sees as webhook-id / Message-ID and can drop.
+The claim is a lease: one committed UPDATE moves the row's next attempt
+past the longest a send may take, so no other instance takes it meanwhile,
+and no database connection is held while a slow endpoint answers. A crash
+between the claim and the record leaves the lease to run out, and the
+delivery goes again under the same notification id, which the receiver
+sees as webhook-id / Message-ID and can drop.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from liaison_shared.retry import wait_any
 log = logging.getLogger(__name__)
 SOURCE = "/liaison/notifier"
 DUE_BATCH = 200
+LEASE_MARGIN_SECONDS = 10  # beyond the longest a send may take
 
 
 class Deliverer:
@@ -83,43 +86,60 @@ class Deliverer:
 
     async def _deliver(self, http: httpx.AsyncClient, notification_id: UUID, recipient: str) -> None:
         try:
-            async with self._per_endpoint[recipient], UnitOfWork(self._sessions) as uow:
-                row = (await uow.session.execute(
-                    select(deliveries).where(deliveries.c.notification_id == notification_id,
-                                             deliveries.c.status == "pending")
-                    .with_for_update(skip_locked=True))).first()
+            async with self._per_endpoint[recipient]:
+                row = await self._claim(notification_id)
                 if row is None:
                     return  # another instance has it, or it is done
-                await self._send_and_record(uow.session, http, row)
-                await uow.commit()
+                try:
+                    await self._send(http, row)
+                except DeliveryFailed as failed:
+                    await self._record(row, failed)
+                else:
+                    await self._record(row, None)
         except Exception as exc:  # the database went away mid-delivery: it stays pending and is retried
             log.warning("delivery interrupted", extra={"error": type(exc).__name__})
         finally:
             self._in_flight.discard(notification_id)
 
-    async def _send_and_record(self, session: AsyncSession, http: httpx.AsyncClient, row: Row[Any]) -> None:
+    async def _claim(self, notification_id: UUID) -> Row[Any] | None:
         now = self._now()
-        attempts = row.attempts + 1
-        try:
-            await self._send(http, row)
-        except DeliveryFailed as failed:
-            final = not failed.retryable or attempts >= self._settings.max_attempts
-            await session.execute(update(deliveries).where(deliveries.c.notification_id == row.notification_id)
-                                  .values(attempts=attempts, last_error=failed.reason,
-                                          status="failed" if final else "pending",
-                                          next_attempt_at=now + timedelta(seconds=retry_delay(
-                                              attempts, base=self._settings.retry_base_seconds))))
-            if final:
-                await self._publish(session, NotificationFailedV1(
+        lease = timedelta(seconds=max(self._settings.smtp_timeout_seconds,
+                                      self._settings.webhook_timeout_seconds) + LEASE_MARGIN_SECONDS)
+        async with UnitOfWork(self._sessions) as uow:
+            row = (await uow.session.execute(
+                update(deliveries).where(deliveries.c.notification_id == notification_id,
+                                         deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+                .values(next_attempt_at=now + lease).returning(*deliveries.c))).first()
+            await uow.commit()
+        return row
+
+    async def _record(self, row: Row[Any], failed: DeliveryFailed | None) -> None:
+        """Sent, to be retried, or failed for good; with its event, once (a lapsed lease's repeat records nothing)."""
+        now, attempts = self._now(), row.attempts + 1
+        final = failed is not None and (not failed.retryable or attempts >= self._settings.max_attempts)
+        if failed is None:
+            values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
+        else:
+            values = {"status": "failed" if final else "pending", "last_error": failed.reason,
+                      "next_attempt_at": now + timedelta(seconds=retry_delay(
+                          attempts, base=self._settings.retry_base_seconds))}
+        async with UnitOfWork(self._sessions) as uow:
+            recorded = await uow.session.execute(
+                update(deliveries).where(deliveries.c.notification_id == row.notification_id,
+                                         deliveries.c.status == "pending")
+                .values(attempts=attempts, **values).returning(deliveries.c.notification_id))
+            if recorded.first() is None:
+                return
+            if failed is None:
+                await self._publish(uow.session, NotificationSentV1(
+                    notification_id=row.notification_id, cause_event_id=row.cause_event_id,
+                    inquiry_id=row.inquiry_id, channel=row.channel, recipient=row.recipient, sent_at=now))
+            elif final:
+                await self._publish(uow.session, NotificationFailedV1(
                     notification_id=row.notification_id, cause_event_id=row.cause_event_id,
                     inquiry_id=row.inquiry_id, channel=row.channel, recipient=row.recipient, attempts=attempts,
                     error=failed.reason[:200], failed_at=now))
-            return
-        await session.execute(update(deliveries).where(deliveries.c.notification_id == row.notification_id)
-                              .values(attempts=attempts, status="sent", sent_at=now, last_error=None))
-        await self._publish(session, NotificationSentV1(
-            notification_id=row.notification_id, cause_event_id=row.cause_event_id, inquiry_id=row.inquiry_id,
-            channel=row.channel, recipient=row.recipient, sent_at=now))
+            await uow.commit()
 
     async def _send(self, http: httpx.AsyncClient, row: Row[Any]) -> None:
         recipient = self._recipient(row.recipient)
