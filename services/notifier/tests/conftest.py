@@ -4,6 +4,7 @@ server (aiosmtpd) and a real HTTP webhook receiver on loopback."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -148,15 +149,16 @@ def receiver() -> Iterator[tuple[Receiver, int]]:
     server.shutdown()
 
 
-@pytest.fixture
-async def notifier(make_settings: SettingsFactory, tmp_path: Path, inbox: tuple[Inbox, int],
-                   receiver: tuple[Receiver, int], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
-    monkeypatch.setenv("TEST_CCM_SECRET", SECRET)
+@contextlib.asynccontextmanager
+async def started_notifier(make_settings: SettingsFactory, tmp_path: Path, inbox: tuple[Inbox, int],
+                           receiver: tuple[Receiver, int], **overrides: Any) -> AsyncIterator[Harness]:
+    """A notifier on the test's inbox and webhook receiver; `overrides` change its settings."""
     subscriptions = write_subscriptions(tmp_path / "subscriptions.yaml", receiver[1])
-    runtime = bootstrap(make_settings(Settings, subscriptions_path=subscriptions, smtp_port=inbox[1],
-                                      retry_base_seconds=0.05, webhook_timeout_seconds=1,
-                                      delivery_poll_seconds=0.05,
-                                      read_key_sha256=[hashlib.sha256(b"test").hexdigest()]))
+    settings: dict[str, Any] = {"subscriptions_path": subscriptions, "smtp_port": inbox[1],
+                                "retry_base_seconds": 0.05, "webhook_timeout_seconds": 1,
+                                "delivery_poll_seconds": 0.05,
+                                "read_key_sha256": [hashlib.sha256(b"test").hexdigest()], **overrides}
+    runtime = bootstrap(make_settings(Settings, **settings))
     await runtime.start()
     producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
     await producer.start()
@@ -165,6 +167,14 @@ async def notifier(make_settings: SettingsFactory, tmp_path: Path, inbox: tuple[
     finally:
         await producer.stop()
         await runtime.stop()
+
+
+@pytest.fixture
+async def notifier(make_settings: SettingsFactory, tmp_path: Path, inbox: tuple[Inbox, int],
+                   receiver: tuple[Receiver, int], monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Harness]:
+    monkeypatch.setenv("TEST_CCM_SECRET", SECRET)
+    async with started_notifier(make_settings, tmp_path, inbox, receiver) as harness:
+        yield harness
 
 
 NOW = datetime(2026, 11, 16, 16, 0, tzinfo=UTC)

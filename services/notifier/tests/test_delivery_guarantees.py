@@ -22,7 +22,17 @@ from liaison_shared.kafka import catalog_topics, ensure_topics
 from liaison_shared.testing.plugin import TEST_PARTITIONS, SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 
-from .conftest import SECRET, Harness, Inbox, Receiver, assigned, free_port, serve_receiver, write_subscriptions
+from .conftest import (
+    SECRET,
+    Harness,
+    Inbox,
+    Receiver,
+    assigned,
+    free_port,
+    serve_receiver,
+    started_notifier,
+    write_subscriptions,
+)
 
 TOTAL = 120
 
@@ -150,22 +160,12 @@ async def test_new_deliveries_go_out_without_waiting_for_the_poll(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The consumer's commit wakes the deliverer: with a 60 s poll, the e-mail still goes at once."""
     monkeypatch.setenv("TEST_CCM_SECRET", SECRET)
-    subscriptions = write_subscriptions(tmp_path / "subscriptions.yaml", receiver[1])
-    runtime = bootstrap(make_settings(Settings, subscriptions_path=subscriptions, smtp_port=inbox[1],
-                                      delivery_poll_seconds=60))
-    await runtime.start()
-    producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
-    await producer.start()
-    try:
-        harness = Harness(runtime, inbox[0], receiver[0], producer)
+    async with started_notifier(make_settings, tmp_path, inbox, receiver, delivery_poll_seconds=60) as harness:
         await harness.publish(assigned(queue="member_liaison"))
 
         async def sent() -> bool:
             return len(harness.inbox.messages) == 1
         await wait_until(sent, timeout=20, what="the e-mail, long before the 60 s poll")
-    finally:
-        await producer.stop()
-        await runtime.stop()
 
 
 async def test_hung_sends_hold_no_database_connection(
@@ -174,27 +174,19 @@ async def test_hung_sends_hold_no_database_connection(
     """More hung webhook sends than the connection pool has connections: e-mails still go out."""
     monkeypatch.setenv("TEST_CCM_SECRET", SECRET)
     receiver[0].hang = True
-    subscriptions = write_subscriptions(tmp_path / "subscriptions.yaml", receiver[1])
-    runtime = bootstrap(make_settings(Settings, subscriptions_path=subscriptions, smtp_port=inbox[1],
-                                      webhook_timeout_seconds=15, per_endpoint_concurrency=30,
-                                      delivery_poll_seconds=0.05))
-    await runtime.start()
-    producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
-    await producer.start()
     try:
-        harness = Harness(runtime, inbox[0], receiver[0], producer)
-        await harness.publish(*[assigned(queue="ccm") for _ in range(30)])  # 30 sends hang for 15 s each
+        async with started_notifier(make_settings, tmp_path, inbox, receiver, webhook_timeout_seconds=15,
+                                    per_endpoint_concurrency=30) as harness:
+            await harness.publish(*[assigned(queue="ccm") for _ in range(30)])  # 30 sends hang for 15 s each
 
-        async def hanging() -> bool:
-            return receiver[0].attempts >= 30
-        await wait_until(hanging, timeout=20, what="thirty webhook sends in flight")
-        await harness.publish(*[assigned(queue="member_liaison") for _ in range(3)])
+            async def hanging() -> bool:
+                return receiver[0].attempts >= 30
+            await wait_until(hanging, timeout=20, what="thirty webhook sends in flight")
+            await harness.publish(*[assigned(queue="member_liaison") for _ in range(3)])
 
-        async def sent() -> bool:
-            return len(harness.inbox.messages) == 3
-        # Holding a connection each, the hung sends would keep the consumer out of the pool for 15 s.
-        await wait_until(sent, timeout=10, what="three e-mails while thirty sends hang")
+            async def sent() -> bool:
+                return len(harness.inbox.messages) == 3
+            # Holding a connection each, the hung sends would keep the consumer out of the pool for 15 s.
+            await wait_until(sent, timeout=10, what="three e-mails while thirty sends hang")
     finally:
         receiver[0].hang = False
-        await producer.stop()
-        await runtime.stop()
