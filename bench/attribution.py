@@ -27,8 +27,9 @@ from pathlib import Path
 import asyncpg
 
 import liaison_attribution
-from bench.intake import DATABASE_URL, DSN, VERDICT
+from bench.intake import VERDICT
 from bench.roster import AS_OF, Roster
+from bench.service_process import DATABASE_URL, DSN
 from liaison_attribution.rules import Member, Provider, Visit, assign_roster, load_attribution_config, months_before
 from liaison_shared.db import create_engine
 from liaison_shared.migrations import upgrade

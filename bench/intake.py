@@ -15,7 +15,6 @@ import asyncio
 import itertools
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
@@ -27,10 +26,8 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.service_process import BIN, service_env, spawn, tail
-from liaison_shared.kafka import delete_topics
+from bench.service_process import BIN, DSN, Created, clean_up, service_env, spawn, tail
 
-DSN = "postgresql://liaison@127.0.0.1:54329/liaison"
 BOOTSTRAP = "127.0.0.1:9092"
 TARGET_RATIO, TARGET_P99_MS, VERDICT = 0.5, 50.0, ("MISS", "PASS")
 IDENTITY = json.dumps({"member": {"name": "Jane Testmember", "medicaid_id": "1234567A"},
@@ -40,15 +37,6 @@ IDENTITY = json.dumps({"member": {"name": "Jane Testmember", "medicaid_id": "123
 
 class Mismatch(Exception):
     """The inquiries table does not hold exactly one row per 202: the run fails."""
-
-
-@dataclass
-class Created:
-    """What this run created and must remove, even when it fails."""
-
-    schemas: list[str] = field(default_factory=list)
-    prefix: str = ""
-    service: subprocess.Popen[bytes] | None = None
 
 
 def member_inquiry() -> dict[str, str]:
@@ -168,43 +156,6 @@ async def count_inquiries(schema: str) -> int:
         return int(await conn.fetchval(f'SELECT count(*) FROM "{schema}".inquiries'))
     finally:
         await conn.close()
-
-
-def stop_intake(created: Created, timeout: float = 30) -> None:
-    """SIGTERM and wait (uvicorn shuts down gracefully); kill only if it hangs."""
-    service, created.service = created.service, None
-    if service is not None and service.poll() is None:
-        service.send_signal(signal.SIGTERM)
-        try:
-            service.wait(timeout)
-        except subprocess.TimeoutExpired:
-            print(f"cleanup: intake ignored SIGTERM for {timeout:.0f} s; killed", file=sys.stderr)
-            service.kill()
-            service.wait()
-
-
-async def clean_up(bootstrap: str, created: Created) -> None:
-    """Stop the service, drop the schemas, delete the topics; report failures, never raise."""
-    stop_intake(created)
-    await drop_run(bootstrap, created.schemas, created.prefix)
-
-
-async def drop_run(bootstrap: str, schemas: list[str], prefix: str) -> None:
-    """Drop a run's schemas and delete its topics (the broker's file limit is real); report, never raise."""
-    try:
-        conn = await asyncpg.connect(DSN)
-        try:
-            for schema in schemas:
-                await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        finally:
-            await conn.close()
-    except Exception as exc:
-        print(f"cleanup: schemas {schemas} not dropped: {exc!r}", file=sys.stderr)
-    try:
-        if prefix:
-            await delete_topics(bootstrap, prefix)
-    except Exception as exc:
-        print(f"cleanup: topics {prefix}* not deleted: {exc!r}", file=sys.stderr)
 
 
 def report(f: dict[str, float]) -> None:

@@ -15,7 +15,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import signal
 import subprocess
 import sys
 import tempfile
@@ -31,8 +30,8 @@ import asyncpg
 import httpx
 import uvicorn
 
-from bench.intake import BOOTSTRAP, DSN, Created, clean_up, service_cpu_seconds
-from bench.service_process import check_alive, service_env, spawn
+from bench.intake import BOOTSTRAP, service_cpu_seconds
+from bench.service_process import DSN, Created, check_alive, clean_up, service_env, spawn, stop
 from bench.triage import send_all
 from liaison_notifier.notifier import notification_id
 from liaison_notifier.templates import allowed_context
@@ -158,19 +157,6 @@ async def measure_raw(receiver: Receiver, port: int, n: int, c: int) -> float:
     return n / elapsed
 
 
-def stop_service(created: Created) -> None:
-    """SIGTERM and wait (the runtime finishes in-flight deliveries); kill only if it hangs."""
-    service, created.service = created.service, None
-    if service is not None and service.poll() is None:
-        service.send_signal(signal.SIGTERM)
-        try:
-            service.wait(30)
-        except subprocess.TimeoutExpired:
-            print("cleanup: notifier ignored SIGTERM for 30 s; killed", file=sys.stderr)
-            service.kill()
-            service.wait()
-
-
 async def wait_until_ready(port: int, service: subprocess.Popen[bytes], log: Path) -> None:
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
         async def ready() -> bool:
@@ -212,7 +198,7 @@ async def measure_notifier(receiver: Receiver, hook_port: int, created: Created,
         await conn.close()
     finally:
         await producer.stop()
-        await asyncio.to_thread(stop_service, created)  # late repeats arrive before this returns
+        await asyncio.to_thread(stop, created)  # late repeats arrive before this returns
         with contextlib.suppress(Exception):  # the broker's open files: this run's topics go now
             await delete_topics(bootstrap, prefix)
     return {f"notifier_c{c}_nps": n / elapsed, f"notifier_c{c}_duplicates": receiver.requests - requests - n,
@@ -246,7 +232,7 @@ async def run(args: argparse.Namespace) -> None:
                 figures[f"ratio_c{c}"] = figures[f"notifier_c{c}_nps"] / figures[f"raw_c{c}_pps"]
         report(figures)
     finally:
-        await asyncio.to_thread(stop_service, created)
+        await asyncio.to_thread(stop, created)
         await clean_up(args.bootstrap, created)  # drops the schemas, deletes every topic of the run's prefix
 
 

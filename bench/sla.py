@@ -15,8 +15,6 @@ import argparse
 import asyncio
 import json
 import math
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,10 +27,9 @@ import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer
 
-from bench.intake import BOOTSTRAP, DSN, VERDICT, Created, percentile, service_cpu_seconds
-from bench.service_process import check_alive, service_env, spawn
+from bench.intake import BOOTSTRAP, VERDICT, percentile, service_cpu_seconds
+from bench.service_process import DSN, Created, check_alive, clean_up, service_env, spawn, stop
 from liaison_shared.events import decode
-from liaison_shared.kafka import delete_topics
 from liaison_shared.payloads import SlaBreachedV1
 from liaison_shared.testing.waiting import wait_until
 
@@ -70,19 +67,6 @@ async def start_monitor(env: dict[str, str], log: Path, created: Created) -> flo
                 return False
         await wait_until(ready, timeout=90, interval=0.05, what="sla-monitor's /readyz")
     return time.perf_counter() - start
-
-
-def stop_monitor(created: Created) -> None:
-    """SIGTERM and wait (graceful shutdown); kill only if it hangs."""
-    service, created.service = created.service, None
-    if service is not None and service.poll() is None:
-        service.send_signal(signal.SIGTERM)
-        try:
-            service.wait(30)
-        except subprocess.TimeoutExpired:
-            print("cleanup: sla-monitor ignored SIGTERM for 30 s; killed", file=sys.stderr)
-            service.kill()
-            service.wait()
 
 
 async def raw_baseline(conn: asyncpg.Connection, schema: str) -> dict[str, float | str]:
@@ -210,21 +194,6 @@ async def measure(env: dict[str, str], created: Created, log: Path, due: dict[uu
             "resent": breaches.records - sum(len(ids) for ids in breaches.event_ids.values())}
 
 
-async def clean_up(bootstrap: str, created: Created) -> None:
-    """Stop the monitor, drop the schema, delete the topics; report failures, never raise."""
-    await asyncio.to_thread(stop_monitor, created)
-    try:
-        async with asyncpg.create_pool(DSN, min_size=1, max_size=1) as pool:
-            for schema in created.schemas:
-                await pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    except Exception as exc:
-        print(f"cleanup: schemas {created.schemas} not dropped: {exc!r}", file=sys.stderr)
-    try:
-        await delete_topics(bootstrap, created.prefix)
-    except Exception as exc:
-        print(f"cleanup: topics {created.prefix}* not deleted: {exc!r}", file=sys.stderr)
-
-
 def phase(f: dict[str, float], name: str, label: str, last: str) -> str:
     return (f"  {label:<24}{f[name + '_n']:>6,.0f}  due->read   p50 {f[name + '_read_p50_s']:.3f} s, "
             f"p99 {f[name + '_read_p99_s']:.3f} s, max {f[name + '_read_max_s']:.3f} s   {last}\n"
@@ -265,7 +234,7 @@ async def run(args: argparse.Namespace) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-sla-") as tmp:
             log = Path(tmp) / "sla-monitor.log"
             await start_monitor(env, log, created)  # migrates the schema, creates the topics
-            await asyncio.to_thread(stop_monitor, created)
+            await asyncio.to_thread(stop, created)
             due, base, loaded = await load(run_id, args.open_clocks, args.rate, args.seconds)
             figures = await measure(env, created, log, due, base, args.seconds)
         plan = loaded.pop("plan")

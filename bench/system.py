@@ -35,8 +35,8 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from aiosmtpd.controller import Controller
 
-from bench.intake import BOOTSTRAP, DSN, Created, drop_run, measure_raw_inserts, percentile
-from bench.service_process import DATABASE_URL
+from bench.intake import BOOTSTRAP, measure_raw_inserts, percentile
+from bench.service_process import DATABASE_URL, DSN, Created, drop_run
 from liaison_shared.events import decode
 from liaison_shared.kafka import ensure_topics, reliable_producer
 from liaison_shared.payloads import NotificationFailedV1, NotificationSentV1, PriorityAssignedV1

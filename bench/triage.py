@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import signal
 import subprocess
 import sys
 import tempfile
@@ -25,14 +24,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.intake import BOOTSTRAP, DSN, Created, percentile
-from bench.service_process import check_alive, service_env, spawn
+from bench.intake import BOOTSTRAP, percentile
+from bench.service_process import Created, check_alive, clean_up, service_env, spawn
 from liaison_shared.events import Event, KafkaRecord, decode, encode
-from liaison_shared.kafka import delete_topics, ensure_topics, reliable_producer
+from liaison_shared.kafka import ensure_topics, reliable_producer
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, PriorityAssignedV1, ProviderIdentity
 from liaison_shared.testing.waiting import wait_until
 
@@ -201,33 +199,6 @@ async def measure_triage(env: dict[str, str], created: Created, n: int, seconds:
             paced = await measure_paced_latency(producer, decisions, prefix, decision_rate / 2, seconds)
     return {"triage_dps": decision_rate, **paced, "duplicates": decisions.duplicates,
             "rules_distinct": len(decisions.rules)}
-
-
-def stop_triage(service: subprocess.Popen[bytes]) -> None:
-    """SIGTERM and wait (the runtime finishes in-flight work and leaves its group); kill only if it hangs."""
-    service.send_signal(signal.SIGTERM)
-    try:
-        service.wait(30)
-    except subprocess.TimeoutExpired:
-        print("cleanup: triage ignored SIGTERM for 30 s; killed", file=sys.stderr)
-        service.kill()
-        service.wait()
-
-
-async def clean_up(bootstrap: str, created: Created) -> None:
-    """Stop the service, drop the schema, delete the topics; report failures, never raise."""
-    if created.service is not None and created.service.poll() is None:
-        await asyncio.to_thread(stop_triage, created.service)
-    try:
-        async with asyncpg.create_pool(DSN, min_size=1, max_size=1) as pool:
-            for schema in created.schemas:
-                await pool.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    except Exception as exc:
-        print(f"cleanup: schemas {created.schemas} not dropped: {exc!r}", file=sys.stderr)
-    try:
-        await delete_topics(bootstrap, created.prefix)
-    except Exception as exc:
-        print(f"cleanup: topics {created.prefix}* not deleted: {exc!r}", file=sys.stderr)
 
 
 def report(f: dict[str, float]) -> None:
