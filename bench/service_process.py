@@ -15,7 +15,7 @@ from pathlib import Path
 import asyncpg
 
 from liaison_shared.kafka import delete_topics
-from liaison_shared.testing.system import free_port
+from liaison_shared.testing.system import LOAD_RATE_LIMITS, free_port
 
 BIN = Path(sys.executable).parent
 DATABASE_URL = "postgresql+asyncpg://liaison@127.0.0.1:54329/liaison"
@@ -34,7 +34,8 @@ class Created:
 def service_env(service: str, schema: str, prefix: str, bootstrap: str, **extra: str) -> dict[str, str]:
     """The environment of `liaison-<service>` for one run; `extra` adds settings (without the prefix)."""
     settings = {"DATABASE_URL": DATABASE_URL, "DB_SCHEMA": schema, "TOPIC_PREFIX": prefix, "TOPIC_PARTITIONS": "2",
-                "KAFKA_BOOTSTRAP": bootstrap, "HTTP_PORT": str(free_port()), "LOG_LEVEL": "WARNING", **extra}
+                "KAFKA_BOOTSTRAP": bootstrap, "HTTP_PORT": str(free_port()), "LOG_LEVEL": "WARNING",
+                **LOAD_RATE_LIMITS, **extra}
     env_prefix = "LIAISON_" + service.upper().replace("-", "_") + "_"
     return {**os.environ, **{env_prefix + name: value for name, value in settings.items()}}
 

@@ -26,7 +26,7 @@ from liaison_shared.catalog import BY_TYPE, dead_letter_topic
 from liaison_shared.db import UnitOfWork, is_outage, session_factory
 from liaison_shared.events import Event, PoisonEvent, decode
 from liaison_shared.kafka import reliable_producer
-from liaison_shared.logging import redact
+from liaison_shared.logging import error_kind
 from liaison_shared.retry import Backoff, wait_or_stop
 
 log = logging.getLogger(__name__)
@@ -167,7 +167,7 @@ class EventConsumer:
                 else:
                     failures += 1  # the handler refused or broke on this event
                 if failures >= self._max_attempts:
-                    await self._dead_letter(producer, record, f"{type(exc).__name__}: {redact(str(exc))}")
+                    await self._dead_letter(producer, record, error_kind(exc))
                     metrics.EVENTS_CONSUMED.labels(self._name, event.type, "dead_lettered").inc()
                     return
             if await wait_or_stop(stop, backoff.next()):

@@ -1,26 +1,36 @@
 """Structured JSON logging with PHI redaction (stdlib ``logging`` only).
 
-One JSON object per line on stderr; the formatter redacts the message, every ``extra`` value and
-exception text. Masking only catches shaped identifiers (phones, IDs, SSNs, e-mails): never put
-names or free text in a message; pass them under a PHI key (see ``PHI_FIELDS``) if at all.
+One JSON object per line on stderr; the formatter redacts the message and every ``extra`` value.
+Masking only catches shaped identifiers (phones, IDs, SSNs, e-mails): never put names or free text
+in a message; pass them under a PHI key (see ``PHI_FIELDS``) if at all.
+
+An exception is logged by its type and its frames only, never its message: a database error's
+message carries the statement's bound parameters, a validation error's the submitted values.
+The request pipeline's correlation id is added to every line logged while a request is handled.
 """
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import json
 import logging
 import re
 import sys
+import traceback
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import IO, Any
 
 __all__ = [
-    "PHI_FIELDS", "REDACTED", "JsonFormatter", "configure_logging", "get_logger", "is_phi_key", "redact",
+    "CORRELATION_ID", "PHI_FIELDS", "REDACTED", "JsonFormatter", "configure_logging", "error_kind", "frames_only",
+    "get_logger", "is_phi_key", "redact",
 ]
 
 REDACTED = "[REDACTED]"
+CORRELATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("correlation_id", default=None)
+"""The id of the request being handled (set by the request pipeline), on every line logged meanwhile."""
 
 PHI_FIELDS = frozenset({
     "name", "member_name", "caller_name", "contact_name", "first_name", "last_name",
@@ -48,7 +58,7 @@ _SCANNER = re.compile(
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message", "asctime", "taskName",
 }
-_CORE_KEYS = ("ts", "level", "service", "logger", "message", "exc_type", "exc", "stack")
+_CORE_KEYS = ("ts", "level", "service", "logger", "message", "exc_type", "exc", "stack", "correlation_id")
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -121,12 +131,38 @@ class JsonFormatter(logging.Formatter):
             if attr not in _STANDARD_ATTRS:
                 field = f"extra_{attr}" if attr in _CORE_KEYS else attr
                 payload[field] = redact(value, attr)
+        correlation_id = CORRELATION_ID.get()
+        if correlation_id is not None:
+            payload["correlation_id"] = correlation_id
         if record.exc_info and record.exc_info[0] is not None:
             payload["exc_type"] = record.exc_info[0].__name__
-            payload["exc"] = redact(self.formatException(record.exc_info))
+            payload["exc"] = frames_only(record.exc_info[1])
         if record.stack_info:
             payload["stack"] = redact(self.formatStack(record.stack_info))
         return json.dumps(payload, default=lambda o: _mask(str(o)), ensure_ascii=False)
+
+
+def error_kind(error: BaseException) -> str:
+    """What failed, safe to log or to put in a dead letter: the type, and a database error's SQLSTATE."""
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None) or getattr(error, "sqlstate", None)
+    return f"{type(error).__name__} (SQLSTATE {sqlstate})" if sqlstate else type(error).__name__
+
+
+def frames_only(error: BaseException | None) -> str:
+    """A traceback of ``error`` and its causes that names types and frames, never a message."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        parts.append(_frames(type(error).__name__, error.__traceback__))
+        error = error.__cause__ or error.__context__
+    return "\n-- caused by or during --\n".join(reversed(parts))
+
+
+def _frames(name: str, tb: TracebackType | None) -> str:
+    lines = [f'  File "{frame.filename}", line {frame.lineno}, in {frame.name}'
+             for frame in traceback.extract_tb(tb)]
+    return "\n".join(["Traceback (most recent call last):", *lines, name])
 
 
 class _LiaisonHandler(logging.StreamHandler[IO[str]]):

@@ -35,9 +35,12 @@ def problem_response(status: int, title: str, detail: str, code: str, **extra: A
 
 
 def field_errors(exc: RequestValidationError) -> list[dict[str, str]]:
-    """[{field, reason}] for each invalid field, values left out."""
+    """[{field, reason, kind}] for each invalid field, values left out."""
     errors = []
     for err in exc.errors():
+        if err["type"] == "json_invalid":  # its location is a character offset, not a field
+            errors.append({"field": "body", "reason": "is not valid JSON", "kind": "json_invalid"})
+            continue
         location = [str(part) for part in err["loc"] if part not in ("body", "query", "path", "header")]
         errors.append({"field": ".".join(location) or "body", "reason": err["msg"], "kind": err["type"]})
     return errors
@@ -57,11 +60,13 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
-        return problem_response(exc.status_code, str(exc.detail), str(exc.detail), f"http-{exc.status_code}")
+        response = problem_response(exc.status_code, str(exc.detail), str(exc.detail), f"http-{exc.status_code}")
+        response.headers.update(exc.headers or {})  # Allow on a 405, for one
+        return response
 
     async def on_database_error(_: Request, exc: Exception) -> JSONResponse:
         if not is_outage(exc):
-            raise exc
+            raise exc  # a fault, not an outage: the request pipeline's boundary answers 500
         response = problem_response(503, "Service unavailable", "The database is unavailable; retry shortly.",
                                     "database-unavailable")
         response.headers["Retry-After"] = "2"

@@ -18,7 +18,9 @@ from pathlib import Path
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,7 +30,10 @@ from liaison_shared.db import UnitOfWork, create_engine, ping, session_factory
 from liaison_shared.kafka import catalog_topics, ensure_topics, kafka_answers
 from liaison_shared.logging import configure_logging
 from liaison_shared.migrations import upgrade
+from liaison_shared.openapi import describe_truthfully
 from liaison_shared.outbox import Outbox, OutboxRelay
+from liaison_shared.pipeline import BULK_BODY, RequestPipeline
+from liaison_shared.principal import Authenticate, Principal
 from liaison_shared.problems import install_problem_handlers
 from liaison_shared.retry import Backoff, wait_or_stop
 from liaison_shared.settings import ServiceSettings
@@ -52,6 +57,7 @@ class Runtime:
         self.consumer: EventConsumer | None = None
         self._migrations = migrations
         self._routers: list[APIRouter] = []
+        self._authenticate: Authenticate = _nobody
         self._workers: list[Worker] = []
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -71,6 +77,10 @@ class Runtime:
     def add_router(self, router: APIRouter) -> None:
         """Serve `router` too (routers often need the runtime, so they come after it)."""
         self._routers.append(router)
+
+    def authenticate_with(self, authenticate: Authenticate) -> None:
+        """Check every request's credential with `authenticate` (by default none passes)."""
+        self._authenticate = authenticate
 
     def unit_of_work(self) -> UnitOfWork:
         """A new transaction on the service's schema."""
@@ -120,11 +130,20 @@ class Runtime:
         app = FastAPI(title=f"Liaison {self.settings.service}", lifespan=lifespan, version="1")
         app.state.runtime = self
         install_problem_handlers(app)
-        app.add_middleware(RequestMetrics, service=self.settings.service)
         for router in self._routers:
             app.include_router(router)
         app.include_router(_operations_router(self))
+        bulk_paths = [route.path_regex for router in self._routers for route in router.routes
+                      if isinstance(route, APIRoute) and (route.openapi_extra or {}).get(next(iter(BULK_BODY)))]
+        app.add_middleware(RequestPipeline, authenticate=self._authenticate, limits=self.settings.http_limits,
+                           bulk_paths=bulk_paths)
+        app.add_middleware(RequestMetrics, service=self.settings.service)
+        describe_truthfully(app)
         return app
+
+
+async def _nobody(_: str) -> Principal | None:
+    return None
 
 
 async def _supervised(worker: Worker, stop: asyncio.Event) -> None:
@@ -142,21 +161,34 @@ def _operations_router(runtime: Runtime) -> APIRouter:
     # Probes and scrapes carry no credentials and return no PHI.
     router = APIRouter(tags=["operations"])
 
-    @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok", "service": runtime.settings.service}
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> Health:
+        return Health(status="ok", service=runtime.settings.service)
 
-    @router.get("/readyz")
+    @router.get("/readyz", summary="Readiness: the database and Kafka answer", response_model=Readiness,
+                responses={503: {"model": Readiness, "description": "Not ready"}})
     async def readyz() -> JSONResponse:
         checks = await runtime.ready()
         return JSONResponse({"ready": all(checks.values()), "checks": checks},
                             status_code=200 if all(checks.values()) else 503)
 
-    @router.get("/metrics")
+    @router.get("/metrics", summary="Prometheus metrics (text exposition format)", response_class=Response,
+                responses={200: {"content": {CONTENT_TYPE_LATEST.split(";")[0]: {"schema": {"type": "string"}}},
+                                 "description": "Metrics"}})
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return router
+
+
+class Health(BaseModel):
+    status: str
+    service: str
+
+
+class Readiness(BaseModel):
+    ready: bool
+    checks: dict[str, bool]
 
 
 class RequestMetrics:

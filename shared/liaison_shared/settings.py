@@ -10,6 +10,9 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from liaison_shared.pipeline import Limits
+from liaison_shared.rate_limit import Rate
+
 
 class ServiceSettings(BaseSettings):
     """What every service needs: where its database and the broker are, how to serve."""
@@ -28,6 +31,26 @@ class ServiceSettings(BaseSettings):
     relay_sweep_seconds: float = Field(default=1.0, gt=0, description="Outbox sweep when no NOTIFY arrives.")
     relay_batch_size: int = Field(default=500, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1, description="Tries of a failing handler before DLQ.")
+    http_max_body_bytes: int = Field(default=1 << 20, ge=1024, description="Largest JSON request body.")
+    http_max_bulk_body_bytes: int = Field(default=256 << 20, ge=1024,
+                                          description="Largest body of a bulk import (streamed).")
+    rate_per_address: float = Field(default=200.0, gt=0, description="Requests/s from one source address.")
+    rate_burst_per_address: int = Field(default=400, ge=1)
+    rate_per_client: float = Field(default=100.0, gt=0, description="Requests/s of one authenticated client.")
+    rate_burst_per_client: int = Field(default=200, ge=1)
+    rate_failed_auth_per_address: float = Field(default=1.0, gt=0,
+                                                description="Failed authentications/s from one address.")
+    rate_burst_failed_auth_per_address: int = Field(default=20, ge=1)
+
+    @property
+    def http_limits(self) -> Limits:
+        """What the request pipeline lets through."""
+        return Limits(
+            max_body_bytes=self.http_max_body_bytes, max_bulk_body_bytes=self.http_max_bulk_body_bytes,
+            per_address=Rate(self.rate_per_address, self.rate_burst_per_address),
+            per_client=Rate(self.rate_per_client, self.rate_burst_per_client),
+            failed_auth_per_address=Rate(self.rate_failed_auth_per_address, self.rate_burst_failed_auth_per_address),
+        )
 
     @property
     def schema_name(self) -> str:

@@ -1,27 +1,31 @@
 """API keys given to a service as SHA-256 hashes in its settings (for services
 whose callers are few: staff tools, integrations). Keys are compared in
-constant time; a missing or unknown key is a 401 problem."""
+constant time; the request pipeline answers 401 for a key that is not given."""
 
+from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Annotated
+from collections.abc import Mapping, Sequence
 
-from fastapi import Depends
-from fastapi.security import APIKeyHeader
+from liaison_shared.principal import Authenticate, Principal
 
-from liaison_shared.problems import Problem
+READ, WRITE = "read", "write"
 
 
-def require_key(allowed_sha256: Sequence[str]) -> Callable[..., Awaitable[None]]:
-    """A FastAPI dependency that lets through only keys whose SHA-256 (hex) is allowed."""
-    allowed = [bytes.fromhex(h) for h in allowed_sha256]
-    header = APIKeyHeader(name="X-API-Key", auto_error=False)
+def static_keys(by_scope: Mapping[str, Sequence[str]]) -> Authenticate:
+    """An authenticator for keys whose SHA-256 (hex) is listed under each scope they carry."""
+    hashes: dict[bytes, set[str]] = {}
+    for scope, listed in by_scope.items():
+        for digest in listed:
+            hashes.setdefault(bytes.fromhex(digest), set()).add(scope)
 
-    async def check(key: Annotated[str | None, Depends(header)]) -> None:
-        digest = hashlib.sha256((key or "").encode()).digest()
-        if not key or not any(hmac.compare_digest(digest, h) for h in allowed):
-            raise Problem(401, "Unauthenticated", "Send a valid API key in X-API-Key.", code="unauthenticated")
+    async def authenticate(credential: str) -> Principal | None:
+        digest = hashlib.sha256(credential.encode()).digest()
+        for known, scopes in hashes.items():
+            if hmac.compare_digest(digest, known):
+                return Principal(id=f"key-{known.hex()[:12]}", name=f"key-{known.hex()[:12]}",
+                                 scopes=frozenset(scopes))
+        return None
 
-    return check
+    return authenticate

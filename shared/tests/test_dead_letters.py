@@ -118,8 +118,8 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
     # Three tries on its own (max_attempts), plus one inside a batch if it was fetched with the next event.
     assert len(attempts) in (3, 4)
     assert letter["ce_id"] == str(doomed.id)
-    assert letter["dlq_error"].startswith("ValueError: cannot resolve inquiry")
-    assert "515-555-0134" not in letter["dlq_error"]  # error text is redacted
+    assert letter["dlq_error"] == "ValueError"  # the type only: an error's text may carry PHI
+    assert "515-555-0134" not in letter["dlq_error"]
 
 
 async def _count(engine: AsyncEngine, n: int) -> bool:

@@ -3,6 +3,7 @@ delivers it once the broker is back."""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from sqlalchemy import text
 from liaison_shared.events import Event
 from liaison_shared.payloads import InquiryResolvedV1
 from liaison_shared.runtime import Runtime
+from liaison_shared.static_keys import static_keys
 from liaison_shared.testing.bus_process import MIGRATIONS
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.private_servers import PrivateKafka
@@ -23,6 +25,7 @@ from liaison_shared.testing.waiting import wait_until
 from liaison_shared.vocabulary import ResolvedBy
 
 PRIVATE_PORT = 19092
+KEY = "outage-test-key"
 
 
 @pytest.fixture
@@ -54,6 +57,7 @@ def resolve_router(runtime_box: list[Runtime]) -> APIRouter:
 async def runtime(make_settings: SettingsFactory, private_kafka: PrivateKafka) -> AsyncIterator[Runtime]:
     box: list[Runtime] = []
     runtime = Runtime(make_settings(kafka_bootstrap=private_kafka.bootstrap), migrations=MIGRATIONS)
+    runtime.authenticate_with(static_keys({"write": [hashlib.sha256(KEY.encode()).hexdigest()]}))
     runtime.add_router(resolve_router(box))
     box.append(runtime)
     await runtime.start()
@@ -74,7 +78,7 @@ async def test_accepted_write_is_delivered_after_kafka_comes_back(
         assert (await client.get("/readyz")).json()["checks"] == {"database": True, "kafka": False}
 
         inquiry_id = uuid.uuid4()
-        response = await client.post(f"/inquiries/{inquiry_id}/resolution")
+        response = await client.post(f"/inquiries/{inquiry_id}/resolution", headers={"X-API-Key": KEY})
         assert response.status_code == 202
         event_id = response.json()["event_id"]
 

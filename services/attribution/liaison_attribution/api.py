@@ -1,64 +1,76 @@
 """Attribution's HTTP API: records in (one at a time or as CSV/Parquet files),
 attribution runs, PCP changes, panel removals and the reassignment campaign."""
 
+import tempfile
 import uuid
 from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from liaison_attribution import store
 from liaison_attribution.attribution import Attribution
 from liaison_attribution.bulk import Report, UnreadableFile, validated
 from liaison_attribution.lists import practice_list
 from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord
-from liaison_attribution.settings import Settings
 from liaison_attribution.survey import Survey, SurveyAnswerError
 from liaison_shared import clock
 from liaison_shared.events import Event
-from liaison_shared.fields import Npi
+from liaison_shared.fields import CalendarDate, McoCode, Npi, SafeText
 from liaison_shared.payloads import SurveyOutcomeV1
+from liaison_shared.pipeline import BULK_BODY
+from liaison_shared.principal import Principal, require_scope
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
-from liaison_shared.static_keys import require_key
+from liaison_shared.static_keys import READ, WRITE
 from liaison_shared.vocabulary import PanelRemovalReason
 
 
-class PcpChange(BaseModel):
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PcpChange(Body):
     npi: Npi
     reason_code: str = Field(pattern=r"^[a-z][a-z_]{1,39}$")
-    reason_text: str | None = Field(default=None, max_length=1000)
+    reason_text: SafeText | None = Field(default=None, max_length=1000)
 
 
-class PanelRemovalCreate(BaseModel):
+class PanelRemovalCreate(Body):
     member_id: UUID
     npi: Npi
     reason: PanelRemovalReason
-    documentation: str = Field(min_length=1, max_length=4000)
+    documentation: SafeText = Field(min_length=1, max_length=4000)
 
 
-class Choice(BaseModel):
+class Choice(Body):
     npi: Npi
+
+
+SPOOL_IN_MEMORY = 8 << 20  # an upload larger than this is spooled to a temporary file
 
 
 def today() -> date:
     return clock.now().date()
 
 
-class SurveyAnswers(BaseModel):
+SurveyNode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]
+SurveyAnswer = Annotated[SafeText, StringConstraints(min_length=1, max_length=200)]
+
+
+class SurveyAnswers(Body):
     inquiry_id: UUID | None = None
     member_id: UUID | None = None
-    answers: dict[str, str]
+    answers: dict[SurveyNode, SurveyAnswer] = Field(max_length=100)
 
 
 def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> APIRouter:
-    settings = runtime.settings
-    assert isinstance(settings, Settings)
     router = APIRouter(prefix="/v1", tags=["attribution"])
-    Writer = Annotated[None, Depends(require_key(settings.write_key_sha256))]
-    Reader = Annotated[None, Depends(require_key(settings.read_key_sha256 + settings.write_key_sha256))]
+    Writer = Annotated[Principal, Depends(require_scope(WRITE))]
+    Reader = Annotated[Principal, Depends(require_scope(READ))]
+    AsOf = Annotated[CalendarDate | None, Query(description="The day the rules apply as of; default: today.")]
 
     @router.post("/members", summary="Add or update one member (re-attributed if what the rules use changed)")
     async def put_member(record: MemberRecord, _: Writer) -> dict[str, str]:
@@ -83,13 +95,21 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
             await uow.commit()
         return {"status": "stored"}
 
-    @router.post("/imports/{kind}", summary="Load a CSV or Parquet file of members, providers or claims")
+    @router.post("/imports/{kind}", summary="Load a CSV or Parquet file of members, providers or claims",
+                 openapi_extra={**BULK_BODY, "requestBody": {"required": True, "content": {
+                     "text/csv": {"schema": {"type": "string"}},
+                     "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}}}}})
     async def import_file(kind: Kind, request: Request, _: Writer) -> dict[str, Any]:
         report = Report()
-        try:
-            records = list(validated(kind, await request.body(), report))
-        except UnreadableFile as unreadable:
-            raise Problem(422, "Unreadable file", str(unreadable), code="unreadable-file") from None
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as upload:
+            async for chunk in request.stream():  # the pipeline counts it against the bulk limit
+                upload.write(chunk)
+            upload.seek(0)
+            try:
+                records = list(validated(kind, upload, report))
+            except UnreadableFile as unreadable:
+                raise Problem(422, "Unreadable file", str(unreadable), code="unreadable-file",
+                              errors=[{"field": "body", "reason": str(unreadable)}]) from None
         async with runtime.unit_of_work() as uow:
             if kind == "members":
                 for record in records:
@@ -107,7 +127,7 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
                 "rejected": report.rejected}
 
     @router.post("/attribution-runs", summary="Attribute every eligible member without a PCP")
-    async def run(_: Writer, as_of: date | None = None) -> dict[str, int]:
+    async def run(_: Writer, as_of: AsOf = None) -> dict[str, int]:
         async with runtime.unit_of_work() as uow:
             tally = await attribution.run_batch(uow.session, as_of=as_of or today())
             await uow.commit()
@@ -153,7 +173,7 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
         return {"removal_id": str(removal_id), "status": "member_chose"}
 
     @router.post("/reassignment-campaign/runs", summary="Re-assign members whose choice window has passed")
-    async def campaign(_: Writer, as_of: date | None = None) -> dict[str, int]:
+    async def campaign(_: Writer, as_of: AsOf = None) -> dict[str, int]:
         async with runtime.unit_of_work() as uow:
             result = await attribution.run_campaign(uow.session, as_of=as_of or today())
             await uow.commit()
@@ -166,8 +186,7 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
 
     @router.get("/practices/{practice_npi}/attribution-list",
                 summary="A practice's attribution list for one MCO as an HL7 FHIR R4 Da Vinci ATR Group")
-    async def attribution_list(practice_npi: str, mco: str, _: Reader, as_of: date | None = None
-                               ) -> dict[str, Any]:
+    async def attribution_list(practice_npi: Npi, mco: McoCode, _: Reader, as_of: AsOf = None) -> dict[str, Any]:
         async with runtime.sessions() as session:
             group = await practice_list(session, practice_npi=practice_npi, mco=mco, as_of=as_of or today())
         if group is None:

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import pyarrow.parquet as pq
 from pydantic import ValidationError
@@ -37,28 +37,35 @@ class UnreadableFile(ValueError):
     """The file is neither CSV with a header nor Parquet."""
 
 
-def rows_of(content: bytes) -> Iterator[dict[str, Any]]:
-    """The file's rows as dicts; Parquet if it starts with the Parquet magic, else UTF-8 CSV."""
-    if content[:4] == PARQUET_MAGIC:
+def rows_of(content: IO[bytes]) -> Iterator[dict[str, Any]]:
+    """The file's rows as dicts; Parquet if it starts with the Parquet magic, else UTF-8 CSV.
+    `content` is a seekable binary file (an upload spooled to disk)."""
+    magic = content.read(4)
+    content.seek(0)
+    if magic == PARQUET_MAGIC:
         try:
-            table = pq.read_table(io.BytesIO(content))
+            table = pq.read_table(content)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise UnreadableFile(f"not a readable Parquet file ({type(exc).__name__})") from None
         for batch in table.to_batches(max_chunksize=10_000):
             yield from batch.to_pylist()
         return
+    text = io.TextIOWrapper(content, encoding="utf-8-sig", newline="")
     try:
-        text = content.decode("utf-8-sig")
+        reader = csv.DictReader(text)
+        if not reader.fieldnames:
+            raise UnreadableFile("the CSV has no header row")
+        for row in reader:
+            yield {k: (v if v != "" else None) for k, v in row.items() if k is not None}
     except UnicodeDecodeError:
         raise UnreadableFile("not UTF-8 CSV or Parquet") from None
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        raise UnreadableFile("the CSV has no header row")
-    for row in reader:
-        yield {k: (v if v != "" else None) for k, v in row.items() if k is not None}
+    except csv.Error:
+        raise UnreadableFile(f"not readable CSV from line {reader.line_num} (a NUL or a broken quote)") from None
+    finally:
+        text.detach()
 
 
-def validated(kind: str, content: bytes, report: Report) -> Iterator[Record]:
+def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[Record]:
     """Valid records of `kind` from a file, counting the refused ones in `report` (rows numbered from 1)."""
     model = MODELS[kind]
     for number, row in enumerate(rows_of(content), start=1):

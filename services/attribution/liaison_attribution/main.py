@@ -11,6 +11,7 @@ from liaison_attribution.rules import AttributionConfigError, load_attribution_c
 from liaison_attribution.settings import Settings
 from liaison_attribution.survey import SurveyError, load_survey
 from liaison_shared.runtime import Runtime, serve
+from liaison_shared.static_keys import READ, WRITE, static_keys
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -19,6 +20,8 @@ def bootstrap(settings: Settings) -> Runtime:
     """Wire the attribution service; its configuration is loaded (and refused if invalid) first."""
     config = load_attribution_config(settings.config_path)
     runtime = Runtime(settings, migrations=MIGRATIONS)
+    runtime.authenticate_with(static_keys({READ: settings.read_key_sha256 + settings.write_key_sha256,
+                                           WRITE: settings.write_key_sha256}))
     runtime.add_router(build_router(runtime, Attribution(config, runtime.outbox), load_survey()))
     return runtime
 

@@ -3,12 +3,11 @@ pydantic model each, shared by the single-record HTTP endpoints and bulk files."
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
-from liaison_shared.fields import McoCode, MedicaidId, Npi, PersonName
+from liaison_shared.fields import CalendarDate, McoCode, MedicaidId, Npi, PersonName, SafeText
 
 
 def _listed(value: Any) -> Any:
@@ -42,15 +41,15 @@ class Record(BaseModel):
 class MemberRecord(Record):
     medicaid_id: MedicaidId
     name: PersonName
-    birth_date: date
-    address: Annotated[str, StringConstraints(max_length=300)] | None = None
+    birth_date: CalendarDate
+    address: Annotated[SafeText, StringConstraints(max_length=300)] | None = None
     lat: Latitude | None = None
     lon: Longitude | None = None
     language: Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")] | None = None
-    household_id: Annotated[str, StringConstraints(max_length=64)] | None = None
+    household_id: Annotated[SafeText, StringConstraints(max_length=64)] | None = None
     mco: McoCode
-    eligible_from: date
-    eligible_to: date | None = None
+    eligible_from: CalendarDate
+    eligible_to: CalendarDate | None = None
     risk_flags: Annotated[list[Word], Listed] = []
     chosen_npi: Npi | None = None
 
@@ -65,10 +64,10 @@ class MemberRecord(Record):
 
 class ProviderRecord(Record):
     npi: Npi
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    name: Annotated[SafeText, StringConstraints(min_length=1, max_length=200)]
     is_pcp: Annotated[bool, Flag]
     practice_npi: Npi
-    practice_name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    practice_name: Annotated[SafeText, StringConstraints(min_length=1, max_length=200)]
     lat: Latitude
     lon: Longitude
     languages: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]], Listed] = ["en"]
@@ -80,7 +79,7 @@ class ProviderRecord(Record):
 class ClaimRecord(Record):
     medicaid_id: MedicaidId
     npi: Npi
-    service_date: date
+    service_date: CalendarDate
     procedure_code: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{5}$")]
     place_of_service: Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]
 

@@ -2,20 +2,19 @@
 
 
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake import domain, store
-from liaison_intake.auth import INQUIRY_ACT, INQUIRY_READ, INTAKE_WRITE, Authenticator, Client
+from liaison_intake.auth import INQUIRY_ACT, INQUIRY_READ, INTAKE_WRITE, Client
 from liaison_intake.domain import Case, Status
 from liaison_intake.export import export_csv, export_xlsx
-from liaison_intake.idempotency import once, request_fingerprint
+from liaison_intake.idempotency import once
 from liaison_intake.schemas import (
     Accepted,
     ContactAttemptCreate,
@@ -34,7 +33,9 @@ from liaison_intake.schemas import (
     UpdateCreate,
 )
 from liaison_intake.service import Decision, InquiryCreate, IntakeService
-from liaison_shared.fields import IdempotencyKey
+from liaison_shared.fields import CalendarDate, IdempotencyKey, McoCode, QueryInstant
+from liaison_shared.idempotency import request_fingerprint
+from liaison_shared.principal import require_scope
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
 from liaison_shared.vocabulary import Category, Priority, Queue, Source, Track
@@ -42,32 +43,12 @@ from liaison_shared.vocabulary import Category, Priority, Queue, Source, Track
 ACCEPTED = {202: {"model": Accepted}}
 
 
-def build_router(runtime: Runtime, service: IntakeService, authenticator: Authenticator) -> APIRouter:
+def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["inquiries"])
-    api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
-    bearer = HTTPBearer(auto_error=False)
-
-    async def current_client(key: Annotated[str | None, Depends(api_key)],
-                             token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> Client:
-        presented = key or (token.credentials if token else None)
-        client = await authenticator.authenticate(presented) if presented else None
-        if client is None:
-            raise Problem(401, "Unauthenticated", "Send a valid API key in X-API-Key or as a bearer token.",
-                          code="unauthenticated")
-        return client
-
-    def scoped(scope: str, *, mco_allowed: bool = True) -> Callable[[Client], Awaitable[Client]]:
-        async def check(client: Annotated[Client, Depends(current_client)]) -> Client:
-            if scope not in client.scopes or (client.mco is not None and not mco_allowed):
-                raise Problem(403, "Forbidden", f"This credential lacks the {scope} scope for this action.",
-                              code="forbidden", required_scope=scope)
-            return client
-        return check
-
-    Writer = Annotated[Client, Depends(scoped(INTAKE_WRITE, mco_allowed=False))]
-    Reader = Annotated[Client, Depends(scoped(INQUIRY_READ))]
-    Actor = Annotated[Client, Depends(scoped(INQUIRY_ACT))]
-    StateActor = Annotated[Client, Depends(scoped(INQUIRY_ACT, mco_allowed=False))]
+    Writer = Annotated[Client, Depends(require_scope(INTAKE_WRITE, mco_allowed=False))]
+    Reader = Annotated[Client, Depends(require_scope(INQUIRY_READ))]
+    Actor = Annotated[Client, Depends(require_scope(INQUIRY_ACT))]
+    StateActor = Annotated[Client, Depends(require_scope(INQUIRY_ACT, mco_allowed=False))]
     Key = Annotated[IdempotencyKey, Header(alias="Idempotency-Key")]
 
     async def idempotent(request: Request, client: Client, key: str,
@@ -78,7 +59,7 @@ def build_router(runtime: Runtime, service: IntakeService, authenticator: Authen
             return 202, (await work(session)).model_dump(mode="json")
 
         async with runtime.unit_of_work() as uow:
-            status, answer = await once(uow.session, client_id=client.id, key=key, fingerprint=fingerprint,
+            status, answer = await once(uow.session, client_id=UUID(client.id), key=key, fingerprint=fingerprint,
                                         work=lambda: run(uow.session))
             await uow.commit()
         return JSONResponse(answer, status_code=status)
@@ -168,10 +149,11 @@ def build_router(runtime: Runtime, service: IntakeService, authenticator: Authen
     @router.get("/inquiries", summary="Inquiries, newest first, filtered and paginated")
     async def list_inquiries(
         client: Reader, status: Status | None = None, track: Track | None = None,
-        priority: Priority | None = None, queue: Queue | None = None, mco: str | None = None,
+        priority: Priority | None = None, queue: Queue | None = None, mco: McoCode | None = None,
         source: Source | None = None, category: Category | None = None,
-        due_before: Annotated[datetime | None, Query(description="Has an unmet deadline before this")] = None,
-        limit: Annotated[int, Query(ge=1, le=200)] = 50, cursor: str | None = None,
+        due_before: Annotated[QueryInstant | None, Query(description="Has an unmet deadline before this")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_=-]+$")] = None,
     ) -> InquiryList:
         try:
             after = store.decode_cursor(cursor) if cursor else None
@@ -196,7 +178,7 @@ def build_router(runtime: Runtime, service: IntakeService, authenticator: Authen
 
     @router.get("/inquiry-log/export", summary="The MCO Inquiry Log for a date range, as .xlsx or CSV",
                 response_class=Response)
-    async def export_log(client: Reader, start: date, end: date,
+    async def export_log(client: Reader, start: CalendarDate, end: CalendarDate,
                          format: Literal["xlsx", "csv"] = "xlsx") -> Response:
         if end < start:
             raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",

@@ -14,12 +14,12 @@ import re
 import secrets
 import time
 import uuid
-from dataclasses import dataclass
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liaison_intake.tables import api_clients
+from liaison_shared.principal import Principal
 
 INTAKE_WRITE, INQUIRY_READ, INQUIRY_ACT = "intake:write", "inquiry:read", "inquiry:act"
 _SCOPE = re.compile(r"^(intake:write|inquiry:read|inquiry:act|mco:[A-Z0-9][A-Z0-9-]{1,15})$")
@@ -27,19 +27,7 @@ _KEY = re.compile(r"^lia_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$")
 CACHE_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class Client:
-    id: uuid.UUID
-    name: str
-    scopes: frozenset[str]
-
-    @property
-    def mco(self) -> str | None:
-        """The MCO this credential is confined to, if any."""
-        return next((s.removeprefix("mco:") for s in sorted(self.scopes) if s.startswith("mco:")), None)
-
-    def may_see(self, referred_mco: str | None) -> bool:
-        return self.mco is None or self.mco == referred_mco
+Client = Principal  # an intake client's id is the hex of its UUID
 
 
 def _hash(secret: str) -> bytes:
@@ -81,6 +69,6 @@ class Authenticator:
             )).first()
         if row is None or not hmac.compare_digest(row.key_hash, _hash(secret)):
             return None
-        client = Client(id=client_id, name=row.name, scopes=frozenset(row.scopes))
+        client = Client(id=client_id.hex, name=row.name, scopes=frozenset(row.scopes))
         self._cache[fingerprint] = (time.monotonic() + CACHE_SECONDS, client)
         return client

@@ -8,7 +8,6 @@ rolls its claim back, so a retry after an error runs again.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 from uuid import UUID
@@ -21,10 +20,6 @@ from liaison_intake.tables import idempotency_keys
 from liaison_shared.problems import Problem
 
 Answer = tuple[int, dict[str, Any]]
-
-
-def request_fingerprint(method: str, path: str, body: bytes) -> bytes:
-    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).digest()
 
 
 async def once(

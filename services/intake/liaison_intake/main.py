@@ -20,7 +20,8 @@ def bootstrap(settings: Settings) -> Runtime:
     runtime = Runtime(settings, migrations=MIGRATIONS)
     runtime.consume(HANDLERS)
     service = IntakeService(runtime.outbox, BusinessCalendar())
-    runtime.add_router(build_router(runtime, service, Authenticator(runtime.sessions)))
+    runtime.authenticate_with(Authenticator(runtime.sessions).authenticate)
+    runtime.add_router(build_router(runtime, service))
     return runtime
 
 

@@ -83,8 +83,11 @@ def encode_cursor(row: Row[Any]) -> str:
 
 def decode_cursor(cursor: str) -> tuple[datetime, UUID]:
     """Raises ValueError on a cursor this module did not make."""
-    received_at, inquiry_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-    return datetime.fromisoformat(received_at), UUID(inquiry_id)
+    try:
+        received_at, inquiry_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(received_at), UUID(inquiry_id)
+    except (TypeError, ValueError):
+        raise ValueError("not a cursor") from None
 
 
 async def list_inquiries(

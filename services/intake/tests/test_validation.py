@@ -19,7 +19,7 @@ CASES = [
     ("/v1/inquiries/member", member_inquiry(source="a_friend"), "source", "Input should be"),
     ("/v1/inquiries/member", member_inquiry(description="x" * 4001), "description", "at most 4000"),
     ("/v1/inquiries/member", member_inquiry(received_at="2999-01-01T00:00:00Z"), "received_at", "future"),
-    ("/v1/inquiries/member", member_inquiry(received_at="2026-11-20T14:05:00"), "received_at", "time zone"),
+    ("/v1/inquiries/member", member_inquiry(received_at="2026-11-20T14:05:00"), "received_at", "with an offset"),
     ("/v1/inquiries/member", member_inquiry(member_name=None), "member_name", "Field required"),
     ("/v1/inquiries/member", member_inquiry(favourite_colour="blue"), "favourite_colour", "Extra inputs"),
 ]

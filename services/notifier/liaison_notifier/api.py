@@ -2,7 +2,7 @@
 and the letters to print and mail."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
@@ -10,11 +10,13 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
-from liaison_notifier.settings import Settings
 from liaison_notifier.tables import deliveries, letters
+from liaison_shared.principal import Principal, require_scope
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
-from liaison_shared.static_keys import require_key
+from liaison_shared.static_keys import READ
+
+DeliveryStatus = Literal["pending", "sent", "failed"]
 
 
 class DeliveryRead(BaseModel):
@@ -32,13 +34,11 @@ class DeliveryRead(BaseModel):
 
 def build_router(runtime: Runtime) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["deliveries"])
-    settings = runtime.settings
-    assert isinstance(settings, Settings)
-    reader = require_key(settings.read_key_sha256)
+    Reader = Annotated[Principal, Depends(require_scope(READ))]
 
     @router.get("/deliveries", summary="The delivery log, newest first; filter by inquiry or status")
-    async def delivery_log(_: Annotated[None, Depends(reader)], inquiry_id: UUID | None = None,
-                           status: str | None = None,
+    async def delivery_log(_: Reader, inquiry_id: UUID | None = None,
+                           status: DeliveryStatus | None = None,
                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryRead]:
         query = select(deliveries).order_by(deliveries.c.created_at.desc()).limit(limit)
         if inquiry_id is not None:
@@ -51,7 +51,7 @@ def build_router(runtime: Runtime) -> APIRouter:
 
     @router.get("/letters/{letter_id}", response_class=HTMLResponse, tags=["letters"],
                 summary="A letter to print and mail (its id is in the inquiry's log, notification.letter-ready)")
-    async def letter(letter_id: UUID, _: Annotated[None, Depends(reader)]) -> HTMLResponse:
+    async def letter(letter_id: UUID, _: Reader) -> HTMLResponse:
         async with runtime.sessions() as session:
             html = (await session.execute(select(letters.c.html).where(letters.c.letter_id == letter_id))).scalar()
         if html is None:

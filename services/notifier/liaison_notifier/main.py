@@ -17,6 +17,7 @@ from liaison_shared import clock
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.kafka import ensure_topics, mco_topics
 from liaison_shared.runtime import Runtime, serve
+from liaison_shared.static_keys import READ, static_keys
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -28,6 +29,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     deliverer = Deliverer(runtime.sessions, runtime.outbox, config, settings, now)
     notifier = Notifier(config, runtime.outbox, settings, BusinessCalendar(), now, on_owed=deliverer.wake)
     runtime.consume(handlers(notifier))
+    runtime.authenticate_with(static_keys({READ: settings.read_key_sha256}))
     runtime.add_router(build_router(runtime))
 
     async def deliver(stop):  # type: ignore[no-untyped-def]

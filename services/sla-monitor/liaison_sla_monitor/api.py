@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import case, func, select
 
+from liaison_shared.fields import QueryInstant
+from liaison_shared.principal import Principal, require_scope
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
-from liaison_shared.static_keys import require_key
+from liaison_shared.static_keys import READ
 from liaison_sla_monitor.monitor import SlaMonitor
-from liaison_sla_monitor.settings import Settings
 from liaison_sla_monitor.tables import clocks
 
 
@@ -42,11 +43,7 @@ class ComplianceRow(BaseModel):
 
 def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["clocks"])
-    settings = runtime.settings
-    assert isinstance(settings, Settings)
-    reader = require_key(settings.read_key_sha256)
-
-    Reader = Annotated[None, Depends(reader)]
+    Reader = Annotated[Principal, Depends(require_scope(READ))]
 
     def read(row: object) -> ClockRead:
         local = monitor.policy.calendar.local(row.due_at)  # type: ignore[attr-defined]
@@ -63,7 +60,7 @@ def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
         return [read(r) for r in rows]
 
     @router.get("/clocks", summary="Clocks due (open) or breached in a window, soonest first")
-    async def clocks_in_window(_: Reader, due_from: datetime, due_to: datetime,
+    async def clocks_in_window(_: Reader, due_from: QueryInstant, due_to: QueryInstant,
                                state: Literal["open", "breached"] = "open",
                                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[ClockRead]:
         async with runtime.sessions() as session:
@@ -73,7 +70,7 @@ def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
         return [read(r) for r in rows]
 
     @router.get("/compliance", summary="Met and breached clocks per track, priority and clock, by due date")
-    async def compliance(_: Reader, start: datetime, end: datetime) -> list[ComplianceRow]:
+    async def compliance(_: Reader, start: QueryInstant, end: QueryInstant) -> list[ComplianceRow]:
         if end <= start:
             raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
                           errors=[{"field": "end", "reason": "must be after start"}])

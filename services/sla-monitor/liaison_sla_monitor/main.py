@@ -11,6 +11,7 @@ from pathlib import Path
 from liaison_shared import clock
 from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime, serve
+from liaison_shared.static_keys import READ, static_keys
 from liaison_sla_monitor.api import build_router
 from liaison_sla_monitor.handlers import handlers
 from liaison_sla_monitor.monitor import SlaMonitor
@@ -27,6 +28,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     runtime = Runtime(settings, migrations=MIGRATIONS)
     monitor = SlaMonitor(policy, runtime.outbox, now)
     runtime.consume(handlers(monitor))
+    runtime.authenticate_with(static_keys({READ: settings.read_key_sha256}))
     runtime.add_router(build_router(runtime, monitor))
 
     async def fire_timers(stop: asyncio.Event) -> None:

@@ -28,6 +28,10 @@ from liaison_shared.testing.waiting import wait_until
 SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution")
 BIN = Path(sys.executable).parent
 READY_TIMEOUT = 90.0
+LOAD_RATE_LIMITS = {"RATE_PER_ADDRESS": "1000000", "RATE_BURST_PER_ADDRESS": "1000000",
+                    "RATE_PER_CLIENT": "1000000", "RATE_BURST_PER_CLIENT": "1000000"}
+"""Settings that lift the request pipeline's rate limits: these harnesses drive load from one address and
+client on purpose (the limits are tested on their own, in shared/tests/test_request_pipeline.py)."""
 
 
 def free_port() -> int:
@@ -76,7 +80,7 @@ class LiaisonSystem:
         values = {"DATABASE_URL": self.database_url, "DB_SCHEMA": self.schema(service),
                   "KAFKA_BOOTSTRAP": self.bootstrap, "TOPIC_PREFIX": self.topic_prefix,
                   "TOPIC_PARTITIONS": str(self.partitions), "HTTP_PORT": str(self.ports[service]),
-                  "RELAY_SWEEP_SECONDS": "0.5", "LOG_LEVEL": "INFO"}
+                  "RELAY_SWEEP_SECONDS": "0.5", "LOG_LEVEL": "INFO", **LOAD_RATE_LIMITS}
         if service in ("sla-monitor", "notifier", "attribution"):
             values["READ_KEY_SHA256"] = ops_hash
         if service == "attribution":

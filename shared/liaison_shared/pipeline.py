@@ -1,0 +1,325 @@
+"""The request pipeline every service's HTTP app runs, in this order:
+
+1. an exception boundary: any error becomes problem+json (500, or 503 in a
+   database outage) with a correlation id, and is logged by type and
+   correlation id only, never its message, the request's body or a statement's
+   parameters (they may hold PHI);
+2. a rate limit per source address;
+3. authentication from the headers alone, before any of the body is read
+   (a failed attempt also spends from a stricter per-address budget), then a
+   rate limit per client;
+4. a body limit before parsing: Content-Length checked first, the stream
+   counted as it arrives; bulk routes (marked with `BULK_BODY`) get their own
+   larger limit and read their body as a stream;
+5. well-formed input: a JSON body must be UTF-8 JSON of bounded depth, and no
+   text in it, in the query or in the path may hold control characters, each
+   refused with the field named.
+
+Plain ASGI, so a request costs no extra task.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from liaison_shared.db import is_outage
+from liaison_shared.fields import control_character_reason
+from liaison_shared.logging import CORRELATION_ID
+from liaison_shared.principal import Authenticate
+from liaison_shared.problems import PROBLEM_JSON
+from liaison_shared.rate_limit import Rate, RateLimiter, retry_after
+
+log = logging.getLogger(__name__)
+
+PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oauth2-redirect", "/redoc",
+                          "/openapi.json"})
+"""Probes, scrapes and the API's own description: no credentials, no PHI."""
+BULK_BODY = {"x-liaison-bulk-body": True}
+"""`openapi_extra` of a route whose body is a bulk file: the larger limit, read as a stream."""
+MAX_JSON_DEPTH = 32
+WWW_AUTHENTICATE = 'Bearer realm="liaison", ApiKey realm="liaison", header="X-API-Key"'
+_CORRELATION = re.compile(r"[A-Za-z0-9._:-]{8,128}")
+_JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]*\+)?json\b")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the pipeline lets through (from `ServiceSettings`)."""
+
+    max_body_bytes: int
+    max_bulk_body_bytes: int
+    per_address: Rate
+    per_client: Rate
+    failed_auth_per_address: Rate
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _Refused(Exception):
+    """An answer the pipeline gives itself (413, 400, 422) once it has read a body."""
+
+    def __init__(self, status: int, code: str, title: str, errors: list[dict[str, str]] | None = None) -> None:
+        super().__init__(code)
+        self.status, self.code, self.title, self.errors = status, code, title, errors
+
+
+class RequestPipeline:
+    """Wraps a service's app; see the module's docstring for what it does, in which order."""
+
+    def __init__(self, app: ASGIApp, *, authenticate: Authenticate, limits: Limits,
+                 bulk_paths: Sequence[re.Pattern[str]] = ()) -> None:
+        self._app, self._authenticate, self._limits = app, authenticate, limits
+        self._bulk_paths = list(bulk_paths)
+        self._per_address = RateLimiter(limits.per_address)
+        self._per_client = RateLimiter(limits.per_client)
+        self._failures = RateLimiter(limits.failed_auth_per_address)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        correlation_id = _correlation_id(scope)
+        token = CORRELATION_ID.set(correlation_id)
+        started = False
+
+        async def send_marked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (b"x-correlation-id", correlation_id.encode())]}
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_marked)
+        except _BodyTooLarge:
+            if not started:
+                await _problem(send_marked, 413, "body-too-large", "Request body too large")
+        except Exception as exc:  # the boundary: every error ends here as problem+json
+            outage = is_outage(exc)
+            route = getattr(scope.get("route"), "path", "unmatched")
+            log.error("request failed", extra={"error": type(exc).__name__, "correlation_id": correlation_id,
+                                               "method": scope["method"], "route": route, "outage": outage})
+            if not started:
+                if outage:
+                    await _problem(send_marked, 503, "database-unavailable", "Service unavailable",
+                                   headers={"retry-after": "2"}, correlation_id=correlation_id)
+                else:
+                    await _problem(send_marked, 500, "internal-error", "Internal error",
+                                   correlation_id=correlation_id)
+        finally:
+            CORRELATION_ID.reset(token)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] in PUBLIC_PATHS:
+            await self._app(scope, receive, send)
+            return
+        address = (scope.get("client") or ("unknown",))[0]
+        wait = self._per_address.take(address)
+        if wait:
+            await _too_many(send, wait)
+            return
+        credential = _credential(scope)
+        principal = await self._authenticate(credential) if credential else None
+        if principal is None:
+            wait = self._failures.take(address)
+            if wait:
+                await _too_many(send, wait)
+                return
+            await _problem(send, 401, "unauthenticated", "Unauthenticated",
+                           detail="Send a valid credential in X-API-Key or as a bearer token.",
+                           headers={"www-authenticate": WWW_AUTHENTICATE})
+            return
+        wait = self._per_client.take(principal.id)
+        if wait:
+            await _too_many(send, wait)
+            return
+        scope.setdefault("state", {})["principal"] = principal
+        try:
+            receive = await self._checked_input(scope, receive)
+        except _Refused as refused:
+            await _problem(send, refused.status, refused.code, refused.title, errors=refused.errors)
+            return
+        await self._app(scope, receive, send)
+
+    async def _checked_input(self, scope: Scope, receive: Receive) -> Receive:
+        errors = list(_query_and_path_errors(scope))
+        if errors:
+            raise _Refused(422, "validation", "Invalid request", errors)
+        bulk = any(pattern.fullmatch(scope["path"]) for pattern in self._bulk_paths)
+        limit = self._limits.max_bulk_body_bytes if bulk else self._limits.max_body_bytes
+        declared = _header(scope, b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            raise _Refused(413, "body-too-large", "Request body too large",
+                           [{"field": "body", "reason": f"must be at most {limit} bytes"}])
+        if bulk:
+            return _limited(receive, limit)
+        body = await _read_body(receive, limit)
+        content_type = (_header(scope, b"content-type") or "").lower()
+        if body and (not content_type or _JSON_TYPE.match(content_type)):
+            _check_json(body)
+        return _replay(body)
+
+
+def _correlation_id(scope: Scope) -> str:
+    given = _header(scope, b"x-correlation-id") or _header(scope, b"x-request-id")
+    return given if given and _CORRELATION.fullmatch(given) else uuid.uuid4().hex
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def _credential(scope: Scope) -> str | None:
+    key = _header(scope, b"x-api-key")
+    if key:
+        return key
+    authorization = _header(scope, b"authorization") or ""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+def _query_and_path_errors(scope: Scope) -> Iterator[dict[str, str]]:
+    if control_character_reason(scope["path"]):
+        yield {"field": "path", "reason": "must not contain control characters", "kind": "control_characters"}
+    raw = bytes(scope.get("query_string", b"")).decode("latin-1")
+    try:
+        pairs = parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        yield {"field": "query", "reason": "must be UTF-8", "kind": "encoding"}
+        return
+    for name, value in pairs:
+        if control_character_reason(name) or control_character_reason(value):
+            field = name if not control_character_reason(name) else "query"
+            yield {"field": field, "reason": "must not contain control characters", "kind": "control_characters"}
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _Refused(413, "body-too-large", "Request body too large",
+                           [{"field": "body", "reason": f"must be at most {limit} bytes"}])
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive
+
+
+def _limited(receive: Receive, limit: int) -> Receive:
+    size = 0
+
+    async def counted() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise _BodyTooLarge
+        return message
+
+    return counted
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_json(body: bytes) -> None:
+    def malformed(reason: str, kind: str) -> _Refused:
+        return _Refused(400, "malformed-body", "Malformed request body", [{"field": "body", "reason": reason,
+                                                                             "kind": kind}])
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise malformed("must be UTF-8", "encoding") from None
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise malformed(f"must nest at most {MAX_JSON_DEPTH} levels", "json_depth") from None
+    except json.JSONDecodeError as exc:
+        raise malformed(f"is not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})",
+                        "json_invalid") from None
+    except ValueError:
+        raise malformed("is not valid JSON (NaN and Infinity are not numbers in JSON)", "json_invalid") from None
+    errors = list(_text_errors(document))
+    if errors:
+        raise _Refused(422, "validation", "Invalid request", errors)
+
+
+def _text_errors(document: Any) -> Iterator[dict[str, str]]:
+    stack: list[tuple[Any, str, int]] = [(document, "", 0)]
+    while stack:
+        value, path, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            raise _Refused(400, "malformed-body", "Malformed request body",
+                           [{"field": "body", "reason": f"must nest at most {MAX_JSON_DEPTH} levels",
+                             "kind": "json_depth"}])
+        if isinstance(value, str):
+            if control_character_reason(value):
+                yield {"field": path or "body", "reason": "must not contain control characters",
+                       "kind": "control_characters"}
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                field = f"{path}.{key}" if path else str(key)
+                if control_character_reason(key):
+                    yield {"field": path or "body", "reason": "names must not contain control characters",
+                           "kind": "control_characters"}
+                    continue
+                stack.append((item, field, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((item, f"{path}.{index}" if path else str(index), depth + 1)
+                         for index, item in enumerate(value))
+
+
+async def _too_many(send: Send, wait: float) -> None:
+    await _problem(send, 429, "rate-limited", "Too many requests", headers={"retry-after": retry_after(wait)},
+                   detail="Slow down; retry after the number of seconds in Retry-After.")
+
+
+async def _problem(send: Send, status: int, code: str, title: str, *, detail: str | None = None,
+                   headers: dict[str, str] | None = None, errors: list[dict[str, str]] | None = None,
+                   correlation_id: str | None = None) -> None:
+    body: dict[str, Any] = {"type": f"urn:liaison:problem:{code}", "title": title, "status": status,
+                            "detail": detail or title + ".", "code": code}
+    if errors:
+        body["errors"] = errors
+    if correlation_id:
+        body["correlation_id"] = correlation_id
+    payload = json.dumps(body).encode()
+    raw_headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(payload)).encode()),
+                   *((k.encode(), v.encode()) for k, v in (headers or {}).items())]
+    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
+    await send({"type": "http.response.body", "body": payload})

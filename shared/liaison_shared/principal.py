@@ -1,0 +1,65 @@
+"""Who is calling, as every service sees it once the request pipeline has
+authenticated the request, and the route dependencies that ask for it.
+
+A service gives the pipeline one `Authenticate` function (credential in,
+`Principal` or None out); routes then read the principal and check scopes
+with `require_scope`, never the headers themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from liaison_shared.problems import Problem
+
+MCO_SCOPE_PREFIX = "mco:"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated person or system: a stable id, a display name, what it may do."""
+
+    id: str
+    name: str
+    scopes: frozenset[str]
+
+    @property
+    def mco(self) -> str | None:
+        """The MCO this credential is confined to, if any."""
+        return next((s.removeprefix(MCO_SCOPE_PREFIX) for s in sorted(self.scopes)
+                     if s.startswith(MCO_SCOPE_PREFIX)), None)
+
+    def may_see(self, referred_mco: str | None) -> bool:
+        """Whether a case referred to `referred_mco` (None: not referred) is visible to this principal."""
+        return self.mco is None or self.mco == referred_mco
+
+
+Authenticate = Callable[[str], Awaitable[Principal | None]]
+"""Checks a presented credential (an API key or bearer token); None if it is not valid."""
+
+
+def current_principal(request: Request) -> Principal:
+    """The principal the pipeline put on the request (every non-public route has one)."""
+    principal = getattr(request.state, "principal", None)
+    if not isinstance(principal, Principal):  # a route outside the pipeline: a wiring error, not a caller's
+        raise RuntimeError("request reached a route without an authenticated principal")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require_scope(scope: str, *, mco_allowed: bool = True) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency: the principal, if it holds `scope` (and, unless `mco_allowed`, is not an MCO's)."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if scope not in principal.scopes or (principal.mco is not None and not mco_allowed):
+            raise Problem(403, "Forbidden", f"This credential lacks the {scope} scope for this action.",
+                          code="forbidden", required_scope=scope)
+        return principal
+
+    return check
