@@ -53,6 +53,10 @@ BODY_RESPONSES = {
     "400": {"description": "Malformed body (not UTF-8 JSON, or nested too deep)"},
     "413": {"description": "Body too large"},
 }
+CONFLICT = {409: {"description": "Conflicts with the resource's state"}}
+"""`responses` of a route that refuses what its resource's state does not allow."""
+NOT_FOUND = {404: {"description": "Not found"}}
+"""`responses` of a route that names a resource in its body rather than its path."""
 ERROR_DESCRIPTIONS = {"404": "Not found", "409": "Conflicts with the resource's state",
                       "422": "Invalid fields (each named, with the reason)"}
 
@@ -93,6 +97,8 @@ def _rewrite(path: str, operation: dict[str, Any]) -> None:
         wanted.update(BODY_RESPONSES)
     if "{" in path:
         wanted["404"] = {"description": ERROR_DESCRIPTIONS["404"]}
+    if any(p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])):
+        wanted["409"] = {"description": "This Idempotency-Key was used for another request"}
     if operation.get("parameters") or operation.get("requestBody"):
         wanted["422"] = {"description": ERROR_DESCRIPTIONS["422"]}
     for status, response in wanted.items():

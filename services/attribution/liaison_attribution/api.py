@@ -19,6 +19,7 @@ from liaison_attribution.survey import Survey, SurveyAnswerError
 from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.fields import CalendarDate, McoCode, Npi, SafeText
+from liaison_shared.openapi import CONFLICT, NOT_FOUND
 from liaison_shared.payloads import SurveyOutcomeV1
 from liaison_shared.pipeline import BULK_BODY
 from liaison_shared.principal import Principal, require_scope
@@ -133,7 +134,7 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
             await uow.commit()
         return tally
 
-    @router.get("/members/{member_id}/pcp", summary="The member's current PCP, how it was chosen, and why")
+    @router.get("/members/{member_id:uuid}/pcp", summary="The member's current PCP, how it was chosen, and why")
     async def current_pcp(member_id: UUID, _: Reader) -> dict[str, Any]:
         async with runtime.sessions() as session:
             row = await store.current_assignment(session, member_id)
@@ -142,7 +143,7 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
         return {"member_id": str(member_id), "npi": row.npi, "method": row.method, "network_gap": row.network_gap,
                 "effective_from": row.effective_from.isoformat(), "evidence": row.evidence}
 
-    @router.post("/members/{member_id}/pcp-change", summary="The member chooses a PCP")
+    @router.post("/members/{member_id:uuid}/pcp-change", summary="The member chooses a PCP", responses=CONFLICT)
     async def change(member_id: UUID, body: PcpChange, _: Writer) -> dict[str, str]:
         async with runtime.unit_of_work() as uow:
             await attribution.change_pcp(uow.session, member_id, body.npi, reason_code=body.reason_code,
@@ -150,7 +151,8 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
             await uow.commit()
         return {"member_id": str(member_id), "npi": body.npi}
 
-    @router.post("/panel-removals", status_code=202, summary="A PCP removes a member from its panel")
+    @router.post("/panel-removals", status_code=202, summary="A PCP removes a member from its panel",
+                 responses={**CONFLICT, **NOT_FOUND})
     async def remove(body: PanelRemovalCreate, _: Writer) -> dict[str, str]:
         async with runtime.unit_of_work() as uow:
             removal_id = await attribution.remove_from_panel(uow.session, body.member_id, body.npi,
@@ -158,14 +160,16 @@ def build_router(runtime: Runtime, attribution: Attribution, survey: Survey) -> 
             await uow.commit()
         return {"removal_id": str(removal_id)}
 
-    @router.post("/panel-removals/{removal_id}/release", summary="Compliance review releases a held removal")
+    @router.post("/panel-removals/{removal_id:uuid}/release", summary="Compliance review releases a held removal",
+                 responses=CONFLICT)
     async def release(removal_id: UUID, _: Writer) -> dict[str, str]:
         async with runtime.unit_of_work() as uow:
             await attribution.release_hold(uow.session, removal_id)
             await uow.commit()
         return {"removal_id": str(removal_id), "status": "open"}
 
-    @router.post("/panel-removals/{removal_id}/choice", summary="The removed member chose a new PCP")
+    @router.post("/panel-removals/{removal_id:uuid}/choice", summary="The removed member chose a new PCP",
+                 responses=CONFLICT)
     async def chose(removal_id: UUID, body: Choice, _: Writer) -> dict[str, str]:
         async with runtime.unit_of_work() as uow:
             await attribution.member_chose(uow.session, removal_id, body.npi, as_of=today())

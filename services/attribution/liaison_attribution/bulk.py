@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO, Any, get_origin
 
 import pyarrow.parquet as pq
 from pydantic import ValidationError
@@ -37,9 +37,10 @@ class UnreadableFile(ValueError):
     """The file is neither CSV with a header nor Parquet."""
 
 
-def rows_of(content: IO[bytes]) -> Iterator[dict[str, Any]]:
+def rows_of(content: IO[bytes], required: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
     """The file's rows as dicts; Parquet if it starts with the Parquet magic, else UTF-8 CSV.
-    `content` is a seekable binary file (an upload spooled to disk)."""
+    `content` is a seekable binary file (an upload spooled to disk); a file without one of the
+    `required` columns is unreadable as a whole."""
     magic = content.read(4)
     content.seek(0)
     if magic == PARQUET_MAGIC:
@@ -47,6 +48,7 @@ def rows_of(content: IO[bytes]) -> Iterator[dict[str, Any]]:
             table = pq.read_table(content)
         except Exception as exc:  # pyarrow raises several types for a damaged file
             raise UnreadableFile(f"not a readable Parquet file ({type(exc).__name__})") from None
+        _check_columns(table.column_names, required)
         for batch in table.to_batches(max_chunksize=10_000):
             yield from batch.to_pylist()
         return
@@ -55,6 +57,7 @@ def rows_of(content: IO[bytes]) -> Iterator[dict[str, Any]]:
         reader = csv.DictReader(text)
         if not reader.fieldnames:
             raise UnreadableFile("the CSV has no header row")
+        _check_columns(reader.fieldnames, required)
         for row in reader:
             yield {k: (v if v != "" else None) for k, v in row.items() if k is not None}
     except UnicodeDecodeError:
@@ -65,13 +68,28 @@ def rows_of(content: IO[bytes]) -> Iterator[dict[str, Any]]:
         text.detach()
 
 
+def _check_columns(columns: Sequence[str], required: Sequence[str]) -> None:
+    missing = [name for name in required if name not in columns]
+    if missing:
+        raise UnreadableFile(f"missing columns: {', '.join(missing)}")
+
+
+def _listed(value: Any) -> Any:
+    # Files carry a list as "a;b;c" (JSON bodies carry real lists).
+    return [part.strip() for part in value.split(";") if part.strip()] if isinstance(value, str) else value
+
+
 def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[Record]:
-    """Valid records of `kind` from a file, counting the refused ones in `report` (rows numbered from 1)."""
+    """Valid records of `kind` from a file, counting the refused ones in `report` (rows numbered from 1).
+    A file without a column that every record needs is unreadable as a whole."""
     model = MODELS[kind]
-    for number, row in enumerate(rows_of(content), start=1):
+    lists = {name for name, f in model.model_fields.items() if get_origin(f.annotation) is list}
+    required = [name for name, f in model.model_fields.items() if f.is_required()]
+    for number, row in enumerate(rows_of(content, required), start=1):
         report.read += 1
         try:
-            record = model.model_validate({k: v for k, v in row.items() if v is not None})
+            record = model.model_validate({k: _listed(v) if k in lists else v for k, v in row.items()
+                                           if v is not None}, strict=False)
         except ValidationError as invalid:
             report.refuse(number, [{"field": ".".join(str(p) for p in e["loc"]) or "row", "reason": e["msg"]}
                                    for e in invalid.errors()])

@@ -5,16 +5,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, StringConstraints, model_validator
 
 from liaison_shared.fields import CalendarDate, McoCode, MedicaidId, Npi, PersonName, SafeText
-
-
-def _listed(value: Any) -> Any:
-    # Bulk files carry lists as "a;b;c"; JSON carries real lists.
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(";") if part.strip()]
-    return [] if value is None else value
 
 
 def _flag(value: Any) -> Any:
@@ -28,10 +21,11 @@ def _flag(value: Any) -> Any:
 
 
 Word = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]
-Listed = BeforeValidator(_listed)
 Flag = BeforeValidator(_flag)
-Latitude = Annotated[float, Field(ge=-90, le=90)]
-Longitude = Annotated[float, Field(ge=-180, le=180)]
+# Numbers and flags are strict in JSON (false is not a capacity, 0 not an answer); files, whose cells
+# are all text, are validated with strict=False (liaison_attribution.bulk).
+Latitude = Annotated[float, Strict(), Field(ge=-90, le=90)]
+Longitude = Annotated[float, Strict(), Field(ge=-180, le=180)]
 
 
 class Record(BaseModel):
@@ -50,7 +44,7 @@ class MemberRecord(Record):
     mco: McoCode
     eligible_from: CalendarDate
     eligible_to: CalendarDate | None = None
-    risk_flags: Annotated[list[Word], Listed] = []
+    risk_flags: list[Word] = []
     chosen_npi: Npi | None = None
 
     @model_validator(mode="after")
@@ -65,15 +59,15 @@ class MemberRecord(Record):
 class ProviderRecord(Record):
     npi: Npi
     name: Annotated[SafeText, StringConstraints(min_length=1, max_length=200)]
-    is_pcp: Annotated[bool, Flag]
+    is_pcp: Annotated[bool, Flag, Strict()]
     practice_npi: Npi
     practice_name: Annotated[SafeText, StringConstraints(min_length=1, max_length=200)]
     lat: Latitude
     lon: Longitude
-    languages: Annotated[list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]], Listed] = ["en"]
-    capacity: int = Field(ge=0, le=20000)
-    open_panel: Annotated[bool, Flag]
-    networks: Annotated[list[McoCode], Listed]
+    languages: list[Annotated[str, StringConstraints(pattern=r"^[a-z]{2,3}$")]] = ["en"]
+    capacity: Annotated[int, Strict()] = Field(ge=0, le=20000)
+    open_panel: Annotated[bool, Flag, Strict()]
+    networks: list[McoCode]
 
 
 class ClaimRecord(Record):

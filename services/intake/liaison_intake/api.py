@@ -87,21 +87,21 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
                                           request: Request) -> JSONResponse:
         return await idempotent(request, client, key, create(body, client))
 
-    @router.post("/inquiries/{inquiry_id}/contact-attempts", status_code=202, responses=ACCEPTED)
+    @router.post("/inquiries/{inquiry_id:uuid}/contact-attempts", status_code=202, responses=ACCEPTED)
     async def record_contact_attempt(inquiry_id: UUID, body: ContactAttemptCreate, client: StateActor, key: Key,
                                      request: Request) -> JSONResponse:
         def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
             return domain.decide_contact_attempt(case, channel=body.channel, outcome=body.outcome, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
-    @router.post("/inquiries/{inquiry_id}/mco-referrals", status_code=202, responses=ACCEPTED)
+    @router.post("/inquiries/{inquiry_id:uuid}/mco-referrals", status_code=202, responses=ACCEPTED)
     async def refer_to_mco(inquiry_id: UUID, body: McoReferralCreate, client: StateActor, key: Key,
                            request: Request) -> JSONResponse:
         def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
             return domain.decide_referral(case, mco=body.mco, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
-    @router.post("/inquiries/{inquiry_id}/mco-reports", status_code=202, responses=ACCEPTED)
+    @router.post("/inquiries/{inquiry_id:uuid}/mco-reports", status_code=202, responses=ACCEPTED)
     async def record_mco_report(inquiry_id: UUID, body: McoReportCreate, client: Actor, key: Key,
                                 request: Request) -> JSONResponse:
         if client.mco is not None and client.mco != body.mco:
@@ -112,7 +112,7 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
                                             resolution_code=body.resolution_code, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
-    @router.post("/inquiries/{inquiry_id}/resolution", status_code=202, responses=ACCEPTED)
+    @router.post("/inquiries/{inquiry_id:uuid}/resolution", status_code=202, responses=ACCEPTED)
     async def resolve(inquiry_id: UUID, body: ResolutionCreate, client: StateActor, key: Key,
                       request: Request) -> JSONResponse:
         def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
@@ -120,28 +120,28 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
                                             resolution_code=body.resolution_code, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
-    @router.post("/inquiries/{inquiry_id}/reopen", status_code=202, responses=ACCEPTED)
+    @router.post("/inquiries/{inquiry_id:uuid}/reopen", status_code=202, responses=ACCEPTED)
     async def reopen(inquiry_id: UUID, body: ReopenCreate, client: StateActor, key: Key,
                      request: Request) -> JSONResponse:
         def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
             return domain.decide_reopen(case, reason=body.reason, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
-    @router.post("/inquiries/{inquiry_id}/priority-override", status_code=202, responses=ACCEPTED)
+    @router.post("/inquiries/{inquiry_id:uuid}/priority-override", status_code=202, responses=ACCEPTED)
     async def override_priority(inquiry_id: UUID, body: PriorityOverrideCreate, client: StateActor, key: Key,
                                 request: Request) -> JSONResponse:
         def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
             return domain.decide_priority_override(case, priority=body.priority, reason=body.reason, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
-    @router.post("/inquiries/{inquiry_id}/updates", status_code=202, responses=ACCEPTED)
+    @router.post("/inquiries/{inquiry_id:uuid}/updates", status_code=202, responses=ACCEPTED)
     async def add_update(inquiry_id: UUID, body: UpdateCreate, client: Actor, key: Key,
                          request: Request) -> JSONResponse:
         def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
             return domain.decide_update(case, note=body.note, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
-    @router.get("/inquiries/{inquiry_id}", summary="One inquiry with state, track, priority, queue, deadlines")
+    @router.get("/inquiries/{inquiry_id:uuid}", summary="One inquiry with state, track, priority, queue, deadlines")
     async def get_inquiry(inquiry_id: UUID, client: Reader) -> InquiryRead:
         async with runtime.sessions() as session:
             return await service.get(session, client, inquiry_id)
@@ -169,7 +169,7 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
         items = [service.read_model(r, clocks.get(r.id, [])) for r in rows]
         return InquiryList(items=items, next_cursor=store.encode_cursor(rows[-1]) if len(rows) == limit else None)
 
-    @router.get("/inquiries/{inquiry_id}/log", summary="The inquiry's full history, in order")
+    @router.get("/inquiries/{inquiry_id:uuid}/log", summary="The inquiry's full history, in order")
     async def inquiry_log(inquiry_id: UUID, client: Reader) -> InquiryLog:
         async with runtime.sessions() as session:
             await service.get(session, client, inquiry_id)  # 404 unless visible

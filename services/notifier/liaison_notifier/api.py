@@ -49,7 +49,7 @@ def build_router(runtime: Runtime) -> APIRouter:
             rows = (await session.execute(query)).all()
         return [DeliveryRead.model_validate(r._asdict()) for r in rows]
 
-    @router.get("/letters/{letter_id}", response_class=HTMLResponse, tags=["letters"],
+    @router.get("/letters/{letter_id:uuid}", response_class=HTMLResponse, tags=["letters"],
                 summary="A letter to print and mail (its id is in the inquiry's log, notification.letter-ready)")
     async def letter(letter_id: UUID, _: Reader) -> HTMLResponse:
         async with runtime.sessions() as session:

@@ -52,7 +52,7 @@ def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
                          warn_at=row.warn_at, due_at=row.due_at, closed_at=row.closed_at,  # type: ignore[attr-defined]
                          due_local=local.strftime("%a %Y-%m-%d %H:%M %Z"))
 
-    @router.get("/inquiries/{inquiry_id}/clocks", summary="Every clock of one inquiry")
+    @router.get("/inquiries/{inquiry_id:uuid}/clocks", summary="Every clock of one inquiry")
     async def inquiry_clocks(inquiry_id: UUID, _: Reader) -> list[ClockRead]:
         async with runtime.sessions() as session:
             rows = (await session.execute(select(clocks).where(clocks.c.inquiry_id == inquiry_id)

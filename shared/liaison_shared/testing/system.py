@@ -29,7 +29,8 @@ SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution")
 BIN = Path(sys.executable).parent
 READY_TIMEOUT = 90.0
 LOAD_RATE_LIMITS = {"RATE_PER_ADDRESS": "1000000", "RATE_BURST_PER_ADDRESS": "1000000",
-                    "RATE_PER_CLIENT": "1000000", "RATE_BURST_PER_CLIENT": "1000000"}
+                    "RATE_PER_CLIENT": "1000000", "RATE_BURST_PER_CLIENT": "1000000",
+                    "RATE_FAILED_AUTH_PER_ADDRESS": "1000000", "RATE_BURST_FAILED_AUTH_PER_ADDRESS": "1000000"}
 """Settings that lift the request pipeline's rate limits: these harnesses drive load from one address and
 client on purpose (the limits are tested on their own, in shared/tests/test_request_pipeline.py)."""
 
