@@ -58,7 +58,7 @@ _SCANNER = re.compile(
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {
     "message", "asctime", "taskName",
 }
-_CORE_KEYS = ("ts", "level", "service", "logger", "message", "exc_type", "exc", "stack", "correlation_id")
+_CORE_KEYS = ("ts", "level", "service", "logger", "message", "exc_type", "exc", "stack")
 
 
 def _replace(match: re.Match[str]) -> str:
@@ -132,7 +132,7 @@ class JsonFormatter(logging.Formatter):
                 field = f"extra_{attr}" if attr in _CORE_KEYS else attr
                 payload[field] = redact(value, attr)
         correlation_id = CORRELATION_ID.get()
-        if correlation_id is not None:
+        if correlation_id is not None and "correlation_id" not in payload:
             payload["correlation_id"] = correlation_id
         if record.exc_info and record.exc_info[0] is not None:
             payload["exc_type"] = record.exc_info[0].__name__

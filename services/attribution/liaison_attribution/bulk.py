@@ -63,7 +63,7 @@ def rows_of(content: IO[bytes], required: Sequence[str] = ()) -> Iterator[dict[s
     except UnicodeDecodeError:
         raise UnreadableFile("not UTF-8 CSV or Parquet") from None
     except csv.Error:
-        raise UnreadableFile(f"not readable CSV from line {reader.line_num} (a NUL or a broken quote)") from None
+        raise UnreadableFile(f"not readable CSV from line {reader.line_num}") from None
     finally:
         text.detach()
 
