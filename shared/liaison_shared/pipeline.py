@@ -33,7 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison_shared.db import is_outage
 from liaison_shared.fields import control_character_reason
-from liaison_shared.logging import CORRELATION_ID
+from liaison_shared.logging import CORRELATION_ID, error_kind
 from liaison_shared.principal import Authenticate
 from liaison_shared.problems import PROBLEM_JSON
 from liaison_shared.rate_limit import Rate, RateLimiter, retry_after
@@ -109,7 +109,7 @@ class RequestPipeline:
         except Exception as exc:  # the boundary: every error ends here as problem+json
             outage = is_outage(exc)
             route = getattr(scope.get("route"), "path", "unmatched")
-            log.error("request failed", extra={"error": type(exc).__name__, "correlation_id": correlation_id,
+            log.error("request failed", extra={"error": error_kind(exc), "correlation_id": correlation_id,
                                                "method": scope["method"], "route": route, "outage": outage})
             if not started:
                 if outage:
