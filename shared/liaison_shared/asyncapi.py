@@ -68,6 +68,22 @@ def headers_schema(spec: EventSpec) -> dict[str, Any]:
     }
 
 
+DEAD_LETTER_HEADERS: dict[str, Any] = {
+    "dlq_error": {"type": "string", "description": "Why it could not be processed: an error type (never its text)."},
+    "dlq_topic": {"type": "string", "description": "The topic it was consumed from."},
+    "dlq_partition": {"type": "string", "description": "Its partition there."},
+    "dlq_offset": {"type": "string", "description": "Its offset there."},
+    "dlq_consumer": {"type": "string", "description": "The consumer that gave up on it."},
+}
+
+
+def dead_letter_headers_schema(spec: EventSpec) -> dict[str, Any]:
+    """The headers of a dead letter: the original record's, plus why and where it failed."""
+    schema = headers_schema(spec)
+    return {**schema, "required": [*schema["required"], *DEAD_LETTER_HEADERS],
+            "properties": {**schema["properties"], **DEAD_LETTER_HEADERS}}
+
+
 def schemas() -> dict[str, Any]:
     """The payload schemas of every catalogued model, nested `$defs` hoisted beside them, sorted by name."""
     found: dict[str, Any] = {}
@@ -103,9 +119,29 @@ def document() -> dict[str, Any]:
     payload_schemas = schemas()
     channels: dict[str, Any] = {}
     operations: dict[str, Any] = {}
+    dead_letter_messages: dict[str, Any] = {}
     for topic in TOPICS:
         specs = [spec for spec in EVENTS if spec.topic == topic]
         cid = channel_id(topic)
+        if not per_mco(topic):  # an MCO's own topic has no consumer here, so no dead letters
+            dlq = channel_id(dead_letter_topic(topic))
+            channels[dlq] = {
+                "address": dead_letter_topic(topic),
+                "description": f"Dead letters of {topic}: records a consumer could never process, "
+                               "copied as they were, with headers saying why and where. "
+                               "Replay with `liaison-dlq replay`.",
+                "messages": {s.type: {"$ref": f"#/components/messages/{s.type}.dead-letter"} for s in specs},
+            }
+            operations[f"receive_{dlq}"] = {
+                "action": "receive", "channel": {"$ref": f"#/channels/{dlq}"},
+                "summary": f"Read the dead letters of {topic} (operations).",
+                "messages": [{"$ref": f"#/channels/{dlq}/messages/{s.type}"} for s in specs],
+            }
+            for spec in specs:
+                letter = message(spec, payload_schemas)
+                dead_letter_messages[f"{spec.type}.dead-letter"] = {
+                    **letter, "title": f"{letter['title']}, dead letter",
+                    "headers": dead_letter_headers_schema(spec)}
         channels[cid] = {
             "address": topic,
             "description": f"Carries {', '.join(s.type for s in specs)}. "
@@ -133,7 +169,7 @@ def document() -> dict[str, Any]:
         "channels": channels,
         "operations": operations,
         "components": {
-            "messages": {spec.type: message(spec, payload_schemas) for spec in EVENTS},
+            "messages": {**{spec.type: message(spec, payload_schemas) for spec in EVENTS}, **dead_letter_messages},
             "schemas": payload_schemas,
         },
     }

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from liaison_shared import asyncapi
-from liaison_shared.catalog import EVENTS, TOPICS
+from liaison_shared.catalog import EVENTS, TOPICS, per_mco
+from liaison_shared.kafka import catalog_topics
 
 ROOT = Path(__file__).resolve().parents[2]
 COMMITTED = ROOT / "docs" / "asyncapi.yaml"
@@ -58,15 +59,20 @@ def test_document_is_asyncapi_3_0_0() -> None:
     assert DOC["asyncapi"] == "3.0.0"
 
 
-def test_every_catalog_type_is_a_message() -> None:
+def test_every_catalog_type_is_a_message_and_so_is_its_dead_letter() -> None:
     messages = DOC["components"]["messages"]
-    assert set(messages) == {spec.type for spec in EVENTS}
+    dead_letters = {f"{spec.type}.dead-letter" for spec in EVENTS if not per_mco(spec.topic)}
+    assert set(messages) == {spec.type for spec in EVENTS} | dead_letters
     assert all(messages[spec.type]["name"] == spec.type for spec in EVENTS)
+    for name in dead_letters:
+        assert {"dlq_error", "dlq_topic", "dlq_offset"} <= set(messages[name]["headers"]["required"])
 
 
-def test_every_topic_is_a_channel_with_a_receive_operation() -> None:
+def test_every_topic_the_services_create_is_a_channel_with_a_receive_operation() -> None:
     channels = DOC["channels"]
-    assert sorted(c["address"] for c in channels.values()) == sorted(TOPICS)
+    created = catalog_topics() + [topic for topic in TOPICS if per_mco(topic)]  # per-MCO: one per MCO's code
+    assert len([t for t in created if t.endswith(".dlq")]) == 20
+    assert sorted(c["address"] for c in channels.values()) == sorted(created)
     for channel_id in channels:
         operation = DOC["operations"][f"receive_{channel_id}"]
         assert operation["action"] == "receive"
@@ -103,7 +109,7 @@ def test_each_message_key_names_a_payload_field_of_its_schema() -> None:
 
 def test_each_channel_carries_exactly_the_catalog_entries_on_its_topic() -> None:
     for channel_id, channel in DOC["channels"].items():
-        expected = {spec.type for spec in EVENTS if spec.topic == channel["address"]}
+        expected = {spec.type for spec in EVENTS if spec.topic == channel["address"].removesuffix(".dlq")}
         carried = {resolve(m["$ref"])["name"] for m in channel["messages"].values()}
         assert carried == expected
         offered = {resolve(m["$ref"])["name"] for m in DOC["operations"][f"receive_{channel_id}"]["messages"]}

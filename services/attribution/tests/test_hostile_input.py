@@ -46,9 +46,9 @@ async def test_as_of_must_be_an_iso_date_in_the_calendar(attribution: Harness, p
 
 
 async def test_a_file_row_with_a_control_character_is_rejected_and_the_rest_load(attribution: Harness) -> None:
-    csv = ("medicaid_id,name,birth_date,mco,eligible_from\n"
-           "6789012F,A Member,1990-01-01,IA-TC,2026-01-01\n"
-           "7890123G,B\x00Member,1991-02-02,IA-TC,2026-01-01\n").encode()
+    csv = (b"medicaid_id,name,birth_date,mco,eligible_from\n"
+           b"6789012F,A Member,1990-01-01,IA-TC,2026-01-01\n"
+           b"7890123G,B\x00Member,1991-02-02,IA-TC,2026-01-01\n")
     report = (await attribution.post("/v1/imports/members", content=csv,
                                      headers={**KEY, "Content-Type": "text/csv"})).json()
     assert (report["read"], report["accepted"], report["rejected_count"]) == (2, 1, 1)
