@@ -281,7 +281,7 @@ def test_future_received_at_is_rejected(frozen_clock: datetime, ahead: timedelta
 
 @pytest.mark.parametrize("naive", ["2025-03-10T09:30:00", datetime(2025, 3, 10, 9, 30)])
 def test_naive_received_at_is_rejected(frozen_clock: datetime, naive: object) -> None:
-    assert "with an offset" in rejection(ReceivedModel, naive)
+    assert "offset" in rejection(ReceivedModel, naive)
 
 
 def test_received_at_uses_the_real_clock_by_default() -> None:
