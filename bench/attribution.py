@@ -30,7 +30,15 @@ import liaison_attribution
 from bench.intake import VERDICT
 from bench.roster import AS_OF, Roster
 from bench.service_process import DATABASE_URL, DSN
-from liaison_attribution.rules import Member, Provider, Visit, assign_roster, load_attribution_config, months_before
+from liaison_attribution.rules import (
+    AttributionConfig,
+    Member,
+    Provider,
+    Visit,
+    assign_roster,
+    load_attribution_config,
+    months_before,
+)
 from liaison_shared.db import create_engine
 from liaison_shared.migrations import upgrade
 
@@ -134,7 +142,7 @@ async def full_run(conn: asyncpg.Connection, schema: str, args: tuple[object, ..
 
 
 def profile_assign(roster: list[Member], providers: dict[str, Provider], visits: dict[str, list[Visit]],
-                   household_pcps: dict[str, list[str]], config: object) -> None:
+                   household_pcps: dict[str, list[str]], config: AttributionConfig) -> None:
     """cProfile assign_roster over the first K members (full panels as at the start), top functions by own time."""
     profiler = cProfile.Profile()
     profiler.runcall(assign_roster, roster, as_of=AS_OF, providers=providers, visits_by_member=visits,

@@ -14,6 +14,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
+from typing import cast
 
 import asyncpg
 
@@ -87,7 +88,8 @@ class Roster:
                                    pcp and rng.random() < 0.85, networks))
         grid: dict[tuple[int, int], list[tuple[str, list[str]]]] = {}
         for p in self.providers[: self.pcps]:
-            grid.setdefault((math.floor(p[5] / CELL), math.floor(p[6] / CELL)), []).append((p[0], p[10]))
+            lat, lon, npi_, networks = cast(float, p[5]), cast(float, p[6]), cast(str, p[0]), cast(list[str], p[10])
+            grid.setdefault((math.floor(lat / CELL), math.floor(lon / CELL)), []).append((npi_, networks))
         for row, column in itertools.product(range(math.floor(LAT[0] / CELL) - 1, math.floor(LAT[1] / CELL) + 2),
                                              range(math.floor(LON[0] / CELL) - 1, math.floor(LON[1] / CELL) + 2)):
             around = [p for r in (-1, 0, 1) for c in (-1, 0, 1) for p in grid.get((row + r, column + c), ())]

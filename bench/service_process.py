@@ -64,7 +64,8 @@ def stop(created: Created, timeout: float = 30) -> None:
         try:
             service.wait(timeout)
         except subprocess.TimeoutExpired:
-            print(f"cleanup: {Path(str(service.args[0])).name} ignored SIGTERM for {timeout:.0f} s; killed",
+            program = service.args[0] if isinstance(service.args, list) else service.args
+            print(f"cleanup: {Path(str(program)).name} ignored SIGTERM for {timeout:.0f} s; killed",
                   file=sys.stderr)
             service.kill()
             service.wait()

@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 import asyncpg
 import httpx
@@ -92,7 +93,8 @@ async def raw_baseline(conn: asyncpg.Connection, schema: str) -> dict[str, float
             "raw_empty_poll_ms": empty, "raw_next_fire_ms": (time.perf_counter() - start) * 1000}
 
 
-async def load(schema: str, n: int, rate: float, seconds: float) -> tuple[dict[uuid.UUID, float], float, dict]:
+async def load(schema: str, n: int, rate: float, seconds: float
+               ) -> tuple[dict[uuid.UUID, float], float, dict[str, Any]]:
     """COPY N far-future clocks and the baseline's due ones, run the baseline, then COPY the R*S timers."""
     async with asyncpg.create_pool(DSN, min_size=1, max_size=1) as pool, pool.acquire() as conn:
         start, now = time.perf_counter(), datetime.now(UTC)
@@ -109,7 +111,8 @@ async def load(schema: str, n: int, rate: float, seconds: float) -> tuple[dict[u
         await conn.copy_records_to_table("clocks", schema_name=schema, columns=COLUMNS, records=timers)
         await conn.execute(f'VACUUM ANALYZE "{schema}".clocks')
         open_clocks = await conn.fetchval(f"SELECT count(*) FROM \"{schema}\".clocks WHERE state = 'open'")
-    return {row[0]: row[7].timestamp() for row in timers}, base, {**figures, "open_clocks": open_clocks}
+    due = {cast(uuid.UUID, row[0]): cast(datetime, row[7]).timestamp() for row in timers}
+    return due, base, {**figures, "open_clocks": open_clocks}
 
 
 @dataclass
@@ -139,7 +142,7 @@ def lags(breaches: Breaches, due: dict[uuid.UUID, float], lo: float, hi: float, 
     """p50/p99/max in seconds of due -> read and due -> breached_at, for timers due in [lo, hi)."""
     seen = [breaches.first[i] for i, at in due.items() if lo <= at < hi and i in breaches.first]
     read, fired = [r - d for r, d, _ in seen], [b - d for _, d, b in seen]
-    out = {f"{name}_n": len(seen)}
+    out: dict[str, float] = {f"{name}_n": len(seen)}
     for kind, values in (("read", read), ("fire", fired)):
         out |= {f"{name}_{kind}_p50_s": percentile(values, 50), f"{name}_{kind}_p99_s": percentile(values, 99),
                 f"{name}_{kind}_max_s": max(values, default=float("nan"))}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import functools
 import json
 import math
 import os
@@ -299,7 +300,7 @@ def listener_pid(port: int) -> int | None:
 def cpu_probes(system: LiaisonSystem, generator: LoadGenerator, bootstrap: str) -> dict[str, Callable[[], float]]:
     """Name -> cumulative CPU seconds of that part; Kafka and PostgreSQL only when their pids can be found."""
     probes: dict[str, Callable[[], float]] = {
-        service: (lambda pid=system.processes[service].pid: cpu_seconds(pid)) for service in SERVICES}
+        service: functools.partial(cpu_seconds, system.processes[service].pid) for service in SERVICES}
     kafka = listener_pid(int(bootstrap.rsplit(":", 1)[1]))
     if kafka is not None:
         probes["kafka"] = lambda: cpu_seconds(kafka)
@@ -510,7 +511,8 @@ async def stage_times(system: LiaisonSystem) -> dict[uuid.UUID, dict[str, float]
     deliveries table: outbox.created_at (the insert, in the service's transaction) and sent_at (after the
     broker's acknowledgement), deliveries.created_at (the start of the consumer's transaction) and sent_at
     (the notifier's clock just before the send)."""
-    prefix, times = system.topic_prefix, {}
+    prefix = system.topic_prefix
+    times: dict[uuid.UUID, dict[str, float]] = {}
     conn = await asyncpg.connect(DSN)
     try:
         for service, topic, row, sent in (("intake", "inquiry.received", "intake_row", "intake_sent"),

@@ -53,9 +53,9 @@ BODY_RESPONSES = {
     "400": {"description": "Malformed body (not UTF-8 JSON, or nested too deep)"},
     "413": {"description": "Body too large"},
 }
-CONFLICT = {409: {"description": "Conflicts with the resource's state"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"description": "Conflicts with the resource's state"}}
 """`responses` of a route that refuses what its resource's state does not allow."""
-NOT_FOUND = {404: {"description": "Not found"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "Not found"}}
 """`responses` of a route that names a resource in its body rather than its path."""
 ERROR_DESCRIPTIONS = {"404": "Not found", "409": "Conflicts with the resource's state",
                       "422": "Invalid fields (each named, with the reason)"}

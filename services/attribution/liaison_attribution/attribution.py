@@ -130,11 +130,11 @@ class Attribution:
         tally: dict[str, int] = {}
         for member_id_text, result in results.items():
             member_id = UUID(member_id_text)
-            current = await store.current_assignment(session, member_id)
-            if keep_current and current is not None and current.npi is not None:
+            assigned = await store.current_assignment(session, member_id)
+            if keep_current and assigned is not None and assigned.npi is not None:
                 continue
             chosen = method if (method and result.npi) else result.method
-            if current is not None and current.npi == result.npi and current.network_gap == result.network_gap:
+            if assigned is not None and assigned.npi == result.npi and assigned.network_gap == result.network_gap:
                 continue  # nothing changes
             previous = await store.replace_assignment(
                 session, member_id, npi=result.npi, method=chosen, network_gap=result.network_gap,

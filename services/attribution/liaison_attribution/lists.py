@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_attribution.fhir_lists import AttributedMember, attribution_group
+from liaison_attribution.fhir_lists import AttributedMember, ChangeType, attribution_group
 from liaison_attribution.tables import assignments, members, providers
 
 
@@ -35,7 +35,7 @@ async def practice_list(session: AsyncSession, *, practice_npi: str, mco: str, a
     for member_id, row in latest.items():
         current = row.effective_to is None or row.effective_to > as_of
         if not current:
-            change = "dropped"
+            change: ChangeType = "dropped"
         elif row.effective_from < month:
             change = "nochange"
         else:

@@ -3,7 +3,7 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime, time, timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
@@ -35,12 +35,13 @@ from liaison_intake.schemas import (
 from liaison_intake.service import Decision, InquiryCreate, IntakeService
 from liaison_shared.fields import CalendarDate, IdempotencyKey, McoCode, QueryInstant
 from liaison_shared.idempotency import request_fingerprint
+from liaison_shared.payloads import Payload
 from liaison_shared.principal import require_scope
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
 from liaison_shared.vocabulary import Category, Priority, Queue, Source, Track
 
-ACCEPTED = {202: {"model": Accepted}}
+ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"model": Accepted}}
 
 
 def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
@@ -90,14 +91,14 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
     @router.post("/inquiries/{inquiry_id:uuid}/contact-attempts", status_code=202, responses=ACCEPTED)
     async def record_contact_attempt(inquiry_id: UUID, body: ContactAttemptCreate, client: StateActor, key: Key,
                                      request: Request) -> JSONResponse:
-        def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
+        def decide(case: Case, by: str, at: datetime) -> list[Payload]:
             return domain.decide_contact_attempt(case, channel=body.channel, outcome=body.outcome, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
     @router.post("/inquiries/{inquiry_id:uuid}/mco-referrals", status_code=202, responses=ACCEPTED)
     async def refer_to_mco(inquiry_id: UUID, body: McoReferralCreate, client: StateActor, key: Key,
                            request: Request) -> JSONResponse:
-        def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
+        def decide(case: Case, by: str, at: datetime) -> list[Payload]:
             return domain.decide_referral(case, mco=body.mco, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
@@ -107,7 +108,7 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
         if client.mco is not None and client.mco != body.mco:
             raise Problem(403, "Forbidden", "An MCO reports only for itself.", code="forbidden-mco")
 
-        def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
+        def decide(case: Case, by: str, at: datetime) -> list[Payload]:
             return domain.decide_mco_report(case, mco=body.mco, report=body.report, summary=body.summary,
                                             resolution_code=body.resolution_code, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
@@ -115,7 +116,7 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
     @router.post("/inquiries/{inquiry_id:uuid}/resolution", status_code=202, responses=ACCEPTED)
     async def resolve(inquiry_id: UUID, body: ResolutionCreate, client: StateActor, key: Key,
                       request: Request) -> JSONResponse:
-        def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
+        def decide(case: Case, by: str, at: datetime) -> list[Payload]:
             return domain.decide_resolution(case, resolved_by=body.resolved_by, summary=body.summary,
                                             resolution_code=body.resolution_code, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
@@ -123,21 +124,21 @@ def build_router(runtime: Runtime, service: IntakeService) -> APIRouter:
     @router.post("/inquiries/{inquiry_id:uuid}/reopen", status_code=202, responses=ACCEPTED)
     async def reopen(inquiry_id: UUID, body: ReopenCreate, client: StateActor, key: Key,
                      request: Request) -> JSONResponse:
-        def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
+        def decide(case: Case, by: str, at: datetime) -> list[Payload]:
             return domain.decide_reopen(case, reason=body.reason, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
     @router.post("/inquiries/{inquiry_id:uuid}/priority-override", status_code=202, responses=ACCEPTED)
     async def override_priority(inquiry_id: UUID, body: PriorityOverrideCreate, client: StateActor, key: Key,
                                 request: Request) -> JSONResponse:
-        def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
+        def decide(case: Case, by: str, at: datetime) -> list[Payload]:
             return domain.decide_priority_override(case, priority=body.priority, reason=body.reason, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 
     @router.post("/inquiries/{inquiry_id:uuid}/updates", status_code=202, responses=ACCEPTED)
     async def add_update(inquiry_id: UUID, body: UpdateCreate, client: Actor, key: Key,
                          request: Request) -> JSONResponse:
-        def decide(case: Case, by: str, at: datetime) -> list[domain.Payload]:
+        def decide(case: Case, by: str, at: datetime) -> list[Payload]:
             return domain.decide_update(case, note=body.note, by=by, at=at)
         return await idempotent(request, client, key, act(inquiry_id, client, body.actor, body.at, decide))
 

@@ -14,6 +14,7 @@ import re
 import secrets
 import time
 import uuid
+from typing import TypeAlias
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -27,7 +28,7 @@ _KEY = re.compile(r"^lia_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$")
 CACHE_SECONDS = 30.0
 
 
-Client = Principal  # an intake client's id is the hex of its UUID
+Client: TypeAlias = Principal  # an intake client's id is the hex of its UUID
 
 
 def _hash(secret: str) -> bytes:

@@ -93,7 +93,7 @@ async def log_only(session: AsyncSession, event: Event) -> None:
 
 
 def _type(model: type[Payload]) -> str:
-    return spec_for(model).type
+    return str(spec_for(model).type)
 
 
 HANDLERS: dict[str, Handler] = {

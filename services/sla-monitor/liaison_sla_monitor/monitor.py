@@ -56,9 +56,9 @@ class SlaMonitor:
             set_={"track": assigned.track, "priority": assigned.priority, "received_at": assigned.received_at}))
         specs = {s.name: s for s in self.policy.clocks_for(assigned.track, assigned.priority)}
         existing = {r.name: r for r in await self._clocks(session, assigned.inquiry_id)}
-        for name, row in existing.items():
-            if row.state == "open" and name not in specs:
-                await self._close(session, row.id, "stopped", self.now())
+        for name, open_row in existing.items():
+            if open_row.state == "open" and name not in specs:
+                await self._close(session, open_row.id, "stopped", self.now())
         for spec in specs.values():
             row = existing.get(spec.name)
             if str(spec.starts_on) == TRIAGED:
@@ -172,7 +172,8 @@ class SlaMonitor:
         return len(rows)
 
     async def next_fire_at(self, session: AsyncSession) -> datetime | None:
-        return await session.scalar(select(func.min(clocks.c.fire_at)))
+        found: datetime | None = await session.scalar(select(func.min(clocks.c.fire_at)))
+        return found
 
     async def _start_follow_ups(self, session: AsyncSession, breached: Row[Any]) -> None:
         for spec in self.policy.clocks_for(breached.track, breached.priority):
@@ -201,11 +202,13 @@ class SlaMonitor:
         return (await session.execute(query.with_for_update() if for_update else query)).all()
 
     async def _last_signal(self, session: AsyncSession, inquiry_id: UUID, signal: Signal) -> datetime | None:
-        return await session.scalar(select(func.max(signals.c.at)).where(
+        found: datetime | None = await session.scalar(select(func.max(signals.c.at)).where(
             signals.c.inquiry_id == inquiry_id, signals.c.signal == signal))
+        return found
 
     async def _first_meeting_signal(self, session: AsyncSession, inquiry_id: UUID, spec: ClockSpec,
                                     anchor: datetime) -> datetime | None:
-        return await session.scalar(select(func.min(signals.c.at)).where(
+        found: datetime | None = await session.scalar(select(func.min(signals.c.at)).where(
             signals.c.inquiry_id == inquiry_id, signals.c.signal.in_([str(s) for s in spec.met_by]),
             signals.c.at >= anchor))
+        return found

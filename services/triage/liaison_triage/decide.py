@@ -69,9 +69,10 @@ def choose_track(received: InquiryReceivedV1, enrollment: Enrollment | None, *, 
 
 def identifier(received: InquiryReceivedV1) -> str | None:
     if received.member is not None:
-        return received.member.medicaid_id
+        return str(received.member.medicaid_id) if received.member.medicaid_id else None
     if received.provider is not None:
-        return received.provider.npi or received.provider.provider_number
+        found = received.provider.npi or received.provider.provider_number
+        return str(found) if found else None
     return None
 
 
