@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PACKAGES := -e shared -e services/intake -e services/triage -e services/sla-monitor \
             -e services/notifier -e services/attribution
 
-.PHONY: install infra infra-stop test lint up down bench asyncapi openapi constraints
+.PHONY: install infra infra-stop test lint up down bench asyncapi openapi manifests constraints
 
 $(VENV)/.installed: constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	@echo "install: Python packages into $(VENV) at the pinned versions (the first time takes a few minutes)"
@@ -52,6 +52,9 @@ asyncapi: install
 
 openapi: install
 	$(PY) docs/openapi/generate.py
+
+manifests: install
+	$(PY) -m deploy.scaling
 
 constraints:
 	$(VENV)/bin/uv pip compile -q --python $(PY) --no-emit-index-url --no-header requirements.in -o constraints.txt

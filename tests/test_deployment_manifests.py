@@ -16,20 +16,17 @@ from typing import Any
 import pytest
 import yaml
 
+from deploy import scaling
+from deploy.scaling import LAG_SCALED, consumed_topics
+
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
 BASE = K8S / "base"
 
-# Service name -> the topic whose consumer lag scales it (None: HTTP front door).
-SERVICES: dict[str, str | None] = {
-    "intake": None,
-    "triage": "inquiry.received",
-    "sla-monitor": "inquiry.priority-assigned",
-    "notifier": "sla.breached",
-    "attribution": "attribution.panel-removal",
-}
-CONSUMERS = [name for name, topic in SERVICES.items() if topic is not None]
+SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution"]
+CONSUMERS = list(LAG_SCALED)  # scaled on consumer lag; the others (HTTP) on CPU
+CPU_SCALED = [service for service in SERVICES if service not in CONSUMERS]
 # Run as N instances with `docker compose up --scale`: no host port, no container_name.
 SCALED = ["triage", "sla-monitor", "notifier"]
 PUBLISHED = {"intake": "8001:8080", "attribution": "8005:8080"}
@@ -392,21 +389,31 @@ def test_consumer_service_scales_with_keda_on_its_consumer_group_lag(service: st
     assert service in base_objects("Deployment")
     assert spec["minReplicaCount"] == 1
     assert spec["maxReplicaCount"] == 6
-    [trigger] = spec["triggers"]
-    assert trigger["type"] == "kafka"
-    metadata = trigger["metadata"]
-    assert metadata["consumerGroup"] == service
-    assert metadata["topic"] == SERVICES[service]
-    assert metadata["lagThreshold"] == "50", "KEDA metadata values are strings"
-    assert metadata["bootstrapServers"]
+    assert all(trigger["type"] == "kafka" for trigger in spec["triggers"])
+    metadata = [trigger["metadata"] for trigger in spec["triggers"]]
+    assert {m["consumerGroup"] for m in metadata} == {service}
+    assert all(m["lagThreshold"] == "50" and m["bootstrapServers"] for m in metadata), "values are strings"
+    # One trigger for each topic the service's handlers consume, and none other.
+    assert sorted(m["topic"] for m in metadata) == consumed_topics(service)
 
 
-def test_intake_scales_on_cpu_with_an_hpa_and_no_keda() -> None:
-    assert "intake" not in base_objects("ScaledObject")
-    hpa = base_objects("HorizontalPodAutoscaler")["intake"]
+@pytest.mark.parametrize("service", CONSUMERS)
+def test_committed_scaled_objects_are_what_the_handlers_generate(service: str) -> None:
+    written = (BASE / service / "scaledobject.yaml").read_text()
+    assert written == scaling.render(service), "run `make manifests`"
+
+
+@pytest.mark.parametrize("service", CPU_SCALED)
+def test_http_only_services_scale_on_cpu_with_an_hpa_and_no_keda(service: str) -> None:
+    assert service not in base_objects("ScaledObject")
+    hpa = base_objects("HorizontalPodAutoscaler")[service]
     assert hpa["apiVersion"] == "autoscaling/v2"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": "intake"}
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": service}
     assert [metric["resource"]["name"] for metric in hpa["spec"]["metrics"]] == ["cpu"]
+
+
+def test_attribution_consumes_nothing_so_no_lag_can_scale_it() -> None:
+    assert consumed_topics("attribution") == []
 
 
 def test_autoscaled_deployments_leave_replicas_to_the_autoscaler() -> None:

@@ -70,7 +70,7 @@ EVENTS: tuple[EventSpec, ...] = (
     EventSpec("liaison.attribution.member-disenrolled.v1", "attribution.member-enrollment", "member_id",
               p.MemberDisenrolledV1, "A member's MCO enrollment ended."),
     EventSpec("liaison.attribution.survey-outcome.v1", "attribution.survey-outcome", "response_id",
-              p.SurveyOutcomeV1, "The PCP-attribution survey chose an outcome; its handler starts it."),
+              p.SurveyOutcomeV1, "The PCP-attribution survey chose an outcome (no service consumes it yet)."),
     EventSpec("liaison.notification.sent.v1", "notification.delivery", "notification_id",
               p.NotificationSentV1, "A notification reached its channel."),
     EventSpec("liaison.notification.letter-ready.v1", "notification.letters", "letter_id", p.LetterReadyV1,

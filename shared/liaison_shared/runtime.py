@@ -128,7 +128,6 @@ class Runtime:
                 await self.stop()
 
         app = FastAPI(title=f"Liaison {self.settings.service}", lifespan=lifespan, version="1")
-        app.state.runtime = self
         install_problem_handlers(app)
         for router in self._routers:
             app.include_router(router)

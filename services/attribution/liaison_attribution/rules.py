@@ -65,9 +65,6 @@ class AttributionConfig(BaseModel):
     reassignment_window_days: Annotated[int, Field(strict=True, ge=1)] = 30
 
 
-Config = AttributionConfig
-
-
 def load_attribution_config(path: Path = DEFAULT_CONFIG) -> AttributionConfig:
     """Read and validate the configuration at `path`; raise `AttributionConfigError` listing every problem."""
     return load_config(path, AttributionConfig, error=AttributionConfigError)

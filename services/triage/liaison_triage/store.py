@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,10 +65,6 @@ async def decided_inquiry(session: AsyncSession, inquiry_id: UUID) -> InquiryRec
     """The inquiry as received, if triage has decided it before."""
     received = await session.scalar(select(decisions.c.received).where(decisions.c.inquiry_id == inquiry_id))
     return None if received is None else InquiryReceivedV1.model_validate(received)
-
-
-async def decision(session: AsyncSession, inquiry_id: UUID) -> Row[Any] | None:
-    return (await session.execute(select(decisions).where(decisions.c.inquiry_id == inquiry_id))).first()
 
 
 async def save_override(session: AsyncSession, inquiry_id: UUID, priority: Priority, reason: str,
