@@ -26,7 +26,7 @@ infra-stop:
 
 lint: install
 	$(VENV)/bin/ruff check shared services tests bench deploy docs
-	$(VENV)/bin/mypy shared/liaison_shared $(dir $(wildcard services/*/liaison_*/__init__.py)) bench
+	$(VENV)/bin/mypy shared/liaison_shared $(dir $(wildcard services/*/liaison_*/__init__.py)) bench deploy
 
 test: install infra lint
 	$(VENV)/bin/pytest
