@@ -32,8 +32,8 @@ def install_alone(service: str, target: Path) -> Path:
     """A virtualenv with `shared/` and `services/<service>/` only; its bin directory."""
     subprocess.run([str(UV), "venv", "-q", "--python", sys.executable, str(target)], check=True)
     python = target / "bin" / "python"
-    done = subprocess.run([str(UV), "pip", "install", "-q", "--python", str(python), "-c", str(ROOT / "constraints.txt"),
-                           str(ROOT / "shared"), str(ROOT / "services" / service)],
+    done = subprocess.run([str(UV), "pip", "install", "-q", "--python", str(python),
+                           "-c", str(ROOT / "constraints.txt"), str(ROOT / "shared"), str(ROOT / "services" / service)],
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     return target / "bin"
