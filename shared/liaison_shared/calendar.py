@@ -13,10 +13,53 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["BusinessCalendar", "CalendarConfig"]
+__all__ = ["BusinessCalendar", "CalendarConfig", "HolidayRule"]
 
 _UTC = dt.UTC
 _ONE_DAY = dt.timedelta(days=1)
+
+
+class HolidayRule(BaseModel):
+    """A holiday that recurs every year, beside the holiday library's own.
+
+    Either `days` after a holiday the library names (`after: Thanksgiving Day`, `days: 1` is the day
+    after Thanksgiving), or a fixed `month` and `day`; `observed` moves one that falls on a Saturday to
+    the Friday before and one on a Sunday to the Monday after, as federal holidays are observed.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str = Field(min_length=1)
+    after: str | None = None
+    days: int = Field(default=0, ge=-7, le=7)
+    month: int | None = Field(default=None, ge=1, le=12)
+    day: int | None = Field(default=None, ge=1, le=31)
+    observed: bool = False
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> HolidayRule:
+        relative, fixed = self.after is not None, self.month is not None and self.day is not None
+        if relative == fixed or (self.month is None) != (self.day is None):
+            raise ValueError("give either `after` (and `days`) or both `month` and `day`")
+        if fixed and self.days:
+            raise ValueError("`days` applies only with `after`")
+        return self
+
+    def dates(self, year: int, library: dict[dt.date, str]) -> list[dt.date]:
+        """The day(s) this rule makes a holiday in `year`."""
+        if self.after is not None:
+            found = [day + dt.timedelta(days=self.days) for day, name in library.items() if name == self.after]
+        else:
+            assert self.month is not None and self.day is not None
+            try:
+                found = [dt.date(year, self.month, self.day)]
+            except ValueError:  # 29 February outside a leap year
+                found = []
+        return [_observed(day) if self.observed else day for day in found]
+
+
+def _observed(day: dt.date) -> dt.date:
+    return day - _ONE_DAY if day.weekday() == 5 else day + _ONE_DAY if day.weekday() == 6 else day
 
 
 class CalendarConfig(BaseModel):
@@ -32,6 +75,7 @@ class CalendarConfig(BaseModel):
     subdivision: str | None = "IA"
     added_holidays: dict[dt.date, str] = Field(default_factory=dict)
     removed_holidays: frozenset[dt.date] = frozenset()
+    holiday_rules: tuple[HolidayRule, ...] = ()
 
     @field_validator("timezone")
     @classmethod
@@ -64,9 +108,13 @@ class CalendarConfig(BaseModel):
         if self.opens >= self.closes:
             raise ValueError(f"opens ({self.opens}) must be before closes ({self.closes})")
         try:
-            holidays.country_holidays(self.country, subdiv=self.subdivision, years=[])
+            sample = holidays.country_holidays(self.country, subdiv=self.subdivision, years=[2026, 2027])
         except NotImplementedError as exc:
             raise ValueError(f"unsupported holiday calendar: {exc}") from exc
+        known = {str(name) for name in sample.values()}
+        if unknown := sorted({r.after for r in self.holiday_rules if r.after is not None} - known):
+            raise ValueError(f"holiday_rules name holidays the calendar does not have: {unknown} "
+                             f"(it has {', '.join(sorted(known))})")
         return self
 
 
@@ -121,8 +169,13 @@ class BusinessCalendar:
         return day.weekday() in self.config.weekdays and self.holiday_name(day) is None
 
     def _load_year(self, year: int) -> dict[dt.date, str]:
-        source = holidays.country_holidays(self.config.country, subdiv=self.config.subdivision, years=year)
-        days = {day: str(name) for day, name in source.items() if day.year == year}
+        source = holidays.country_holidays(self.config.country, subdiv=self.config.subdivision,
+                                           years=[year - 1, year, year + 1])  # a rule may cross New Year
+        library = {day: str(name) for day, name in source.items()}
+        days = {day: name for day, name in library.items() if day.year == year}
+        for rule in self.config.holiday_rules:
+            days.update({day: rule.name for source_year in (year - 1, year, year + 1)
+                         for day in rule.dates(source_year, library) if day.year == year})
         for day in self.config.removed_holidays:
             days.pop(day, None)
         days.update({day: name for day, name in self.config.added_holidays.items() if day.year == year})

@@ -24,6 +24,7 @@ from liaison_shared.payloads import SurveyOutcomeV1
 from liaison_shared.pipeline import BULK_BODY
 from liaison_shared.principal import Principal, require_scope
 from liaison_shared.problems import Problem
+from liaison_shared.program import program_calendar
 from liaison_shared.runtime import Runtime
 from liaison_shared.static_keys import READ, WRITE
 from liaison_shared.vocabulary import PanelRemovalReason
@@ -54,7 +55,8 @@ SPOOL_IN_MEMORY = 8 << 20  # an upload larger than this is spooled to a temporar
 
 
 def today() -> date:
-    return clock.now().date()
+    """The program's local date (after 18:00 in Iowa it is already tomorrow in UTC)."""
+    return program_calendar().local(clock.now()).date()
 
 
 SurveyNode = Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64)]

@@ -10,6 +10,7 @@ from liaison_attribution.attribution import Attribution
 from liaison_attribution.rules import AttributionConfigError, load_attribution_config
 from liaison_attribution.settings import Settings
 from liaison_attribution.survey import SurveyError, load_survey
+from liaison_shared.program import ProgramError
 from liaison_shared.runtime import Runtime, serve
 from liaison_shared.static_keys import READ, WRITE, static_keys
 
@@ -29,7 +30,7 @@ def bootstrap(settings: Settings) -> Runtime:
 def main() -> None:
     try:
         runtime = bootstrap(Settings())
-    except (AttributionConfigError, SurveyError) as refused:
+    except (AttributionConfigError, SurveyError, ProgramError) as refused:
         sys.exit(f"attribution: the configuration does not load:\n{refused}")
     serve(runtime)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from liaison_intake.api import build_router
@@ -9,7 +10,7 @@ from liaison_intake.auth import Authenticator
 from liaison_intake.handlers import HANDLERS
 from liaison_intake.service import IntakeService
 from liaison_intake.settings import Settings
-from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.program import ProgramError, program_calendar
 from liaison_shared.runtime import Runtime, serve
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -19,14 +20,18 @@ def bootstrap(settings: Settings) -> Runtime:
     """Wire the intake service; nothing connects until the runtime starts."""
     runtime = Runtime(settings, migrations=MIGRATIONS)
     runtime.consume(HANDLERS)
-    service = IntakeService(runtime.outbox, BusinessCalendar())
+    service = IntakeService(runtime.outbox, program_calendar())
     runtime.authenticate_with(Authenticator(runtime.sessions).authenticate)
     runtime.add_router(build_router(runtime, service))
     return runtime
 
 
 def main() -> None:
-    serve(bootstrap(Settings()))
+    try:
+        runtime = bootstrap(Settings())
+    except ProgramError as refused:
+        sys.exit(f"intake: the program file does not load:\n{refused}")
+    serve(runtime)
 
 
 if __name__ == "__main__":

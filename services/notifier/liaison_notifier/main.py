@@ -14,8 +14,8 @@ from liaison_notifier.notifier import Notifier
 from liaison_notifier.settings import Settings
 from liaison_notifier.subscriptions import SubscriptionsError, load_subscriptions
 from liaison_shared import clock
-from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.kafka import ensure_topics, mco_topics
+from liaison_shared.program import ProgramError, program_calendar
 from liaison_shared.runtime import Runtime, serve
 from liaison_shared.static_keys import READ, static_keys
 
@@ -27,7 +27,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     config = load_subscriptions(settings.subscriptions_path)
     runtime = Runtime(settings, migrations=MIGRATIONS)
     deliverer = Deliverer(runtime.sessions, runtime.outbox, config, settings, now)
-    notifier = Notifier(config, runtime.outbox, settings, BusinessCalendar(), now, on_owed=deliverer.wake)
+    notifier = Notifier(config, runtime.outbox, settings, program_calendar(), now, on_owed=deliverer.wake)
     runtime.consume(handlers(notifier))
     runtime.authenticate_with(static_keys({READ: settings.read_key_sha256}))
     runtime.add_router(build_router(runtime))
@@ -45,7 +45,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
 def main() -> None:
     try:
         runtime = bootstrap(Settings())
-    except SubscriptionsError as refused:
+    except (SubscriptionsError, ProgramError) as refused:
         sys.exit(f"notifier: the subscriptions do not load:\n{refused}")
     serve(runtime)
 

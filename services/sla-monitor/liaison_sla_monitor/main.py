@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from liaison_shared import clock
+from liaison_shared.program import ProgramError
 from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime, serve
 from liaison_shared.static_keys import READ, static_keys
@@ -53,7 +54,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
 def main() -> None:
     try:
         runtime = bootstrap(Settings())
-    except PolicyError as refused:
+    except (PolicyError, ProgramError) as refused:
         sys.exit(f"sla-monitor: the SLA policy does not load:\n{refused}")
     serve(runtime)
 

@@ -1,6 +1,6 @@
 """Escalation clocks of every (track, priority), from a versioned YAML policy, and their deadlines.
 
-A policy file has a `version`, a `calendar` (`CalendarConfig` fields) and `rows`: a `track`, its
+A policy file has a `version` and `rows` (business time counts on the program's calendar): a `track`, its
 `priorities` and their `clocks` (empty: no clocks). A clock starts on a signal, or on
 `breach:<name>` of another clock of its row (a follow-up); it is due at its `deadline` (exactly one
 of business_hours, business_days, end_of_business_day, calendar_hours) from that instant, is met by
@@ -23,8 +23,9 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from liaison_shared.calendar import BusinessCalendar, CalendarConfig
+from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.config_files import ConfigError, Problem, load_config
+from liaison_shared.program import program_calendar
 from liaison_shared.vocabulary import Priority, Queue, Track
 
 DEFAULT_POLICY = Path(__file__).with_name("policy.yaml")
@@ -148,32 +149,21 @@ class Row(_Strict):
     note: _Note | None = None
 
 
-def _strict_calendar(value: object) -> object:
-    if isinstance(value, dict):
-        if unknown := sorted(map(str, value.keys() - CalendarConfig.model_fields.keys())):
-            raise ValueError(f"unknown keys {unknown} (expected {', '.join(CalendarConfig.model_fields)})")
-        # YAML 1.1 reads an unquoted 17:00 as the integer 1020, which would become 00:17:00.
-        if untimely := [key for key in ("opens", "closes") if not isinstance(value.get(key, ""), str | dt.time)]:
-            raise ValueError(f"write {' and '.join(untimely)} as a quoted 'HH:MM' string")
-    return value
-
-
 class PolicyConfig(_Strict):
     """The schema of a policy file."""
 
     version: _Note
-    calendar: Annotated[CalendarConfig, BeforeValidator(_strict_calendar)]
     rows: tuple[Row, ...]
 
 
 class Policy:
-    """A checked policy: the clocks of every (track, priority) and the calendar they count on."""
+    """A checked policy: the clocks of every (track, priority), counted on the program's calendar."""
 
-    def __init__(self, config: PolicyConfig, *, origin: str = "policy") -> None:
+    def __init__(self, config: PolicyConfig, *, calendar: BusinessCalendar, origin: str = "policy") -> None:
         PolicyError.raise_if_any(origin, _problems(config))
         self.config = config
         self.version: str = config.version
-        self.calendar: BusinessCalendar = BusinessCalendar(config.calendar)
+        self.calendar = calendar
         self._clocks = {(row.track, priority): row.clocks for row in config.rows for priority in row.priorities}
 
     def clocks_for(self, track: Track, priority: Priority) -> tuple[ClockSpec, ...]:
@@ -197,9 +187,11 @@ def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar) -> tup
     return start + (due_at - start) * spec.warning_fraction, due_at
 
 
-def load_policy(path: Path = DEFAULT_POLICY) -> Policy:
-    """Read, validate and check the policy at ``path``; raise `PolicyError` listing every problem."""
-    return Policy(load_config(path, PolicyConfig, error=PolicyError), origin=str(path))
+def load_policy(path: Path = DEFAULT_POLICY, calendar: BusinessCalendar | None = None) -> Policy:
+    """Read, validate and check the policy at ``path``; raise `PolicyError` listing every problem.
+    Its clocks count on ``calendar`` (default: the program's, `liaison_shared.program`)."""
+    return Policy(load_config(path, PolicyConfig, error=PolicyError), calendar=calendar or program_calendar(),
+                  origin=str(path))
 
 
 def _problems(config: PolicyConfig) -> list[Problem]:

@@ -11,6 +11,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
+from liaison_shared.program import program_calendar
 from liaison_shared.vocabulary import Priority, Queue, Track
 from liaison_sla_monitor.policy import DEFAULT_POLICY, ClockSpec, PolicyError, Signal, Target, due, load_policy
 
@@ -46,12 +47,10 @@ def clock(track: Track, priority: Priority, name: str) -> ClockSpec:
 # -- the shipped policy ----------------------------------------------------------------------
 
 
-def test_the_shipped_policy_loads_with_its_version_and_calendar() -> None:
+def test_the_shipped_policy_loads_with_its_version_on_the_programs_calendar() -> None:
     assert POLICY.version == "2026.11-1"
-    config = CALENDAR.config
-    assert (config.timezone, config.opens, config.closes) == ("America/Chicago", dt.time(8), dt.time(17))
+    assert POLICY.calendar is program_calendar()  # the one every service reads
     assert CALENDAR.holiday_name(dt.date(2026, 11, 27)) == "Day after Thanksgiving"
-    assert CALENDAR.holiday_name(dt.date(2026, 11, 26)) is not None  # Thanksgiving, from the holiday library
 
 
 def test_every_track_and_priority_has_its_clocks() -> None:
@@ -219,22 +218,12 @@ def test_an_unknown_key_is_refused_at_its_location(tmp_path: Path) -> None:
     def change(d: dict[str, Any]) -> None:
         d["rows"][3]["clocks"][0]["deadlines"] = {"business_days": 2}
         d["rows"][8]["prio"] = "urgent"
-        d["calendar"]["time_zone"] = "America/Chicago"
+        d["calendar"] = {"timezone": "America/Chicago"}  # the calendar is the program's, not the policy's
 
     message = refusal(tmp_path, edited(change))
     assert "rows[3].clocks[0].deadlines: Extra inputs are not permitted" in message
     assert "rows[8].prio: Extra inputs are not permitted" in message
-    assert "calendar: unknown keys ['time_zone'] (expected timezone, opens, closes, " in message
-
-
-def test_an_unquoted_closing_time_is_refused_rather_than_read_as_seconds(tmp_path: Path) -> None:
-    text = DEFAULT_POLICY.read_text(encoding="utf-8").replace('closes: "17:00"', "closes: 17:00")
-    assert "calendar: write closes as a quoted 'HH:MM' string" in refusal(tmp_path, text)
-
-
-def test_a_bad_calendar_value_is_refused_at_its_location(tmp_path: Path) -> None:
-    text = edited(lambda d: d["calendar"].update(timezone="America/Des_Moines"))
-    assert "calendar.timezone: unknown IANA time zone 'America/Des_Moines'" in refusal(tmp_path, text)
+    assert "calendar: Extra inputs are not permitted" in message
 
 
 def test_a_yaml_syntax_error_is_refused_with_its_line(tmp_path: Path) -> None:

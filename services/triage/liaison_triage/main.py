@@ -7,6 +7,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+from liaison_shared.program import ProgramError, program_calendar
 from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime, serve
 from liaison_triage.handlers import handlers
@@ -20,6 +21,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def bootstrap(settings: Settings) -> Runtime:
     """Wire the triage service; the ruleset is loaded (and refused if invalid) here, before anything runs."""
     ruleset = load_ruleset(settings.ruleset_path)
+    program_calendar()  # the program file is read (and refused if invalid) at start, not at the first inquiry
     runtime = Runtime(settings, migrations=MIGRATIONS)
     triage = Triage(ruleset, runtime.outbox, enrollment_wait=timedelta(seconds=settings.enrollment_wait_seconds))
     runtime.consume(handlers(triage))
@@ -37,7 +39,7 @@ def bootstrap(settings: Settings) -> Runtime:
 def main() -> None:
     try:
         runtime = bootstrap(Settings())
-    except RulesetError as refused:
+    except (RulesetError, ProgramError) as refused:
         sys.exit(f"triage: the ruleset does not load:\n{refused}")
     serve(runtime)
 

@@ -14,6 +14,7 @@ from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import InquiryReceivedV1, PanelRemovalRequestedV1
+from liaison_shared.program import program_calendar
 from liaison_shared.vocabulary import Category, Party, Source, Track
 from liaison_triage import store
 from liaison_triage.decide import Enrollment, TrackChoice, assign, choose_track
@@ -35,7 +36,8 @@ class Triage:
                      ) -> bool:
         """Decide and publish; False when the inquiry now waits for its member's enrollment."""
         medicaid_id = received.member.medicaid_id if received.member else None
-        enrollment = (await store.enrollment_on(session, medicaid_id, received.received_at.date())
+        received_on = program_calendar().local(received.received_at).date()  # the program's day, not UTC's
+        enrollment = (await store.enrollment_on(session, medicaid_id, received_on)
                       if medicaid_id else None)
         choice = choose_track(received, enrollment, stop_waiting=stop_waiting)
         if choice is None:
