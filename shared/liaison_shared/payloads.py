@@ -7,7 +7,7 @@ change is a new model with a new version, published beside the old one.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
@@ -192,6 +192,30 @@ class SlaMetV1(Payload):
     due_at: AwareDatetime
     met_at: AwareDatetime
     took_business_seconds: float = Field(ge=0)
+
+
+class ClockStoppedV1(Payload):
+    """A clock will not be met and no longer runs: the case was resolved, moved to a track without it,
+    or the breach that started this follow-up was withdrawn."""
+
+    inquiry_id: UUID
+    clock: ShortText
+    reason: Literal["resolved", "not_on_track", "breach_withdrawn"]
+    due_at: AwareDatetime
+    stopped_at: AwareDatetime
+
+
+class BreachWithdrawnV1(Payload):
+    """A breach announced earlier did not happen: an action recorded late was taken before the
+    deadline (`met_at` < `due_at`), so the clock is met. Readers and notifications correct the breach."""
+
+    inquiry_id: UUID
+    clock: ShortText
+    track: Track
+    priority: Priority
+    due_at: AwareDatetime
+    met_at: AwareDatetime
+    withdrawn_at: AwareDatetime
 
 
 class FollowUpDueV1(Payload):

@@ -12,7 +12,9 @@ from liaison_shared.catalog import spec_for
 from liaison_shared.consumer import Handler
 from liaison_shared.events import Event
 from liaison_shared.payloads import (
+    BreachWithdrawnV1,
     ClockStartedV1,
+    ClockStoppedV1,
     FollowUpDueV1,
     LetterReadyV1,
     NotificationFailedV1,
@@ -68,6 +70,22 @@ async def on_sla_breached(session: AsyncSession, event: Event) -> None:
                            due_at=breached.due_at, at=breached.breached_at)
 
 
+async def on_clock_stopped(session: AsyncSession, event: Event) -> None:
+    stopped = event.payload
+    assert isinstance(stopped, ClockStoppedV1)
+    await store.append_log(session, [event])
+    await store.mark_clock(session, inquiry_id=stopped.inquiry_id, clock=stopped.clock, state="stopped",
+                           due_at=stopped.due_at, at=stopped.stopped_at)
+
+
+async def on_breach_withdrawn(session: AsyncSession, event: Event) -> None:
+    withdrawn = event.payload
+    assert isinstance(withdrawn, BreachWithdrawnV1)
+    await store.append_log(session, [event])
+    await store.withdraw_breach(session, inquiry_id=withdrawn.inquiry_id, clock=withdrawn.clock,
+                                due_at=withdrawn.due_at)
+
+
 async def on_panel_removal(session: AsyncSession, event: Event) -> None:
     """A PCP's panel removal opens a case of its own (its id is the removal id), so Special
     Outreach or CCM can record their outreach on it; a removal released after compliance
@@ -102,6 +120,8 @@ HANDLERS: dict[str, Handler] = {
     _type(ClockStartedV1): on_clock_started,
     _type(SlaMetV1): on_sla_met,
     _type(SlaBreachedV1): on_sla_breached,
+    _type(ClockStoppedV1): on_clock_stopped,
+    _type(BreachWithdrawnV1): on_breach_withdrawn,
     _type(SlaWarningV1): log_only,
     _type(FollowUpDueV1): log_only,
     _type(NotificationSentV1): log_only,

@@ -210,7 +210,8 @@ class InquiryList(BaseModel):
 class LogEntryRead(BaseModel):
     event_id: UUID
     event_type: str
-    at: datetime
+    at: datetime = Field(description="When it happened (a late record says when the action was taken).")
+    recorded_at: datetime = Field(description="When intake recorded it.")
     actor: str | None
     source: str
     details: dict[str, Any]

@@ -106,8 +106,7 @@ class IntakeService:
                            None)
         projection: dict[str, Any] = {"updated_at": clock.now()}
         if resolved_at is not None:
-            projection["resolved_at"] = resolved_at
-            await store.stop_clocks(session, inquiry_id)
+            projection["resolved_at"] = resolved_at  # its clocks stop when the SLA monitor says so
         await store.save_case(session, case, **projection)
         await store.append_log(session, events)
         await self._outbox.add(session, *events)

@@ -169,7 +169,7 @@ async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, wa
 
 async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, state: str, due_at: datetime,
                      at: datetime) -> None:
-    """Record that a clock was met or breached at `at`. Arriving before its start
+    """Record that a clock was met, breached or stopped at `at`. Arriving before its start
     (topics are not ordered among themselves), it leaves a row that the older
     start cannot reopen; a later restart (after a reopen) can."""
     statement = pg_insert(clocks).values(inquiry_id=inquiry_id, clock=clock, state=state, warn_at=due_at,
@@ -178,7 +178,12 @@ async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, sta
         index_elements=["inquiry_id", "clock"], set_={"state": state}, where=clocks.c.started_at <= at))
 
 
-async def stop_clocks(session: AsyncSession, inquiry_id: UUID) -> None:
-    """Every unmet clock of a resolved inquiry stops."""
-    await session.execute(update(clocks).where(clocks.c.inquiry_id == inquiry_id,
-                                               clocks.c.state.in_(OPEN_CLOCK_STATES)).values(state="stopped"))
+async def withdraw_breach(session: AsyncSession, *, inquiry_id: UUID, clock: str, due_at: datetime) -> None:
+    """The breach of this cycle of the clock (its `due_at`) did not happen: the clock was met. The
+    withdrawal follows the breach on one topic, so the breach is there, however its start arrived."""
+    await session.execute(update(clocks).where(clocks.c.inquiry_id == inquiry_id, clocks.c.clock == clock,
+                                               clocks.c.state == "breached", clocks.c.due_at == due_at)
+                          .values(state="met"))
+
+
+

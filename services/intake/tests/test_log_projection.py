@@ -6,13 +6,16 @@ from __future__ import annotations
 import io
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from openpyxl import load_workbook
 
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import (
+    BreachWithdrawnV1,
     ClockStartedV1,
+    ClockStoppedV1,
     NotificationSentV1,
     PanelRemovalRequestedV1,
     Payload,
@@ -94,7 +97,7 @@ async def test_log_exports_to_xlsx_and_csv_with_every_entry(intake: Intake) -> N
     assert workbook_bytes.status_code == 200
     workbook = load_workbook(io.BytesIO(workbook_bytes.content))
     rows = list(workbook["Inquiry log"].iter_rows(values_only=True))
-    assert rows[0][:3] == ("Inquiry ID", "When (local)", "Event")
+    assert rows[0][:4] == ("Inquiry ID", "When (local)", "Recorded (local)", "Event")
     assert sorted(r[0] for r in rows[1:]) == sorted(ids * 2)
     assert {r[1] for r in rows[1:]} == {"2026-11-20 14:05:00", "2026-11-20 15:00:00"}
     assert len(list(workbook["Inquiries"].iter_rows(values_only=True))) == 4
@@ -188,3 +191,44 @@ async def test_the_enrolled_mco_triage_found_becomes_the_referral_default(intake
     assert referral.status_code == 202, referral.text
     read = (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=headers)).json()
     assert (read["status"], read["referred_mco"]) == ("referred_to_mco", "IA-AG")
+
+
+async def test_the_sla_monitor_alone_says_when_clocks_stop_or_a_breach_is_withdrawn(intake: Intake) -> None:
+    headers = await intake.key()
+    created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
+    inquiry_id = uuid.UUID(created["inquiry_id"])
+    now = datetime.now(UTC)
+    due = now + timedelta(hours=4)
+    await publish(intake, "/liaison/sla-monitor", *[
+        ClockStartedV1(inquiry_id=inquiry_id, clock=name, track="member_mco", priority="urgent",
+                       warn_at=now + timedelta(hours=2), due_at=due, started_at=now)
+        for name in ("originator_contacted", "mco_referral")])
+    await publish(intake, "/liaison/sla-monitor", SlaBreachedV1(
+        inquiry_id=inquiry_id, clock="mco_referral", track="member_mco", priority="urgent", due_at=due,
+        breached_at=due, late_by_seconds=0))
+
+    async def states() -> dict[str, str]:
+        read = (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=headers)).json()
+        return {d["clock"]: d["state"] for d in read["open_deadlines"]}
+
+    await wait_until(lambda: _equal(states(), {"originator_contacted": "open", "mco_referral": "breached"}),
+                     what="one clock open, one breached")
+    # Resolution alone changes no clock in intake's view: the SLA monitor's events do.
+    resolved = await intake.post(f"/v1/inquiries/{inquiry_id}/resolution", {
+        "resolved_by": "state", "resolution_code": "answered", "summary": "Refill approved."}, headers)
+    assert resolved.status_code == 202
+    assert await states() == {"originator_contacted": "open", "mco_referral": "breached"}
+    await publish(intake, "/liaison/sla-monitor",
+                  BreachWithdrawnV1(inquiry_id=inquiry_id, clock="mco_referral", track="member_mco",
+                                    priority="urgent", due_at=due, met_at=now + timedelta(hours=1),
+                                    withdrawn_at=due + timedelta(minutes=5)),
+                  ClockStoppedV1(inquiry_id=inquiry_id, clock="originator_contacted", reason="resolved", due_at=due,
+                                 stopped_at=now + timedelta(hours=2)))
+    await wait_until(lambda: _equal(states(), {}), what="no open or breached clock left")
+    entries = (await intake.http.get(f"/v1/inquiries/{inquiry_id}/log", headers=headers)).json()["entries"]
+    assert {"liaison.sla.breach-withdrawn.v1", "liaison.sla.clock-stopped.v1"} <= {e["event_type"] for e in entries}
+    assert all(e["recorded_at"] for e in entries)
+
+
+async def _equal(found: Any, expected: dict[str, str]) -> bool:
+    return bool(await found == expected)

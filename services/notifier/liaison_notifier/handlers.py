@@ -12,6 +12,7 @@ from liaison_shared.catalog import spec_for
 from liaison_shared.consumer import Handler
 from liaison_shared.events import Event
 from liaison_shared.payloads import (
+    BreachWithdrawnV1,
     FollowUpDueV1,
     InquiryReceivedV1,
     InquiryReopenedV1,
@@ -64,6 +65,14 @@ def handlers(notifier: Notifier) -> Mapping[str, Handler]:
                               breach.breached_at, {"clock": breach.clock, "due_local": local(breach.due_at),
                                                    "late_by": _minutes(timedelta(seconds=breach.late_by_seconds))})
 
+    async def on_breach_withdrawn(session: AsyncSession, event: Event) -> None:
+        withdrawn = event.payload
+        assert isinstance(withdrawn, BreachWithdrawnV1)
+        await notifier.notify(session, event, "breach_withdrawn",
+                              await notifier.inquiry(session, withdrawn.inquiry_id), withdrawn.withdrawn_at,
+                              {"clock": withdrawn.clock, "due_local": local(withdrawn.due_at),
+                               "met_local": local(withdrawn.met_at)})
+
     async def on_follow_up_due(session: AsyncSession, event: Event) -> None:
         follow_up = event.payload
         assert isinstance(follow_up, FollowUpDueV1)
@@ -86,7 +95,8 @@ def handlers(notifier: Notifier) -> Mapping[str, Handler]:
 
     by_model: dict[type[Payload], Handler] = {
         InquiryReceivedV1: on_received, PriorityAssignedV1: on_priority_assigned, McoContactedV1: on_mco_contacted,
-        SlaWarningV1: on_sla_warning, SlaBreachedV1: on_sla_breached, FollowUpDueV1: on_follow_up_due,
+        SlaWarningV1: on_sla_warning, SlaBreachedV1: on_sla_breached, BreachWithdrawnV1: on_breach_withdrawn,
+        FollowUpDueV1: on_follow_up_due,
         InquiryResolvedV1: on_resolved, InquiryReopenedV1: on_reopened, LetterRequestedV1: on_letter_requested,
     }
     return {spec_for(model).type: handler for model, handler in by_model.items()}

@@ -19,7 +19,8 @@ from liaison_shared.vocabulary import Priority, Queue, Track
 
 DEFAULT_SUBSCRIPTIONS = Path(__file__).with_name("subscriptions.yaml")
 MCO_CONTACT, MCO_TOPIC = "mco-contact", "mco-topic"
-Kind = Literal["priority_assigned", "mco_referral", "sla_warning", "sla_breached", "follow_up_due"]
+Kind = Literal["priority_assigned", "mco_referral", "sla_warning", "sla_breached", "breach_withdrawn",
+               "follow_up_due"]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,60}$")]
 
 

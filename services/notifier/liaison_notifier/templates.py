@@ -50,6 +50,13 @@ KINDS: Mapping[str, KindSpec] = {
         Template("The ${clock} clock of an inquiry in the ${queue} queue was due at ${due_local} "
                  "and is ${late_by} late." + _FOOTER),
     ),
+    "breach_withdrawn": KindSpec(
+        frozenset({"clock", "queue", "due_local", "met_local", *_LINK}),
+        Template("[Liaison] Breach withdrawn: ${clock} was met ${met_local}, before ${due_local}"),
+        Template("Correction: the ${clock} clock of an inquiry in the ${queue} queue was not breached. "
+                 "The action that meets it was taken at ${met_local}, before its deadline of ${due_local}, "
+                 "and recorded later." + _FOOTER),
+    ),
     "follow_up_due": KindSpec(
         frozenset({"clock", "queue", "due_local", *_LINK}),
         Template("[Liaison] Follow-up due ${due_local} (${queue})"),
@@ -87,7 +94,8 @@ def render(kind: str, context: Mapping[str, str]) -> tuple[str, str]:
 
     Kinds: `priority_assigned` (subject, track, priority, queue, received_local),
     `sla_warning` (clock, queue, due_local, time_left), `sla_breached` (clock, queue,
-    due_local, late_by), `follow_up_due` (clock, queue, due_local), `mco_referral`
+    due_local, late_by), `breach_withdrawn` (clock, queue, due_local, met_local),
+    `follow_up_due` (clock, queue, due_local), `mco_referral`
     (category, received_local); every kind also takes `base_url` and `inquiry_id`
     for the link `{base_url}/v1/inquiries/{inquiry_id}`. The subject is one line.
     ValueError for an unknown kind.

@@ -168,6 +168,7 @@ CONTEXT = {
     "subject": "Pharmacy denial for member [ID]", "track": "member_mco", "priority": "urgent",
     "queue": "member_liaison", "received_local": "2025-03-04 09:15 CST", "clock": "first_response",
     "due_local": "2025-03-05 17:00 CST", "time_left": "2 h 10 min", "late_by": "3 h 5 min",
+    "met_local": "2025-03-05 16:40 CST",
     "category": "pharmacy", "inquiry_id": INQUIRY_ID, "base_url": "https://liaison.example.org/",
 }
 LINK = f"https://liaison.example.org/v1/inquiries/{INQUIRY_ID}"
@@ -176,6 +177,7 @@ EXPECTED = {
                           "2025-03-04 09:15 CST", LINK],
     "sla_warning": ["first_response", "2025-03-05 17:00 CST", "2 h 10 min", "member_liaison", LINK],
     "sla_breached": ["first_response", "2025-03-05 17:00 CST", "3 h 5 min", "member_liaison", LINK],
+    "breach_withdrawn": ["first_response", "2025-03-05 17:00 CST", "2025-03-05 16:40 CST", "member_liaison", LINK],
     "follow_up_due": ["first_response", "2025-03-05 17:00 CST", "member_liaison", LINK],
     "mco_referral": [INQUIRY_ID, "pharmacy", "2025-03-04 09:15 CST", LINK],
 }

@@ -19,7 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import (
+    BreachWithdrawnV1,
     ClockStartedV1,
+    ClockStoppedV1,
     FollowUpDueV1,
     Payload,
     PriorityAssignedV1,
@@ -28,7 +30,7 @@ from liaison_shared.payloads import (
     SlaWarningV1,
 )
 from liaison_shared.vocabulary import Priority, Queue, Track
-from liaison_sla_monitor.policy import ClockSpec, Policy, Signal, due
+from liaison_sla_monitor.policy import ClockSpec, Policy, Signal, due, meets
 from liaison_sla_monitor.tables import cases, clocks, signals
 
 SOURCE = "/liaison/sla-monitor"
@@ -58,7 +60,7 @@ class SlaMonitor:
         existing = {r.name: r for r in await self._clocks(session, assigned.inquiry_id)}
         for name, open_row in existing.items():
             if open_row.state == "open" and name not in specs:
-                await self._close(session, open_row.id, "stopped", self.now())
+                await self._stop(session, open_row, "not_on_track", self.now())
         for spec in specs.values():
             row = existing.get(spec.name)
             if str(spec.starts_on) == TRIAGED:
@@ -95,12 +97,24 @@ class SlaMonitor:
     # -- signals -------------------------------------------------------------------------------
 
     async def signal(self, session: AsyncSession, inquiry_id: UUID, signal: Signal, at: datetime) -> None:
-        """Record what happened; meet the open clocks it meets; start the clocks it starts."""
+        """Record what happened; meet the clocks it meets; start the clocks it starts.
+
+        An action recorded late counts when it happened (`at`): taken before the deadline, it meets
+        a clock that was declared breached meanwhile, and the breach is withdrawn."""
         await session.execute(insert(signals).values(inquiry_id=inquiry_id, signal=signal, at=at))
-        for row in await self._clocks(session, inquiry_id, for_update=True):
-            if row.state == "open" and str(signal) in row.met_by and row.anchor_at <= at:
-                await self._close(session, row.id, "met", at)
-                await self._publish(session, self._met(inquiry_id, row.name, row.anchor_at, row.due_at, at))
+        rows = await self._clocks(session, inquiry_id, for_update=True)
+        for row in rows:
+            if row.state not in ("open", "breached") or not meets(signal, at, row):
+                continue
+            await self._close(session, row.id, "met", at)
+            if row.state == "breached":
+                await self._publish(session, BreachWithdrawnV1(
+                    inquiry_id=inquiry_id, clock=row.name, track=row.track, priority=row.priority,
+                    due_at=row.due_at, met_at=at, withdrawn_at=self.now()))
+                for follow_up in rows:  # the follow-ups its breach started have no cause left
+                    if follow_up.starts_on == f"breach:{row.name}" and follow_up.state == "open":
+                        await self._stop(session, follow_up, "breach_withdrawn", self.now())
+            await self._publish(session, self._met(inquiry_id, row.name, row.anchor_at, row.due_at, at))
         case = (await session.execute(select(cases).where(cases.c.inquiry_id == inquiry_id))).first()
         if case is None or case.track is None:
             return  # not triaged yet: `triaged` replays the recorded signals
@@ -114,7 +128,7 @@ class SlaMonitor:
         await self.signal(session, inquiry_id, Signal.RESOLVED, at)
         for row in await self._clocks(session, inquiry_id, for_update=True):
             if row.state == "open":
-                await self._close(session, row.id, "stopped", at)
+                await self._stop(session, row, "resolved", at)
         await session.execute(update(cases).where(cases.c.inquiry_id == inquiry_id).values(resolved_at=at))
 
     async def reopened(self, session: AsyncSession, inquiry_id: UUID, at: datetime) -> None:
@@ -191,6 +205,11 @@ class SlaMonitor:
         took = self.policy.calendar.business_time_between(anchor, met_at).total_seconds()
         return SlaMetV1(inquiry_id=inquiry_id, clock=name, due_at=due_at, met_at=met_at,
                         took_business_seconds=took)
+
+    async def _stop(self, session: AsyncSession, row: Row[Any], reason: str, at: datetime) -> None:
+        await self._close(session, row.id, "stopped", at)
+        await self._publish(session, ClockStoppedV1(inquiry_id=row.inquiry_id, clock=row.name, reason=reason,
+                                                    due_at=row.due_at, stopped_at=at))
 
     async def _close(self, session: AsyncSession, clock_id: int, state: str, at: datetime) -> None:
         await session.execute(update(clocks).where(clocks.c.id == clock_id)

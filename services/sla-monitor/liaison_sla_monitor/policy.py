@@ -19,7 +19,7 @@ import re
 from enum import StrEnum
 from itertools import product
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -185,6 +185,21 @@ def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar) -> tup
         return calendar.add_business_hours(anchor, span * spec.warning_fraction), due_at
     start = calendar.add_calendar_time(anchor, dt.timedelta(0))
     return start + (due_at - start) * spec.warning_fraction, due_at
+
+
+class ClockState(Protocol):
+    met_by: list[str]
+    anchor_at: dt.datetime
+    due_at: dt.datetime
+    state: str
+
+
+def meets(signal: Signal, at: dt.datetime, clock: ClockState) -> bool:
+    """Whether `signal`, which happened at `at`, meets `clock`: one of its meeting signals, after it
+    started, and (for a clock already declared breached) before its deadline."""
+    if str(signal) not in clock.met_by or at < clock.anchor_at:
+        return False
+    return clock.state == "open" or (clock.state == "breached" and at < clock.due_at)
 
 
 def load_policy(path: Path = DEFAULT_POLICY, calendar: BusinessCalendar | None = None) -> Policy:
