@@ -238,16 +238,22 @@ ShortNote = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1
                      _schema(r"\S", "Called back; left a voicemail.")]
 """A short free-text note: 1-500 characters after stripping."""
 
-_INSTANT_SCHEMA = _schema(f"^{_PAD}{_ISO_INSTANT}{_PAD}$", "2026-11-23T14:05:00-06:00", format="date-time")
-_DATE_SCHEMA = _schema(f"^{_PAD}{_ISO_DATE}{_PAD}$", "2026-11-23", format="date")
+_INSTANT = f"^{_PAD}{_ISO_INSTANT}{_PAD}$"
+_DATE_SCHEMA = _schema(f"^{_PAD}{_ISO_DATE}{_PAD}$", "2026-11-23", format="date",
+                       description="An ISO 8601 date, at most ten years ahead.")
 
 PastInstant = Annotated[datetime, BeforeValidator(_iso_text(_ISO_INSTANT, "date-time with an offset")),
-                        AfterValidator(_check_past_instant), _INSTANT_SCHEMA]
+                        AfterValidator(_check_past_instant), _schema(
+                            _INSTANT, "2026-11-23T14:05:00-06:00", format="date-time",
+                            description="ISO 8601 with an offset; not before the program's start "
+                                        "(LIAISON_PROGRAM_START) and not in the future (5 minutes' skew allowed).")]
 """An ISO 8601 instant with a UTC offset (never a number), not before the program's start and at most
 ``CLOCK_SKEW`` ahead of ``clock.now()``, converted to UTC."""
 
 QueryInstant = Annotated[datetime, BeforeValidator(_iso_text(_ISO_INSTANT, "date-time with an offset")),
-                         AfterValidator(_check_query_instant), _INSTANT_SCHEMA]
+                         AfterValidator(_check_query_instant), _schema(
+                             _INSTANT, "2026-11-23T14:05:00-06:00", format="date-time",
+                             description="ISO 8601 with an offset; from the program's start to ten years ahead.")]
 """An ISO 8601 instant with an offset for a query: from the program's start to ``QUERY_HORIZON`` ahead."""
 
 CalendarDate = Annotated[date, BeforeValidator(_iso_text(_ISO_DATE, "date (YYYY-MM-DD)")),

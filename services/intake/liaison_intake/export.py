@@ -17,16 +17,17 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy import Row
 
-LOG_COLUMNS = ["Inquiry ID", "When (local)", "Recorded (local)", "Event", "Who", "Source system", "Party",
-               "Category", "Track", "Priority", "MCO", "Details"]
+# "Recorded" comes last so the columns readers already use keep their places.
+LOG_COLUMNS = ["Inquiry ID", "When (local)", "Event", "Who", "Source system", "Party", "Category", "Track",
+               "Priority", "MCO", "Details", "Recorded (local)"]
 
 
 def _log_rows(rows: Sequence[Row[Any]], zone: ZoneInfo) -> list[list[str]]:
     # When it happened and when it was recorded: a late record of an earlier action shows both.
     return [[str(r.inquiry_id), r.at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
-             r.recorded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
              r.event_type.removeprefix("liaison."), r.actor or "", r.source, r.party, r.category, r.track or "",
-             r.priority or "", r.referred_mco or "", json.dumps(r.details, sort_keys=True)] for r in rows]
+             r.priority or "", r.referred_mco or "", json.dumps(r.details, sort_keys=True),
+             r.recorded_at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")] for r in rows]
 
 
 def export_csv(rows: Sequence[Row[Any]], zone: ZoneInfo) -> bytes:

@@ -97,7 +97,7 @@ async def test_log_exports_to_xlsx_and_csv_with_every_entry(intake: Intake) -> N
     assert workbook_bytes.status_code == 200
     workbook = load_workbook(io.BytesIO(workbook_bytes.content))
     rows = list(workbook["Inquiry log"].iter_rows(values_only=True))
-    assert rows[0][:4] == ("Inquiry ID", "When (local)", "Recorded (local)", "Event")
+    assert rows[0][:3] == ("Inquiry ID", "When (local)", "Event") and rows[0][-1] == "Recorded (local)"
     assert sorted(r[0] for r in rows[1:]) == sorted(ids * 2)
     assert {r[1] for r in rows[1:]} == {"2026-11-20 14:05:00", "2026-11-20 15:00:00"}
     assert len(list(workbook["Inquiries"].iter_rows(values_only=True))) == 4
