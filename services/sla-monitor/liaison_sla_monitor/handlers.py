@@ -69,6 +69,9 @@ def handlers(monitor: SlaMonitor) -> Mapping[str, Handler]:
         removal = event.payload
         assert isinstance(removal, PanelRemovalRequestedV1)
         await monitor.member_case(session, removal.removal_id, removal.member_id)
+        # A held removal waits for compliance review; it is worked (outreach, reassignment) only once released.
+        opened = Signal.HELD_FOR_REVIEW if removal.held_for_compliance_review else Signal.OUTREACH_OPENED
+        await monitor.signal(session, removal.removal_id, opened, removal.requested_at)
 
     async def on_pcp_assigned(session: AsyncSession, event: Event) -> None:
         assigned = event.payload

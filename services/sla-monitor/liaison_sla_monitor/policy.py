@@ -44,6 +44,8 @@ class Signal(StrEnum):
     UPDATE_RECORDED = "update_recorded"
     RESOLVED = "resolved"
     PCP_ASSIGNED = "pcp_assigned"
+    HELD_FOR_REVIEW = "held_for_review"  # a panel removal waits for compliance review
+    OUTREACH_OPENED = "outreach_opened"  # a panel removal may be worked: at once, or when its hold is released
 
 
 class PolicyError(ConfigError):

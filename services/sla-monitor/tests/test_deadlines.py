@@ -55,6 +55,13 @@ DAYS_1: Expected = {
     "c": ("2026-11-23 19:15", "2026-11-23 21:30"),  # Fri 1.5 h + Mon 5.25 h = Mon 13:15; + Mon 7.5 h = Mon 15:30
     "d": ("2026-11-30 17:45", "2026-11-30 20:00"),  # Wed 3 h + Mon 3.75 h = Mon 11:45; + Mon 6 h = Mon 14:00
 }
+# deadline 5 business days (45 h), warning at 75% = 33 h 45 min
+DAYS_5: Expected = {
+    "a": ("2026-11-19 22:45", "2026-11-23 16:00"),  # Mon 7 + Tue 9 + Wed 9 + Thu 8.75 = Thu 16:45; + Fri 9 + Mon 2
+    "b": ("2026-11-20 20:45", "2026-11-23 23:00"),  # from Tue 08:00: Fri 14:45; Mon 17:00 (lands on closing)
+    "c": ("2026-11-30 19:15", "2026-12-01 21:30"),  # Fri 1.5 + Mon-Wed 27, Thanksgiving and Friday closed: Mon 13:15
+    "d": ("2026-12-03 17:45", "2026-12-04 20:00"),  # Wed 3 + Mon-Wed 27 + Thu 3.75 = Thu 11:45; Fri 14:00
+}
 # deadline 2 business days (18 h), warning at 75% = 13 h 30 min
 DAYS_2: Expected = {
     "a": ("2026-11-17 20:30", "2026-11-18 16:00"),  # Mon 7 + Tue 6.5 = Tue 14:30; Mon 7 + Tue 9 + Wed 2 = Wed 10:00
@@ -128,6 +135,8 @@ EXPECTED: dict[tuple[Track, Priority, str], Expected] = {
     (T.PROVIDER, P.ESCALATED, "originator_contacted"): DAYS_3_4,
     (T.PROVIDER, P.ESCALATED, "mco_contacts_provider"): DAYS_3_5,
     (T.PROVIDER, P.STANDARD, "acknowledged"): DAYS_2,
+    (T.PCP_PANEL_REMOVAL, P.STANDARD, "compliance_review"): DAYS_5,
+    (T.PCP_PANEL_REMOVAL, P.URGENT, "compliance_review"): DAYS_5,
     (T.PCP_PANEL_REMOVAL, P.STANDARD, "outreach_contact"): DAYS_2,
     (T.PCP_PANEL_REMOVAL, P.STANDARD, "member_reassigned"): CALENDAR_720,
     (T.PCP_PANEL_REMOVAL, P.URGENT, "ccm_acknowledged"): HOURS_4,

@@ -29,9 +29,9 @@ CLOCKS: dict[tuple[Track, Priority], list[str]] = {
     (T.PROVIDER, P.URGENT): ["acknowledged", "originator_contacted", "mco_contacts_provider", "provider_follow_up"],
     (T.PROVIDER, P.ESCALATED): ["acknowledged", "originator_contacted", "mco_contacts_provider"],
     (T.PROVIDER, P.STANDARD): ["acknowledged"],
-    (T.PCP_PANEL_REMOVAL, P.STANDARD): ["outreach_contact", "member_reassigned"],
-    (T.PCP_PANEL_REMOVAL, P.ESCALATED): ["outreach_contact", "member_reassigned"],
-    (T.PCP_PANEL_REMOVAL, P.URGENT): ["ccm_acknowledged", "member_reassigned"],
+    (T.PCP_PANEL_REMOVAL, P.STANDARD): ["compliance_review", "outreach_contact", "member_reassigned"],
+    (T.PCP_PANEL_REMOVAL, P.ESCALATED): ["compliance_review", "outreach_contact", "member_reassigned"],
+    (T.PCP_PANEL_REMOVAL, P.URGENT): ["compliance_review", "ccm_acknowledged", "member_reassigned"],
     **{(T.PCP_ATTRIBUTION, p): ["originator_contacted"] for p in Priority},
     (T.CARE_TRANSITION, P.STANDARD): ["discharge_follow_up"],
     (T.CARE_TRANSITION, P.ESCALATED): ["discharge_follow_up"],
@@ -48,7 +48,7 @@ def clock(track: Track, priority: Priority, name: str) -> ClockSpec:
 
 
 def test_the_shipped_policy_loads_with_its_version_on_the_programs_calendar() -> None:
-    assert POLICY.version == "2026.11-1"
+    assert POLICY.version == "2026.12-1"
     assert POLICY.calendar is program_calendar()  # the one every service reads
     assert CALENDAR.holiday_name(dt.date(2026, 11, 27)) == "Day after Thanksgiving"
 
@@ -78,8 +78,8 @@ def test_the_reassignment_clock_is_calendar_time_and_survives_a_reopening() -> N
         spec = clock(T.PCP_PANEL_REMOVAL, priority, "member_reassigned")
         assert spec.deadline == Target(calendar_hours=720)
         assert spec.met_by == (Signal.PCP_ASSIGNED,)
-        assert spec.restart_on_reopen is False
-    assert clock(T.PCP_PANEL_REMOVAL, P.URGENT, "ccm_acknowledged").restart_on_reopen is True
+        assert spec.starts_on == Signal.OUTREACH_OPENED  # from the release of a held removal, not its request
+        assert clock(T.PCP_PANEL_REMOVAL, priority, "compliance_review").starts_on == Signal.HELD_FOR_REVIEW
 
 
 def test_a_warning_in_another_unit_is_capped_at_the_deadline() -> None:
@@ -235,8 +235,8 @@ def test_a_yaml_syntax_error_is_refused_with_its_line(tmp_path: Path) -> None:
 
 def test_a_duplicate_yaml_key_is_refused_with_its_line(tmp_path: Path) -> None:
     text = DEFAULT_POLICY.read_text(encoding="utf-8").replace(
-        'version: "2026.11-1"\n', 'version: "2026.11-1"\nversion: "2026.11-2"\n')
-    line = text.splitlines().index('version: "2026.11-2"') + 1
+        'version: "2026.12-1"\n', 'version: "2026.12-1"\nversion: "2026.12-2"\n')
+    line = text.splitlines().index('version: "2026.12-2"') + 1
     assert f"line {line}, column 1: invalid YAML: duplicate key 'version'" in refusal(tmp_path, text)
 
 
