@@ -35,6 +35,8 @@ EVENTS: tuple[EventSpec, ...] = (
               "An escalated member or provider issue was accepted at intake."),
     EventSpec("liaison.inquiry.priority-assigned.v1", "inquiry.priority-assigned", "inquiry_id",
               p.PriorityAssignedV1, "Triage or a liaison's override set track, priority, queue and subject."),
+    EventSpec("liaison.inquiry.subject-changed.v1", "inquiry.priority-assigned", "inquiry_id", p.SubjectChangedV1,
+              "Triage renamed a case: its subject line names the MCO it was referred to."),
     EventSpec("liaison.inquiry.priority-override-requested.v1", "inquiry.priority-override", "inquiry_id",
               p.PriorityOverrideRequestedV1, "A liaison overrode the priority, with a reason."),
     EventSpec("liaison.inquiry.updated.v1", "inquiry.updated", "inquiry_id", p.InquiryUpdatedV1,

@@ -83,6 +83,15 @@ class PriorityAssignedV1(Payload):
     decided_at: AwareDatetime
 
 
+class SubjectChangedV1(Payload):
+    """The case's subject line changed without a new decision (it was referred to another MCO)."""
+
+    inquiry_id: UUID
+    subject: ShortText
+    mco: McoCode
+    changed_at: AwareDatetime
+
+
 class PriorityOverrideRequestedV1(Payload):
     """A liaison overrode the inquiry's priority; triage turns it into a priority assignment."""
 

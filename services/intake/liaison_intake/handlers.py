@@ -25,6 +25,7 @@ from liaison_shared.payloads import (
     SlaBreachedV1,
     SlaMetV1,
     SlaWarningV1,
+    SubjectChangedV1,
 )
 from liaison_shared.vocabulary import Category, Party, Source
 
@@ -44,6 +45,13 @@ async def _apply_assignment(session: AsyncSession, assigned: PriorityAssignedV1)
     await store.save_case(session, evolve(store.case_of(row), assigned), track=assigned.track,
                           priority=assigned.priority, queue=assigned.queue, subject=assigned.subject,
                           mco=assigned.mco or row.mco)
+
+
+async def on_subject_changed(session: AsyncSession, event: Event) -> None:
+    changed = event.payload
+    assert isinstance(changed, SubjectChangedV1)
+    await store.append_log(session, [event])
+    await store.rename(session, changed.inquiry_id, changed.subject)
 
 
 async def on_clock_started(session: AsyncSession, event: Event) -> None:
@@ -117,6 +125,7 @@ def _type(model: type[Payload]) -> str:
 HANDLERS: dict[str, Handler] = {
     _type(PanelRemovalRequestedV1): on_panel_removal,
     _type(PriorityAssignedV1): on_priority_assigned,
+    _type(SubjectChangedV1): on_subject_changed,
     _type(ClockStartedV1): on_clock_started,
     _type(SlaMetV1): on_sla_met,
     _type(SlaBreachedV1): on_sla_breached,

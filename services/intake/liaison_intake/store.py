@@ -156,6 +156,10 @@ async def log_between(
     return (await session.execute(query)).all()
 
 
+async def rename(session: AsyncSession, inquiry_id: UUID, subject: str) -> None:
+    await session.execute(update(inquiries).where(inquiries.c.id == inquiry_id).values(subject=subject))
+
+
 async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, warn_at: datetime,
                       due_at: datetime, started_at: datetime) -> None:
     """Open (or restart) a clock; an older start never overwrites a newer one."""

@@ -22,6 +22,7 @@ from liaison_shared.payloads import (
     PriorityAssignedV1,
     SlaBreachedV1,
     SlaMetV1,
+    SubjectChangedV1,
 )
 from liaison_shared.testing.waiting import wait_until
 
@@ -232,3 +233,23 @@ async def test_the_sla_monitor_alone_says_when_clocks_stop_or_a_breach_is_withdr
 
 async def _equal(found: Any, expected: dict[str, str]) -> bool:
     return bool(await found == expected)
+
+
+async def test_a_case_renamed_by_triage_shows_its_new_subject(intake: Intake) -> None:
+    headers = await intake.key()
+    created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
+    inquiry_id = uuid.UUID(created["inquiry_id"])
+    now = datetime.now(UTC)
+    await publish(intake, "/liaison/triage", PriorityAssignedV1(
+        inquiry_id=inquiry_id, track="member_mco", priority="urgent", queue="member_liaison",
+        subject="[URGENT] Member · Pharmacy · MCO IA-TC · ID ***567A", mco="IA-TC", rules_fired=(),
+        ruleset_version="2026.11", received_at=now, decided_at=now),
+        SubjectChangedV1(inquiry_id=inquiry_id, subject="[URGENT] Member · Pharmacy · MCO IA-AG · ID ***567A",
+                         mco="IA-AG", changed_at=now))
+
+    async def renamed() -> bool:
+        read = (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=headers)).json()
+        return bool(read["subject"] == "[URGENT] Member · Pharmacy · MCO IA-AG · ID ***567A")
+    await wait_until(renamed, what="the new subject")
+    entries = (await intake.http.get(f"/v1/inquiries/{inquiry_id}/log", headers=headers)).json()["entries"]
+    assert "liaison.inquiry.subject-changed.v1" in [e["event_type"] for e in entries]

@@ -23,6 +23,7 @@ from liaison_shared.payloads import (
     PriorityAssignedV1,
     SlaBreachedV1,
     SlaWarningV1,
+    SubjectChangedV1,
 )
 
 
@@ -65,6 +66,10 @@ def handlers(notifier: Notifier) -> Mapping[str, Handler]:
                               breach.breached_at, {"clock": breach.clock, "due_local": local(breach.due_at),
                                                    "late_by": _minutes(timedelta(seconds=breach.late_by_seconds))})
 
+    async def on_subject_changed(session: AsyncSession, event: Event) -> None:
+        assert isinstance(event.payload, SubjectChangedV1)
+        await notifier.remember_subject(session, event.payload.inquiry_id, event.payload.subject)
+
     async def on_breach_withdrawn(session: AsyncSession, event: Event) -> None:
         withdrawn = event.payload
         assert isinstance(withdrawn, BreachWithdrawnV1)
@@ -96,7 +101,7 @@ def handlers(notifier: Notifier) -> Mapping[str, Handler]:
     by_model: dict[type[Payload], Handler] = {
         InquiryReceivedV1: on_received, PriorityAssignedV1: on_priority_assigned, McoContactedV1: on_mco_contacted,
         SlaWarningV1: on_sla_warning, SlaBreachedV1: on_sla_breached, BreachWithdrawnV1: on_breach_withdrawn,
-        FollowUpDueV1: on_follow_up_due,
+        FollowUpDueV1: on_follow_up_due, SubjectChangedV1: on_subject_changed,
         InquiryResolvedV1: on_resolved, InquiryReopenedV1: on_reopened, LetterRequestedV1: on_letter_requested,
     }
     return {spec_for(model).type: handler for model, handler in by_model.items()}

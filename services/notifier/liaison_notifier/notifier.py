@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row, select, update
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -65,6 +65,9 @@ class Notifier:
         await session.execute(insert(inquiries).values(inquiry_id=assigned.inquiry_id, **values)
                               .on_conflict_do_update(index_elements=["inquiry_id"], set_=values))
         return await self.inquiry(session, assigned.inquiry_id)
+
+    async def remember_subject(self, session: AsyncSession, inquiry_id: uuid.UUID, subject: str) -> None:
+        await session.execute(update(inquiries).where(inquiries.c.inquiry_id == inquiry_id).values(subject=subject))
 
     async def remember_referral(self, session: AsyncSession, inquiry_id: uuid.UUID, mco: str) -> Row[Any] | None:
         await session.execute(insert(inquiries).values(inquiry_id=inquiry_id, referred_mco=mco)

@@ -77,8 +77,9 @@ def identifier(received: InquiryReceivedV1) -> str | None:
 
 
 def assign(received: InquiryReceivedV1, choice: TrackChoice, enrollment: Enrollment | None, ruleset: Ruleset,
-           override: Override | None, *, now: datetime) -> PriorityAssignedV1:
-    """Priority, queue and subject for an inquiry on its track; an override wins over the rules."""
+           override: Override | None, *, now: datetime, referred_mco: str | None = None) -> PriorityAssignedV1:
+    """Priority, queue and subject for an inquiry on its track; an override wins over the rules.
+    The subject names the MCO the case was referred to, if any, else the one its track was chosen with."""
     risk = frozenset(received.risk_flags) | (enrollment.risk_flags if enrollment else frozenset())
     facts = Facts(party=received.party, track=choice.track, source=received.source, category=received.category,
                   description=received.description, requested_priority=received.requested_priority,
@@ -89,6 +90,7 @@ def assign(received: InquiryReceivedV1, choice: TrackChoice, enrollment: Enrollm
         priority, queue, fired = override.priority, ruleset.route(choice.track, override.priority), (OVERRIDE,)
     return PriorityAssignedV1(
         inquiry_id=received.inquiry_id, track=choice.track, priority=priority, queue=queue,
-        subject=subject_line(priority, received.party, received.category, choice.mco, identifier(received)),
+        subject=subject_line(priority, received.party, received.category, referred_mco or choice.mco,
+                             identifier(received)),
         mco=choice.mco, rules_fired=fired, ruleset_version=ruleset.version,
         override_reason=override.reason if override else None, received_at=received.received_at, decided_at=now)

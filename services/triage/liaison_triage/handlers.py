@@ -12,6 +12,7 @@ from liaison_shared.events import Event
 from liaison_shared.payloads import (
     InquiryReceivedV1,
     InquiryReopenedV1,
+    McoContactedV1,
     MemberDisenrolledV1,
     MemberEnrolledV1,
     PanelRemovalRequestedV1,
@@ -49,6 +50,10 @@ def handlers(triage: Triage) -> Mapping[str, Handler]:
         assert isinstance(event.payload, PanelRemovalRequestedV1)
         await triage.decide_panel_removal(session, event.payload)
 
+    async def on_mco_contacted(session: AsyncSession, event: Event) -> None:
+        assert isinstance(event.payload, McoContactedV1)
+        await triage.referred(session, event.payload)
+
     async def on_inquiry_reopened(session: AsyncSession, event: Event) -> None:
         assert isinstance(event.payload, InquiryReopenedV1)
         received = await store.decided_inquiry(session, event.payload.inquiry_id)
@@ -62,5 +67,6 @@ def handlers(triage: Triage) -> Mapping[str, Handler]:
         PriorityOverrideRequestedV1: on_priority_override,
         InquiryReopenedV1: on_inquiry_reopened,
         PanelRemovalRequestedV1: on_panel_removal,
+        McoContactedV1: on_mco_contacted,
     }
     return {spec_for(model).type: handler for model, handler in by_model.items()}

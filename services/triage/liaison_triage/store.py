@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -65,6 +66,15 @@ async def decided_inquiry(session: AsyncSession, inquiry_id: UUID) -> InquiryRec
     """The inquiry as received, if triage has decided it before."""
     received = await session.scalar(select(decisions.c.received).where(decisions.c.inquiry_id == inquiry_id))
     return None if received is None else InquiryReceivedV1.model_validate(received)
+
+
+async def decision_of(session: AsyncSession, inquiry_id: UUID) -> Row[Any] | None:
+    """Triage's decision row of an inquiry (as received, track, priority, MCOs), if it has one."""
+    return (await session.execute(select(decisions).where(decisions.c.inquiry_id == inquiry_id))).first()
+
+
+async def save_referral(session: AsyncSession, inquiry_id: UUID, mco: str) -> None:
+    await session.execute(update(decisions).where(decisions.c.inquiry_id == inquiry_id).values(referred_mco=mco))
 
 
 async def save_override(session: AsyncSession, inquiry_id: UUID, priority: Priority, reason: str,

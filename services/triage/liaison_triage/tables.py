@@ -41,6 +41,7 @@ decisions = Table(
     Column("rules_fired", ARRAY(Text), nullable=False),
     Column("ruleset_version", Text, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("referred_mco", Text),  # the MCO the case was referred to, if not the one triage found
 )
 
 overrides = Table(

@@ -13,12 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
-from liaison_shared.payloads import InquiryReceivedV1, PanelRemovalRequestedV1
+from liaison_shared.payloads import InquiryReceivedV1, McoContactedV1, PanelRemovalRequestedV1, SubjectChangedV1
 from liaison_shared.program import program_calendar
-from liaison_shared.vocabulary import Category, Party, Source, Track
+from liaison_shared.vocabulary import Category, Party, Priority, Source, Track
 from liaison_triage import store
-from liaison_triage.decide import Enrollment, TrackChoice, assign, choose_track
+from liaison_triage.decide import Enrollment, TrackChoice, assign, choose_track, identifier
 from liaison_triage.rules import Ruleset
+from liaison_triage.subject import subject_line
 
 SOURCE = "/liaison/triage"
 log = logging.getLogger(__name__)
@@ -59,7 +60,9 @@ class Triage:
     async def _publish(self, session: AsyncSession, received: InquiryReceivedV1, choice: TrackChoice,
                        enrollment: Enrollment | None) -> None:
         override = await store.override_for(session, received.inquiry_id)
-        assigned = assign(received, choice, enrollment, self.ruleset, override, now=self._clock())
+        earlier = await store.decision_of(session, received.inquiry_id)
+        assigned = assign(received, choice, enrollment, self.ruleset, override, now=self._clock(),
+                          referred_mco=earlier.referred_mco if earlier is not None else None)
         await store.save_decision(session, received, assigned)
         await self._outbox.add(session, Event(assigned, source=SOURCE, subject=str(received.inquiry_id)))
         log.info("inquiry triaged", extra={"inquiry_id": str(received.inquiry_id), "track": assigned.track,
@@ -71,6 +74,19 @@ class Triage:
         for received in waiting:
             await self.decide(session, received, stop_waiting=True)
         return len(waiting)
+
+    async def referred(self, session: AsyncSession, referral: McoContactedV1) -> None:
+        """A case referred to another MCO than the one it was decided with is renamed after it."""
+        decision = await store.decision_of(session, referral.inquiry_id)
+        if decision is None or referral.mco == (decision.referred_mco or decision.mco):
+            return  # not decided here (its decision will name it) or nothing changes
+        await store.save_referral(session, referral.inquiry_id, referral.mco)
+        received = InquiryReceivedV1.model_validate(decision.received)
+        subject = subject_line(Priority(decision.priority), received.party, received.category, referral.mco,
+                               identifier(received))
+        await self._outbox.add(session, Event(SubjectChangedV1(
+            inquiry_id=referral.inquiry_id, subject=subject, mco=referral.mco, changed_at=self._clock()),
+            source=SOURCE, subject=str(referral.inquiry_id)))
 
     async def release_overdue(self, session: AsyncSession) -> int:
         """Decide inquiries whose wait for enrollment is over, as 'enrollment unknown'."""

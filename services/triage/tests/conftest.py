@@ -7,18 +7,27 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from liaison_shared.events import Event, decode, encode
-from liaison_shared.payloads import InquiryReceivedV1, MemberEnrolledV1, MemberIdentity, Payload, PriorityAssignedV1
+from liaison_shared.payloads import (
+    InquiryReceivedV1,
+    MemberEnrolledV1,
+    MemberIdentity,
+    Payload,
+    PriorityAssignedV1,
+    SubjectChangedV1,
+)
 from liaison_shared.runtime import Runtime
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 from liaison_triage.main import bootstrap
 from liaison_triage.settings import Settings
+
+P = TypeVar("P", bound=Payload)
 
 
 @dataclass
@@ -37,19 +46,29 @@ class TriageHarness:
     async def collect(self) -> None:
         for records in (await self.consumer.getmany(timeout_ms=100)).values():
             for record in records:
-                event = decode(record.value, record.headers)
-                assert isinstance(event.payload, PriorityAssignedV1)
-                self.decisions.setdefault(event.payload.inquiry_id, []).append(event)
+                event = decode(record.value, record.headers)  # decisions, and subjects renamed after them
+                self.decisions.setdefault(getattr(event.payload, "inquiry_id"), []).append(event)
 
     async def decided(self, *inquiry_ids: uuid.UUID, count: int = 1, timeout: float = 30
                       ) -> list[PriorityAssignedV1]:
         """The latest decision of each inquiry, once each has `count` of them."""
+        return await self._latest(PriorityAssignedV1, inquiry_ids, count, timeout)
+
+    async def renamed(self, inquiry_id: uuid.UUID, count: int = 1, timeout: float = 30) -> SubjectChangedV1:
+        """The latest subject change of an inquiry, once it has `count` of them."""
+        [latest] = await self._latest(SubjectChangedV1, (inquiry_id,), count, timeout)
+        return latest
+
+    async def _latest(self, kind: type[P], inquiry_ids: tuple[uuid.UUID, ...], count: int, timeout: float
+                      ) -> list[P]:
+        def of(i: uuid.UUID) -> list[P]:
+            return [e.payload for e in self.decisions.get(i, []) if isinstance(e.payload, kind)]
+
         async def enough() -> bool:
             await self.collect()
-            return all(len(self.decisions.get(i, [])) >= count for i in inquiry_ids)
-        await wait_until(enough, timeout=timeout, what=f"{len(inquiry_ids)} decisions")
-        latest = [self.decisions[i][-1].payload for i in inquiry_ids]
-        return [p for p in latest if isinstance(p, PriorityAssignedV1)]
+            return all(len(of(i)) >= count for i in inquiry_ids)
+        await wait_until(enough, timeout=timeout, what=f"{len(inquiry_ids)} {kind.__name__}")
+        return [of(i)[-1] for i in inquiry_ids]
 
 
 async def start_harness(runtime: Runtime) -> TriageHarness:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from liaison_shared.payloads import (
     InquiryReopenedV1,
+    McoContactedV1,
     MemberIdentity,
     PriorityAssignedV1,
     PriorityOverrideRequestedV1,
@@ -55,6 +56,19 @@ async def test_override_wins_over_the_rules_and_survives_reopening(triage: Triag
     await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", by="l", at=AT))
     [third] = await triage.decided(inquiry.inquiry_id, count=3)
     assert third.priority == "urgent"
+
+
+async def test_a_case_referred_to_another_mco_is_renamed_after_it_and_keeps_the_name(triage: TriageHarness) -> None:
+    inquiry = received(mco="IA-TC")
+    await triage.publish(inquiry)
+    [first] = await triage.decided(inquiry.inquiry_id)
+    assert "MCO IA-TC" in first.subject
+    await triage.publish(McoContactedV1(inquiry_id=inquiry.inquiry_id, mco="IA-AG", by="liaison", at=AT))
+    renamed = await triage.renamed(inquiry.inquiry_id)
+    assert renamed.subject == first.subject.replace("MCO IA-TC", "MCO IA-AG") and renamed.mco == "IA-AG"
+    await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", by="l", at=AT))
+    [again] = await triage.decided(inquiry.inquiry_id, count=2)
+    assert "MCO IA-AG" in again.subject  # a re-decision names the MCO it was referred to
 
 
 async def test_override_that_arrives_before_its_inquiry_is_applied_when_it_is_decided(
