@@ -47,6 +47,8 @@ BULK_BODY = {"x-liaison-bulk-body": True}
 """`openapi_extra` of a route whose body is a bulk file: the larger limit, read as a stream."""
 MAX_JSON_DEPTH = 32
 WWW_AUTHENTICATE = 'Bearer realm="liaison", ApiKey realm="liaison", header="X-API-Key"'
+DETAILS = {400: "The request body is not well-formed JSON.", 413: "The request body is too large.",
+           422: "One or more fields are invalid."}
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]*\+)?json\b")
 
@@ -149,7 +151,8 @@ class RequestPipeline:
         try:
             receive = await self._checked_input(scope, receive)
         except _Refused as refused:
-            await _problem(send, refused.status, refused.code, refused.title, errors=refused.errors)
+            await _problem(send, refused.status, refused.code, refused.title, errors=refused.errors,
+                           detail=DETAILS.get(refused.status))
             return
         await self._app(scope, receive, send)
 
