@@ -29,18 +29,14 @@ RATE = 5.0  # inquiries per second: modest, the machine is shared
 
 @pytest.fixture(scope="module")
 def private_kafka() -> Iterator[PrivateKafka]:
-    broker = PrivateKafka(KAFKA_PORT)
-    broker.start()
-    yield broker
-    broker.stop()
+    with PrivateKafka(KAFKA_PORT) as broker:
+        yield broker
 
 
 @pytest.fixture(scope="module")
 def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres(POSTGRES_PORT)
-    server.start()
-    yield server
-    server.stop()
+    with PrivatePostgres(POSTGRES_PORT) as server:
+        yield server
 
 
 @pytest.mark.timeout(1800)

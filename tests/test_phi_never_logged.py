@@ -45,10 +45,8 @@ def inquiry(**changes: Any) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def private_kafka() -> Iterator[PrivateKafka]:
-    broker = PrivateKafka(KAFKA_PORT)
-    broker.start()
-    yield broker
-    broker.stop()
+    with PrivateKafka(KAFKA_PORT) as broker:
+        yield broker
 
 
 @pytest.fixture

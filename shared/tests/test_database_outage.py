@@ -26,10 +26,8 @@ PRIVATE_PORT = 54339
 
 @pytest.fixture
 def private_postgres() -> Iterator[PrivatePostgres]:
-    server = PrivatePostgres(PRIVATE_PORT)
-    server.start()
-    yield server
-    server.stop()
+    with PrivatePostgres(PRIVATE_PORT) as server:
+        yield server
 
 
 async def test_consumer_resumes_after_database_restart_without_loss_or_repeat(

@@ -30,10 +30,8 @@ KEY = "outage-test-key"
 
 @pytest.fixture
 def private_kafka() -> Iterator[PrivateKafka]:
-    broker = PrivateKafka(PRIVATE_PORT)
-    broker.start()
-    yield broker
-    broker.stop()
+    with PrivateKafka(PRIVATE_PORT) as broker:
+        yield broker
 
 
 def resolve_router(runtime_box: list[Runtime]) -> APIRouter:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
+from typing import Self
 
 SCRIPTS = Path(__file__).resolve().parents[3] / "deploy" / "local"
 
@@ -27,6 +28,14 @@ class PrivateServer:
 
     def stop(self) -> None:
         self._run("stop")
+
+    def __enter__(self) -> Self:
+        """Started for a `with` block (a test module's fixture), stopped after it."""
+        self.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
 
 
 class PrivateKafka(PrivateServer):
