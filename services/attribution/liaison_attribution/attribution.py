@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution import store
 from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecord
+from liaison_attribution.removals import classify
 from liaison_attribution.rules import AttributionConfig, Member, Provider, Visit, assign_roster, months_before
 from liaison_attribution.tables import members as members_table
 from liaison_attribution.tables import panel_removals
@@ -33,8 +34,6 @@ from liaison_shared.problems import Problem
 from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
 
 SOURCE = "/liaison/attribution"
-HIGH_RISK_FLAGS = frozenset({"chronic_condition", "disability", "special_needs", "high_risk"})
-PROTECTED_FLAGS = frozenset({"special_needs", "disability"})
 BATCH_CHUNK = 5000
 
 
@@ -174,17 +173,17 @@ class Attribution:
         if member is None or current is None or current.npi != npi:
             raise Problem(409, "Not on this panel", "The member is not attributed to this PCP.",
                           code="not-on-panel")
-        flags = frozenset(member.risk_flags)
-        held = reason is PanelRemovalReason.DISRUPTIVE_BEHAVIOR and bool(flags & PROTECTED_FLAGS)
+        kind = classify(reason, member.risk_flags, self.config)
+        held = kind.held_for_compliance_review
         removal_id, now = uuid.uuid4(), clock.now()
         await session.execute(panel_removals.insert().values(
             removal_id=removal_id, member_id=member_id, npi=npi, reason=reason, documentation=documentation,
-            high_risk=bool(flags & HIGH_RISK_FLAGS), held_for_compliance_review=held,
+            high_risk=kind.high_risk, held_for_compliance_review=held,
             status="held" if held else "open", requested_at=now,
             window_ends=now.date() + timedelta(days=self.config.reassignment_window_days)))
         await self._publish(session, PanelRemovalRequestedV1(
             removal_id=removal_id, member_id=member_id, pcp_npi=npi, reason=reason,
-            high_risk=bool(flags & HIGH_RISK_FLAGS), held_for_compliance_review=held, mco=member.mco,
+            high_risk=kind.high_risk, held_for_compliance_review=held, mco=member.mco,
             requested_at=now))
         return removal_id
 

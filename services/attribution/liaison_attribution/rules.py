@@ -33,7 +33,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from liaison_shared.config_files import ConfigError, load_config
-from liaison_shared.vocabulary import AttributionMethod
+from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
 
 DEFAULT_CONFIG = Path(__file__).with_name("attribution.yaml")
 EARTH_RADIUS_MILES = 3958.7613
@@ -45,6 +45,7 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{5}$")]  # CPT or HCPCS
+_Flag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]  # a member's risk flag
 _PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]  # CMS two-digit code
 
 
@@ -63,6 +64,9 @@ class AttributionConfig(BaseModel):
     qualifying_places_of_service: Annotated[frozenset[_PlaceOfService], Field(min_length=1)]
     max_distance_miles: Annotated[float, Field(strict=True, gt=0, le=1000)] = 30.0
     reassignment_window_days: Annotated[int, Field(strict=True, ge=1)] = 30
+    high_risk_flags: Annotated[frozenset[_Flag], Field(min_length=1)]
+    compliance_review_flags: frozenset[_Flag]
+    compliance_review_reasons: frozenset[PanelRemovalReason]
 
 
 def load_attribution_config(path: Path = DEFAULT_CONFIG) -> AttributionConfig:
