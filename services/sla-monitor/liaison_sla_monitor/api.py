@@ -7,15 +7,14 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlalchemy import case, func, select
 
 from liaison_shared.fields import QueryInstant
 from liaison_shared.principal import Principal, require_scope
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
 from liaison_shared.static_keys import READ
+from liaison_sla_monitor import store
 from liaison_sla_monitor.monitor import SlaMonitor
-from liaison_sla_monitor.tables import clocks
 
 
 class ClockRead(BaseModel):
@@ -55,18 +54,15 @@ def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
     @router.get("/inquiries/{inquiry_id:uuid}/clocks", summary="Every clock of one inquiry")
     async def inquiry_clocks(inquiry_id: UUID, _: Reader) -> list[ClockRead]:
         async with runtime.sessions() as session:
-            rows = (await session.execute(select(clocks).where(clocks.c.inquiry_id == inquiry_id)
-                                          .order_by(clocks.c.due_at))).all()
-        return [read(r) for r in rows]
+            rows = await store.clocks_of(session, inquiry_id)
+        return [read(r) for r in sorted(rows, key=lambda r: r.due_at)]
 
     @router.get("/clocks", summary="Clocks due (open) or breached in a window, soonest first")
     async def clocks_in_window(_: Reader, due_from: QueryInstant, due_to: QueryInstant,
                                state: Literal["open", "breached"] = "open",
                                limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[ClockRead]:
         async with runtime.sessions() as session:
-            rows = (await session.execute(
-                select(clocks).where(clocks.c.state == state, clocks.c.due_at >= due_from, clocks.c.due_at < due_to)
-                .order_by(clocks.c.due_at).limit(limit))).all()
+            rows = await store.clocks_due_between(session, state, due_from, due_to, limit)
         return [read(r) for r in rows]
 
     @router.get("/compliance", summary="Met and breached clocks per track, priority and clock, by due date")
@@ -74,13 +70,8 @@ def build_router(runtime: Runtime, monitor: SlaMonitor) -> APIRouter:
         if end <= start:
             raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
                           errors=[{"field": "end", "reason": "must be after start"}])
-        counted = {state: func.count(case((clocks.c.state == state, 1))) for state in ("met", "breached", "open")}
         async with runtime.sessions() as session:
-            rows = (await session.execute(
-                select(clocks.c.track, clocks.c.priority, clocks.c.name, *[c.label(s) for s, c in counted.items()])
-                .where(clocks.c.due_at >= start, clocks.c.due_at < end)
-                .group_by(clocks.c.track, clocks.c.priority, clocks.c.name)
-                .order_by(clocks.c.track, clocks.c.priority, clocks.c.name))).all()
+            rows = await store.compliance_counts(session, start, end)
         return [ComplianceRow(track=r.track, priority=r.priority, clock=r.name, met=r.met, breached=r.breached,
                               open=r.open, compliance=r.met / (r.met + r.breached) if r.met + r.breached else None)
                 for r in rows]

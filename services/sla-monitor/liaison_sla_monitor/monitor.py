@@ -1,5 +1,6 @@
 """The SLA monitor's use cases: start clocks, meet or stop them on signals,
-and fire warnings, breaches and follow-ups when they come due.
+and fire warnings, breaches and follow-ups when they come due. Its SQL is in
+`store`; the deadline arithmetic and what meets a clock, in `policy`.
 
 Every change happens in the caller's transaction and publishes its events
 through the outbox, so a clock's state and what the bus was told agree.
@@ -7,13 +8,12 @@ through the outbox, so a clock's state and what the bus was told agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_shared.events import Event
@@ -30,8 +30,8 @@ from liaison_shared.payloads import (
     SlaWarningV1,
 )
 from liaison_shared.vocabulary import Priority, Queue, Track
+from liaison_sla_monitor import store
 from liaison_sla_monitor.policy import ClockSpec, Policy, Signal, due, meets
-from liaison_sla_monitor.tables import cases, clocks, signals
 
 SOURCE = "/liaison/sla-monitor"
 TRIAGED = Signal.TRIAGED.value
@@ -51,13 +51,10 @@ class SlaMonitor:
 
     async def triaged(self, session: AsyncSession, assigned: PriorityAssignedV1) -> None:
         """Start the track's clocks; on a new track or priority, recompute or stop the open ones."""
-        await session.execute(insert(cases).values(
-            inquiry_id=assigned.inquiry_id, track=assigned.track, priority=assigned.priority,
-            received_at=assigned.received_at).on_conflict_do_update(
-            index_elements=["inquiry_id"],
-            set_={"track": assigned.track, "priority": assigned.priority, "received_at": assigned.received_at}))
+        await store.save_case(session, assigned.inquiry_id, track=assigned.track, priority=assigned.priority,
+                              received_at=assigned.received_at)
         specs = {s.name: s for s in self.policy.clocks_for(assigned.track, assigned.priority)}
-        existing = {r.name: r for r in await self._clocks(session, assigned.inquiry_id)}
+        existing = {r.name: r for r in await store.clocks_of(session, assigned.inquiry_id)}
         for name, open_row in existing.items():
             if open_row.state == "open" and name not in specs:
                 await self._stop(session, open_row, "not_on_track", self.now())
@@ -69,14 +66,14 @@ class SlaMonitor:
                                       row.anchor_at if row is not None else assigned.received_at)
             elif row is None and isinstance(spec.starts_on, Signal):
                 # The signal that starts this clock may have come before triage did.
-                seen = await self._last_signal(session, assigned.inquiry_id, spec.starts_on)
+                seen = await store.last_signal(session, assigned.inquiry_id, spec.starts_on)
                 if seen is not None:
                     await self._start(session, assigned.inquiry_id, assigned.track, assigned.priority, spec, seen)
 
     async def _start(self, session: AsyncSession, inquiry_id: UUID, track: str, priority: str, spec: ClockSpec,
                      anchor: datetime, *, restart: bool = False) -> None:
         warn_at, due_at = due(spec, anchor, self.policy.calendar)
-        met_at = await self._first_meeting_signal(session, inquiry_id, spec, anchor)
+        met_at = await store.first_signal_since(session, inquiry_id, [str(s) for s in spec.met_by], anchor)
         values: dict[str, Any] = {
             "track": track, "priority": priority, "anchor_at": anchor, "warn_at": warn_at, "due_at": due_at,
             "met_by": [str(s) for s in spec.met_by], "starts_on": str(spec.starts_on),
@@ -84,9 +81,7 @@ class SlaMonitor:
             "state": "open" if met_at is None else "met", "warned": False,
             "fire_at": warn_at if met_at is None else None, "closed_at": met_at,
         }
-        statement = insert(clocks).values(inquiry_id=inquiry_id, name=spec.name, **values)
-        set_ = {**values, "cycle": clocks.c.cycle + 1} if restart else values
-        await session.execute(statement.on_conflict_do_update(index_elements=["inquiry_id", "name"], set_=set_))
+        await store.upsert_clock(session, inquiry_id, spec.name, values, new_cycle=restart)
         events: list[Payload] = [ClockStartedV1(inquiry_id=inquiry_id, clock=spec.name, track=Track(track),
                                                 priority=Priority(priority), warn_at=warn_at, due_at=due_at,
                                                 started_at=anchor)]
@@ -101,8 +96,8 @@ class SlaMonitor:
 
         An action recorded late counts when it happened (`at`): taken before the deadline, it meets
         a clock that was declared breached meanwhile, and the breach is withdrawn."""
-        await session.execute(insert(signals).values(inquiry_id=inquiry_id, signal=signal, at=at))
-        rows = await self._clocks(session, inquiry_id, for_update=True)
+        await store.record_signal(session, inquiry_id, signal, at)
+        rows = await store.clocks_of(session, inquiry_id, for_update=True)
         for row in rows:
             if row.state not in ("open", "breached") or not meets(signal, at, row):
                 continue
@@ -115,10 +110,10 @@ class SlaMonitor:
                     if follow_up.starts_on == f"breach:{row.name}" and follow_up.state == "open":
                         await self._stop(session, follow_up, "breach_withdrawn", self.now())
             await self._publish(session, self._met(inquiry_id, row.name, row.anchor_at, row.due_at, at))
-        case = (await session.execute(select(cases).where(cases.c.inquiry_id == inquiry_id))).first()
+        case = await store.case_of(session, inquiry_id)
         if case is None or case.track is None:
             return  # not triaged yet: `triaged` replays the recorded signals
-        started = {r.name for r in await self._clocks(session, inquiry_id)}
+        started = {r.name for r in await store.clocks_of(session, inquiry_id)}
         for spec in self.policy.clocks_for(case.track, case.priority):
             if spec.starts_on == signal and spec.name not in started:
                 await self._start(session, inquiry_id, case.track, case.priority, spec, at)
@@ -126,15 +121,15 @@ class SlaMonitor:
     async def resolved(self, session: AsyncSession, inquiry_id: UUID, at: datetime) -> None:
         """Resolution meets the clocks it meets and stops every other open clock."""
         await self.signal(session, inquiry_id, Signal.RESOLVED, at)
-        for row in await self._clocks(session, inquiry_id, for_update=True):
+        for row in await store.clocks_of(session, inquiry_id, for_update=True):
             if row.state == "open":
                 await self._stop(session, row, "resolved", at)
-        await session.execute(update(cases).where(cases.c.inquiry_id == inquiry_id).values(resolved_at=at))
+        await store.set_resolved(session, inquiry_id, at)
 
     async def reopened(self, session: AsyncSession, inquiry_id: UUID, at: datetime) -> None:
         """Clocks that start at triage run again from the reopening."""
-        await session.execute(update(cases).where(cases.c.inquiry_id == inquiry_id).values(resolved_at=None))
-        case = (await session.execute(select(cases).where(cases.c.inquiry_id == inquiry_id))).first()
+        await store.set_resolved(session, inquiry_id, None)
+        case = await store.case_of(session, inquiry_id)
         if case is None or case.track is None:
             return
         for spec in self.policy.clocks_for(case.track, case.priority):
@@ -143,12 +138,10 @@ class SlaMonitor:
 
     async def member_case(self, session: AsyncSession, case_id: UUID, member_id: UUID) -> None:
         """Remember whose PCP assignment meets a panel-removal case's clocks."""
-        await session.execute(insert(cases).values(inquiry_id=case_id, member_id=member_id).on_conflict_do_update(
-            index_elements=["inquiry_id"], set_={"member_id": member_id}))
+        await store.save_case(session, case_id, member_id=member_id)
 
     async def pcp_assigned(self, session: AsyncSession, member_id: UUID, at: datetime) -> None:
-        for case_id in (await session.execute(select(cases.c.inquiry_id)
-                                              .where(cases.c.member_id == member_id))).scalars():
+        for case_id in await store.cases_of_member(session, member_id):
             await self.signal(session, case_id, Signal.PCP_ASSIGNED, at)
 
     # -- timers --------------------------------------------------------------------------------
@@ -158,9 +151,7 @@ class SlaMonitor:
         A batch's writes are grouped (two UPDATEs, one outbox insert): catching up after an
         outage is then quick."""
         now = self.now()
-        rows = (await session.execute(
-            select(clocks).where(clocks.c.fire_at <= now).order_by(clocks.c.fire_at).limit(limit)
-            .with_for_update(skip_locked=True))).all()
+        rows = await store.claim_due(session, now, limit)
         events: list[Payload] = []
         warned, breached = [], []
         for row in rows:
@@ -174,20 +165,15 @@ class SlaMonitor:
                 breached.append(row)
             else:
                 warned.append(row.id)
-        if warned:
-            await session.execute(update(clocks).where(clocks.c.id.in_(warned))
-                                  .values(warned=True, fire_at=clocks.c.due_at))
-        if breached:
-            await session.execute(update(clocks).where(clocks.c.id.in_([r.id for r in breached]))
-                                  .values(state="breached", fire_at=None, closed_at=clocks.c.due_at))
+        await store.mark_warned(session, warned)
+        await store.mark_breached(session, [r.id for r in breached])
         await self._publish(session, *events)
         for row in breached:
             await self._start_follow_ups(session, row)
         return len(rows)
 
     async def next_fire_at(self, session: AsyncSession) -> datetime | None:
-        found: datetime | None = await session.scalar(select(func.min(clocks.c.fire_at)))
-        return found
+        return await store.next_fire_at(session)
 
     async def _start_follow_ups(self, session: AsyncSession, breached: Row[Any]) -> None:
         for spec in self.policy.clocks_for(breached.track, breached.priority):
@@ -212,22 +198,4 @@ class SlaMonitor:
                                                     due_at=row.due_at, stopped_at=at))
 
     async def _close(self, session: AsyncSession, clock_id: int, state: str, at: datetime) -> None:
-        await session.execute(update(clocks).where(clocks.c.id == clock_id)
-                              .values(state=state, fire_at=None, closed_at=at))
-
-    async def _clocks(self, session: AsyncSession, inquiry_id: UUID, *, for_update: bool = False
-                      ) -> Sequence[Row[Any]]:
-        query = select(clocks).where(clocks.c.inquiry_id == inquiry_id).order_by(clocks.c.id)
-        return (await session.execute(query.with_for_update() if for_update else query)).all()
-
-    async def _last_signal(self, session: AsyncSession, inquiry_id: UUID, signal: Signal) -> datetime | None:
-        found: datetime | None = await session.scalar(select(func.max(signals.c.at)).where(
-            signals.c.inquiry_id == inquiry_id, signals.c.signal == signal))
-        return found
-
-    async def _first_meeting_signal(self, session: AsyncSession, inquiry_id: UUID, spec: ClockSpec,
-                                    anchor: datetime) -> datetime | None:
-        found: datetime | None = await session.scalar(select(func.min(signals.c.at)).where(
-            signals.c.inquiry_id == inquiry_id, signals.c.signal.in_([str(s) for s in spec.met_by]),
-            signals.c.at >= anchor))
-        return found
+        await store.close_clock(session, clock_id, state, at)
