@@ -8,9 +8,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
-from sqlalchemy import select
 
-from liaison_notifier.tables import deliveries, letters
+from liaison_notifier import store
 from liaison_shared.principal import Principal, require_scope
 from liaison_shared.problems import Problem
 from liaison_shared.runtime import Runtime
@@ -40,20 +39,15 @@ def build_router(runtime: Runtime) -> APIRouter:
     async def delivery_log(_: Reader, inquiry_id: UUID | None = None,
                            status: DeliveryStatus | None = None,
                            limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[DeliveryRead]:
-        query = select(deliveries).order_by(deliveries.c.created_at.desc()).limit(limit)
-        if inquiry_id is not None:
-            query = query.where(deliveries.c.inquiry_id == inquiry_id)
-        if status is not None:
-            query = query.where(deliveries.c.status == status)
         async with runtime.sessions() as session:
-            rows = (await session.execute(query)).all()
+            rows = await store.delivery_log(session, inquiry_id=inquiry_id, status=status, limit=limit)
         return [DeliveryRead.model_validate(r._asdict()) for r in rows]
 
     @router.get("/letters/{letter_id:uuid}", response_class=HTMLResponse, tags=["letters"],
                 summary="A letter to print and mail (its id is in the inquiry's log, notification.letter-ready)")
     async def letter(letter_id: UUID, _: Reader) -> HTMLResponse:
         async with runtime.sessions() as session:
-            html = (await session.execute(select(letters.c.html).where(letters.c.letter_id == letter_id))).scalar()
+            html = await store.letter_html(session, letter_id)
         if html is None:
             raise Problem(404, "Letter not found", "No letter with this id.", code="letter-not-found")
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})

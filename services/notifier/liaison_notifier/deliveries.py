@@ -22,13 +22,13 @@ from typing import Any
 from uuid import UUID
 
 import httpx
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from liaison_notifier import store
 from liaison_notifier.email import send_email
 from liaison_notifier.settings import Settings
 from liaison_notifier.subscriptions import SubscriptionsConfig, WebhookRecipient
-from liaison_notifier.tables import deliveries
 from liaison_notifier.webhooks import DeliveryFailed, post_webhook, retry_delay
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Event
@@ -73,15 +73,9 @@ class Deliverer:
     async def _due(self) -> list[tuple[UUID, str]]:
         """The oldest due deliveries, at most a few per recipient: a recipient with a long backlog
         (a slow or dead endpoint) cannot fill the batch and hold back everyone behind it."""
-        place = func.row_number().over(partition_by=deliveries.c.recipient,
-                                       order_by=deliveries.c.next_attempt_at).label("place")
-        due = (select(deliveries.c.notification_id, deliveries.c.recipient, deliveries.c.next_attempt_at, place)
-               .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= self._now()).subquery())
         async with self._sessions() as session:
-            rows = (await session.execute(
-                select(due.c.notification_id, due.c.recipient)
-                .where(due.c.place <= 2 * self._settings.per_endpoint_concurrency)
-                .order_by(due.c.next_attempt_at).limit(DUE_BATCH))).all()
+            rows = await store.due_deliveries(session, self._now(), limit=DUE_BATCH,
+                                              per_recipient=2 * self._settings.per_endpoint_concurrency)
         return [(r.notification_id, r.recipient) for r in rows if r.notification_id not in self._in_flight]
 
     async def _deliver(self, http: httpx.AsyncClient, notification_id: UUID, recipient: str) -> None:
@@ -106,10 +100,7 @@ class Deliverer:
         lease = timedelta(seconds=max(self._settings.smtp_timeout_seconds,
                                       self._settings.webhook_timeout_seconds) + LEASE_MARGIN_SECONDS)
         async with UnitOfWork(self._sessions) as uow:
-            row = (await uow.session.execute(
-                update(deliveries).where(deliveries.c.notification_id == notification_id,
-                                         deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
-                .values(next_attempt_at=now + lease).returning(*deliveries.c))).first()
+            row = await store.claim(uow.session, notification_id, now, now + lease)
             await uow.commit()
         return row
 
@@ -124,11 +115,7 @@ class Deliverer:
                       "next_attempt_at": now + timedelta(seconds=retry_delay(
                           attempts, base=self._settings.retry_base_seconds))}
         async with UnitOfWork(self._sessions) as uow:
-            recorded = await uow.session.execute(
-                update(deliveries).where(deliveries.c.notification_id == row.notification_id,
-                                         deliveries.c.status == "pending")
-                .values(attempts=attempts, **values).returning(deliveries.c.notification_id))
-            if recorded.first() is None:
+            if not await store.record_attempt(uow.session, row.notification_id, attempts=attempts, **values):
                 return
             if failed is None:
                 await self._publish(uow.session, NotificationSentV1(

@@ -10,15 +10,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liaison_notifier import store
 from liaison_notifier.letters import render_letter
 from liaison_notifier.settings import Settings
 from liaison_notifier.subscriptions import MCO_CONTACT, MCO_TOPIC, Kind, SubscriptionsConfig, matches
-from liaison_notifier.tables import deliveries, inquiries, letters
 from liaison_notifier.templates import allowed_context, render
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.events import Event
@@ -56,26 +55,23 @@ class Notifier:
     async def remember_received(self, session: AsyncSession, received: InquiryReceivedV1) -> None:
         values = {"party": received.party, "category": received.category, "mco": received.mco,
                   "received_at": received.received_at, "caller_name": received.caller_name}
-        await session.execute(insert(inquiries).values(inquiry_id=received.inquiry_id, **values)
-                              .on_conflict_do_update(index_elements=["inquiry_id"], set_=values))
+        await store.save_inquiry(session, received.inquiry_id, **values)
 
     async def remember_assignment(self, session: AsyncSession, assigned: PriorityAssignedV1) -> Row[Any] | None:
         values = {"track": assigned.track, "priority": assigned.priority, "queue": assigned.queue,
                   "subject": assigned.subject, "mco": assigned.mco, "received_at": assigned.received_at}
-        await session.execute(insert(inquiries).values(inquiry_id=assigned.inquiry_id, **values)
-                              .on_conflict_do_update(index_elements=["inquiry_id"], set_=values))
+        await store.save_inquiry(session, assigned.inquiry_id, **values)
         return await self.inquiry(session, assigned.inquiry_id)
 
     async def remember_subject(self, session: AsyncSession, inquiry_id: uuid.UUID, subject: str) -> None:
-        await session.execute(update(inquiries).where(inquiries.c.inquiry_id == inquiry_id).values(subject=subject))
+        await store.rename(session, inquiry_id, subject)
 
     async def remember_referral(self, session: AsyncSession, inquiry_id: uuid.UUID, mco: str) -> Row[Any] | None:
-        await session.execute(insert(inquiries).values(inquiry_id=inquiry_id, referred_mco=mco)
-                              .on_conflict_do_update(index_elements=["inquiry_id"], set_={"referred_mco": mco}))
+        await store.save_inquiry(session, inquiry_id, referred_mco=mco)
         return await self.inquiry(session, inquiry_id)
 
     async def inquiry(self, session: AsyncSession, inquiry_id: uuid.UUID) -> Row[Any] | None:
-        return (await session.execute(select(inquiries).where(inquiries.c.inquiry_id == inquiry_id))).first()
+        return await store.inquiry(session, inquiry_id)
 
     async def notify(self, session: AsyncSession, event: Event, kind: Kind, inquiry: Row[Any] | None,
                      at: datetime, extra: dict[str, str] | None = None) -> None:
@@ -117,9 +113,7 @@ class Notifier:
                    "and give the reference number at the top of this letter.",
             program_name=self._settings.program_name, program_phone=self._settings.program_phone,
             date_local=self._calendar.local(at).strftime("%B %d, %Y"))
-        stored = await session.execute(insert(letters).values(letter_id=letter_id, inquiry_id=inquiry_id, html=html)
-                                       .on_conflict_do_nothing().returning(letters.c.letter_id))
-        if stored.first() is not None:
+        if await store.save_letter(session, letter_id, inquiry_id, html):
             await self._publish(session, LetterReadyV1(letter_id=letter_id, inquiry_id=inquiry_id, at=at))
 
     def _context(self, inquiry: Row[Any], extra: dict[str, str]) -> dict[str, str]:
@@ -136,10 +130,10 @@ class Notifier:
             # The same allow-list as the e-mail of this kind: no more than the recipient needs.
             body = json.dumps({"type": kind, "cause_event_id": str(event.id), **{
                 k: v for k, v in allowed_context(kind, context).items() if k != "base_url"}}, sort_keys=True)
-        await session.execute(insert(deliveries).values(
-            notification_id=notification_id(event.id, recipient, channel), cause_event_id=event.id,
+        await store.owe(
+            session, notification_id=notification_id(event.id, recipient, channel), cause_event_id=event.id,
             inquiry_id=getattr(event.payload, "inquiry_id", None), recipient=recipient, channel=channel,
-            subject=subject, body=body, next_attempt_at=self._now()).on_conflict_do_nothing())
+            subject=subject, body=body, next_attempt_at=self._now())
         # Once committed, the deliverer looks at once instead of at its next poll.
         if not sa_event.contains(session.sync_session, "after_commit", self._owed_committed):
             sa_event.listen(session.sync_session, "after_commit", self._owed_committed)
