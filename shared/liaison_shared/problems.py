@@ -27,6 +27,28 @@ class Problem(Exception):
         self.status, self.title, self.detail, self.code, self.extra = status, title, detail, code, extra
 
 
+class Refusal(Exception):
+    """A use case's refusal, raised without any HTTP in it; answered as a problem with `status`."""
+
+    status = 409
+
+    def __init__(self, code: str, title: str, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.code, self.title, self.detail, self.extra = code, title, detail, extra
+
+
+class NotFound(Refusal):
+    """What the caller names does not exist (or is not theirs to see): 404."""
+
+    status = 404
+
+
+class Conflict(Refusal):
+    """The resource's state does not allow it: 409."""
+
+    status = 409
+
+
 def problem_response(status: int, title: str, detail: str, code: str, **extra: Any) -> JSONResponse:
     """A problem-details response (`type` is a stable, documented URN per code)."""
     body = {"type": f"urn:liaison:problem:{code}", "title": title, "status": status, "detail": detail,
@@ -55,7 +77,7 @@ def install_problem_handlers(app: FastAPI) -> None:
                                 errors=field_errors(exc))
 
     async def on_problem(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, Problem)
+        assert isinstance(exc, Problem | Refusal)
         return problem_response(exc.status, exc.title, exc.detail, exc.code, **exc.extra)
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
@@ -75,4 +97,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(DBAPIError, on_database_error)
     app.add_exception_handler(Problem, on_problem)
+    app.add_exception_handler(Refusal, on_problem)
     app.add_exception_handler(StarletteHTTPException, on_http)

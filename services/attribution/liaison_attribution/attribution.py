@@ -30,7 +30,7 @@ from liaison_shared.payloads import (
     Payload,
     PcpAssignedV1,
 )
-from liaison_shared.problems import Problem
+from liaison_shared.problems import Conflict, NotFound
 from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
 
 SOURCE = "/liaison/attribution"
@@ -151,11 +151,11 @@ class Attribution:
         """A member's own choice of PCP (online or through Member Services)."""
         member = await store.member(session, member_id)
         if member is None:
-            raise Problem(404, "Member not found", "No member with this id.", code="member-not-found")
+            raise NotFound("member-not-found", "Member not found", "No member with this id.")
         provider = next((p for p in await store.all_providers(session) if p.npi == npi), None)
         if provider is None or not provider.is_pcp or member.mco not in provider.networks:
-            raise Problem(409, "Not an in-network PCP", "The chosen provider is not a PCP in the member's MCO "
-                          "network.", code="not-in-network")
+            raise Conflict("not-in-network", "Not an in-network PCP",
+                           "The chosen provider is not a PCP in the member's MCO network.")
         await session.execute(update(members_table).where(members_table.c.member_id == member_id)
                               .values(chosen_npi=npi))
         previous = await store.replace_assignment(
@@ -171,8 +171,7 @@ class Attribution:
         member = await store.member(session, member_id)
         current = await store.current_assignment(session, member_id)
         if member is None or current is None or current.npi != npi:
-            raise Problem(409, "Not on this panel", "The member is not attributed to this PCP.",
-                          code="not-on-panel")
+            raise Conflict("not-on-panel", "Not on this panel", "The member is not attributed to this PCP.")
         kind = classify(reason, member.risk_flags, self.config)
         held = kind.held_for_compliance_review
         removal_id, now = uuid.uuid4(), clock.now()
@@ -191,8 +190,7 @@ class Attribution:
         """Compliance review allowed the removal: outreach starts and the choice window runs from now."""
         removal = await store.removal(session, removal_id, for_update=True)
         if removal is None or removal.status != "held":
-            raise Problem(409, "Not held", "This panel removal is not held for compliance review.",
-                          code="not-held")
+            raise Conflict("not-held", "Not held", "This panel removal is not held for compliance review.")
         member = await store.member(session, removal.member_id)
         now = clock.now()
         await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id).values(
@@ -205,11 +203,9 @@ class Attribution:
     async def member_chose(self, session: AsyncSession, removal_id: UUID, npi: str, *, as_of: date) -> None:
         removal = await store.removal(session, removal_id, for_update=True)
         if removal is None or removal.status not in ("open", "held"):
-            raise Problem(409, "Removal not open", "This panel removal is not waiting for a choice.",
-                          code="removal-closed")
+            raise Conflict("removal-closed", "Removal not open", "This panel removal is not waiting for a choice.")
         if npi == removal.npi:
-            raise Problem(409, "Same PCP", "The member cannot choose the PCP that removed them.",
-                          code="removing-pcp")
+            raise Conflict("removing-pcp", "Same PCP", "The member cannot choose the PCP that removed them.")
         await self.change_pcp(session, removal.member_id, npi, reason_code="panel_removal",
                               reason_text=None, as_of=as_of)
         await self._close_removal(session, removal_id, "member_chose")
