@@ -34,7 +34,7 @@ from liaison_shared.testing.system import BIN, LiaisonSystem
 
 MAX_EXAMPLES = 12
 RELAXED = ["positive_data_acceptance"]
-SERVICES_WITH_ROUTES = ["intake", "sla-monitor", "notifier", "attribution"]
+SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution"]  # triage serves its probes only
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ async def system(database_url: str, kafka_bootstrap: str, mailbox: Any,
     name = f"t{uuid.uuid4().hex[:12]}"
     running = LiaisonSystem(name=name, database_url=database_url, bootstrap=kafka_bootstrap,
                             workdir=Path(tmp_path_factory.mktemp(name)), smtp_port=mailbox.port)
-    await running.start(*SERVICES_WITH_ROUTES)
+    await running.start(*SERVICES)
     try:
         yield running
     finally:
@@ -51,7 +51,7 @@ async def system(database_url: str, kafka_bootstrap: str, mailbox: Any,
         await delete_topics(kafka_bootstrap, running.topic_prefix)
 
 
-@pytest.mark.parametrize("service", SERVICES_WITH_ROUTES)
+@pytest.mark.parametrize("service", SERVICES)
 async def test_service_answers_as_its_openapi_document_says(system: LiaisonSystem, service: str,
                                                             tmp_path: Path) -> None:
     key = (await system.issue_intake_key(f"fuzzer-{uuid.uuid4().hex[:6]}", "intake:write", "inquiry:read",
