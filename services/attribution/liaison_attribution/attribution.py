@@ -11,15 +11,12 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution import store
 from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecord
 from liaison_attribution.removals import classify
 from liaison_attribution.rules import AttributionConfig, Member, Provider, Visit, assign_roster, months_before
-from liaison_attribution.tables import members as members_table
-from liaison_attribution.tables import panel_removals
 from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
@@ -156,8 +153,7 @@ class Attribution:
         if provider is None or not provider.is_pcp or member.mco not in provider.networks:
             raise Conflict("not-in-network", "Not an in-network PCP",
                            "The chosen provider is not a PCP in the member's MCO network.")
-        await session.execute(update(members_table).where(members_table.c.member_id == member_id)
-                              .values(chosen_npi=npi))
+        await store.set_chosen_pcp(session, member_id, npi)
         previous = await store.replace_assignment(
             session, member_id, npi=npi, method=AttributionMethod.MEMBER_CHOICE, network_gap=False,
             evidence={"chosen_npi": npi}, as_of=as_of, reason_code=reason_code, reason_text=reason_text)
@@ -175,11 +171,11 @@ class Attribution:
         kind = classify(reason, member.risk_flags, self.config)
         held = kind.held_for_compliance_review
         removal_id, now = uuid.uuid4(), clock.now()
-        await session.execute(panel_removals.insert().values(
-            removal_id=removal_id, member_id=member_id, npi=npi, reason=reason, documentation=documentation,
+        await store.insert_removal(
+            session, removal_id=removal_id, member_id=member_id, npi=npi, reason=reason, documentation=documentation,
             high_risk=kind.high_risk, held_for_compliance_review=held,
             status="held" if held else "open", requested_at=now,
-            window_ends=now.date() + timedelta(days=self.config.reassignment_window_days)))
+            window_ends=now.date() + timedelta(days=self.config.reassignment_window_days))
         await self._publish(session, PanelRemovalRequestedV1(
             removal_id=removal_id, member_id=member_id, pcp_npi=npi, reason=reason,
             high_risk=kind.high_risk, held_for_compliance_review=held, mco=member.mco,
@@ -193,8 +189,8 @@ class Attribution:
             raise Conflict("not-held", "Not held", "This panel removal is not held for compliance review.")
         member = await store.member(session, removal.member_id)
         now = clock.now()
-        await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id).values(
-            status="open", window_ends=now.date() + timedelta(days=self.config.reassignment_window_days)))
+        await store.update_removal(session, removal_id, status="open",
+                                   window_ends=now.date() + timedelta(days=self.config.reassignment_window_days))
         await self._publish(session, PanelRemovalRequestedV1(
             removal_id=removal_id, member_id=removal.member_id, pcp_npi=removal.npi, reason=removal.reason,
             high_risk=removal.high_risk, held_for_compliance_review=False,
@@ -221,8 +217,7 @@ class Attribution:
         return {"reassigned": len(due)}
 
     async def _close_removal(self, session: AsyncSession, removal_id: UUID, status: str) -> None:
-        await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id)
-                              .values(status=status, closed_at=clock.now()))
+        await store.update_removal(session, removal_id, status=status, closed_at=clock.now())
 
     async def progress(self, session: AsyncSession) -> dict[str, Any]:
         return {"by_status": await store.campaign_progress(session)}

@@ -134,3 +134,15 @@ async def due_removals(session: AsyncSession, as_of: date) -> Sequence[Row[Any]]
 async def campaign_progress(session: AsyncSession) -> dict[str, int]:
     rows = await session.execute(select(panel_removals.c.status, func.count()).group_by(panel_removals.c.status))
     return {status: int(n) for status, n in rows}
+
+
+async def set_chosen_pcp(session: AsyncSession, member_id: UUID, npi: str) -> None:
+    await session.execute(update(members).where(members.c.member_id == member_id).values(chosen_npi=npi))
+
+
+async def insert_removal(session: AsyncSession, **values: Any) -> None:
+    await session.execute(panel_removals.insert().values(**values))
+
+
+async def update_removal(session: AsyncSession, removal_id: UUID, **values: Any) -> None:
+    await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id).values(**values))
