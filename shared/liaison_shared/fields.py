@@ -44,7 +44,10 @@ __all__ = [
 CLOCK_SKEW = timedelta(minutes=5)
 """How far past our clock a client's instant may be before it counts as future."""
 PROGRAM_START = os.environ.get("LIAISON_PROGRAM_START", "2016-04-01")
-date.fromisoformat(PROGRAM_START)  # a bad setting stops the process at start, not at the first request
+_EARLIEST = datetime.combine(date.fromisoformat(PROGRAM_START), datetime.min.time(), UTC)
+"""The earliest instant the program accepts (``LIAISON_PROGRAM_START``, an ISO date; default 2016-04-01,
+when Iowa's Medicaid managed care began): anything earlier is a typo or a Unix-epoch zero. Read once, so a
+bad setting stops the process at start, not at the first request."""
 QUERY_HORIZON = timedelta(days=366 * 10)
 """How far ahead of our clock a query's instant or date may reach (deadlines are days, not decades, away)."""
 
@@ -146,12 +149,6 @@ def _check_text(value: str) -> str:
     return value
 
 
-def program_start() -> datetime:
-    """The earliest instant the program accepts (``LIAISON_PROGRAM_START``, an ISO date; default 2016-04-01,
-    when Iowa's Medicaid managed care began). Anything earlier is a typo or a Unix-epoch zero."""
-    return datetime.combine(date.fromisoformat(PROGRAM_START), datetime.min.time(), UTC)
-
-
 def _iso_text(pattern: str, kind: str) -> Any:
     shape = re.compile(pattern)
 
@@ -171,7 +168,7 @@ def _in_window(instant: datetime, *, latest: datetime, too_late: str) -> datetim
         instant = instant.astimezone(UTC)
     except OverflowError:
         raise ValueError("must be a representable instant") from None
-    if instant < program_start():
+    if instant < _EARLIEST:
         raise ValueError(f"must not be before the program's start ({PROGRAM_START})")
     if instant > latest:
         raise ValueError(too_late)
@@ -189,7 +186,7 @@ def _check_query_instant(value: datetime) -> datetime:
 def _check_calendar_date(value: date) -> date:
     if isinstance(value, datetime):
         raise ValueError("must be an ISO 8601 date")
-    if value < program_start().date() - timedelta(days=366 * 120):
+    if value < _EARLIEST.date() - timedelta(days=366 * 120):
         raise ValueError("must be a plausible date")
     if value > (clock.now() + QUERY_HORIZON).date():
         raise ValueError("must be within ten years from now")

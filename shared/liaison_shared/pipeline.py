@@ -35,7 +35,7 @@ from liaison_shared.db import is_outage
 from liaison_shared.fields import control_character_reason
 from liaison_shared.logging import CORRELATION_ID, error_kind
 from liaison_shared.principal import Authenticate
-from liaison_shared.problems import PROBLEM_JSON
+from liaison_shared.problems import problem_response
 from liaison_shared.rate_limit import Rate, RateLimiter, retry_after
 
 log = logging.getLogger(__name__)
@@ -62,10 +62,6 @@ class Limits:
     per_address: Rate
     per_client: Rate
     failed_auth_per_address: Rate
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 class _Refused(Exception):
@@ -105,9 +101,9 @@ class RequestPipeline:
 
         try:
             await self._handle(scope, receive, send_marked)
-        except _BodyTooLarge:
+        except _Refused as refused:  # a bulk body over its limit is found only while the route reads it
             if not started:
-                await _problem(send_marked, 413, "body-too-large", "Request body too large")
+                await _refuse(send_marked, refused)
         except Exception as exc:  # the boundary: every error ends here as problem+json
             outage = is_outage(exc)
             route = getattr(scope.get("route"), "path", "unmatched")
@@ -151,8 +147,7 @@ class RequestPipeline:
         try:
             receive = await self._checked_input(scope, receive)
         except _Refused as refused:
-            await _problem(send, refused.status, refused.code, refused.title, errors=refused.errors,
-                           detail=DETAILS.get(refused.status))
+            await _refuse(send, refused)
             return
         await self._app(scope, receive, send)
 
@@ -164,8 +159,7 @@ class RequestPipeline:
         limit = self._limits.max_bulk_body_bytes if bulk else self._limits.max_body_bytes
         declared = _header(scope, b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            raise _Refused(413, "body-too-large", "Request body too large",
-                           [{"field": "body", "reason": f"must be at most {limit} bytes"}])
+            raise _too_large(limit)
         if bulk:
             return _limited(receive, limit)
         body = await _read_body(receive, limit)
@@ -220,8 +214,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise _Refused(413, "body-too-large", "Request body too large",
-                           [{"field": "body", "reason": f"must be at most {limit} bytes"}])
+            raise _too_large(limit)
         chunks.append(chunk)
         if not message.get("more_body", False):
             break
@@ -250,7 +243,7 @@ def _limited(receive: Receive, limit: int) -> Receive:
         if message["type"] == "http.request":
             size += len(message.get("body", b""))
             if size > limit:
-                raise _BodyTooLarge
+                raise _too_large(limit)
         return message
 
     return counted
@@ -307,6 +300,16 @@ def _text_errors(document: Any) -> Iterator[dict[str, str]]:
                          for index, item in enumerate(value))
 
 
+def _too_large(limit: int) -> _Refused:
+    return _Refused(413, "body-too-large", "Request body too large",
+                    [{"field": "body", "reason": f"must be at most {limit} bytes"}])
+
+
+async def _refuse(send: Send, refused: _Refused) -> None:
+    await _problem(send, refused.status, refused.code, refused.title, errors=refused.errors,
+                   detail=DETAILS.get(refused.status))
+
+
 async def _too_many(send: Send, wait: float) -> None:
     await _problem(send, 429, "rate-limited", "Too many requests", headers={"retry-after": retry_after(wait)},
                    detail="Slow down; retry after the number of seconds in Retry-After.")
@@ -315,14 +318,12 @@ async def _too_many(send: Send, wait: float) -> None:
 async def _problem(send: Send, status: int, code: str, title: str, *, detail: str | None = None,
                    headers: dict[str, str] | None = None, errors: list[dict[str, str]] | None = None,
                    correlation_id: str | None = None) -> None:
-    body: dict[str, Any] = {"type": f"urn:liaison:problem:{code}", "title": title, "status": status,
-                            "detail": detail or title + ".", "code": code}
+    extra: dict[str, Any] = {}
     if errors:
-        body["errors"] = errors
+        extra["errors"] = errors
     if correlation_id:
-        body["correlation_id"] = correlation_id
-    payload = json.dumps(body).encode()
-    raw_headers = [(b"content-type", PROBLEM_JSON.encode()), (b"content-length", str(len(payload)).encode()),
-                   *((k.encode(), v.encode()) for k, v in (headers or {}).items())]
-    await send({"type": "http.response.start", "status": status, "headers": raw_headers})
-    await send({"type": "http.response.body", "body": payload})
+        extra["correlation_id"] = correlation_id
+    response = problem_response(status, title, detail or title + ".", code, **extra)
+    response.headers.update(headers or {})
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
