@@ -57,6 +57,7 @@ class Runtime:
         self.consumer: EventConsumer | None = None
         self._migrations = migrations
         self._routers: list[APIRouter] = []
+        self._provided: dict[type, object] = {Runtime: self}
         self._authenticate: Authenticate = _nobody
         self._workers: list[Worker] = []
         self._stop = asyncio.Event()
@@ -74,9 +75,13 @@ class Runtime:
         """Run `worker(stop)` beside the consumer; restarted with backoff if it fails."""
         self._workers.append(worker)
 
-    def add_router(self, router: APIRouter) -> None:
-        """Serve `router` too (routers often need the runtime, so they come after it)."""
-        self._routers.append(router)
+    def add_routers(self, *routers: APIRouter) -> None:
+        """Serve these routers too."""
+        self._routers.extend(routers)
+
+    def provide(self, *objects: object) -> None:
+        """Make these objects (the service's use cases) available to routes, by type (`liaison_shared.deps`)."""
+        self._provided.update({type(obj): obj for obj in objects})
 
     def authenticate_with(self, authenticate: Authenticate) -> None:
         """Check every request's credential with `authenticate` (by default none passes)."""
@@ -95,7 +100,7 @@ class Runtime:
         self._tasks = [asyncio.create_task(self.relay.run(self._stop), name="outbox-relay")]
         if self.consumer is not None:
             self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="consumer"))
-        self._tasks += [asyncio.create_task(_supervised(worker, self._stop), name=getattr(worker, "__name__", "worker"))
+        self._tasks += [asyncio.create_task(_supervised(worker, self._stop), name=_name_of(worker))
                         for worker in self._workers]
 
     async def stop(self) -> None:
@@ -128,6 +133,7 @@ class Runtime:
                 await self.stop()
 
         app = FastAPI(title=f"Liaison {self.settings.service}", lifespan=lifespan, version="1")
+        app.state.provided = self._provided
         install_problem_handlers(app)
         for router in self._routers:
             app.include_router(router)
@@ -139,6 +145,10 @@ class Runtime:
         app.add_middleware(RequestMetrics, service=self.settings.service)
         describe_truthfully(app)
         return app
+
+
+def _name_of(worker: Worker) -> str:
+    return str(getattr(getattr(worker, "func", worker), "__name__", "worker"))  # a worker may be a partial
 
 
 async def _nobody(_: str) -> Principal | None:

@@ -56,7 +56,7 @@ async def runtime(make_settings: SettingsFactory, private_kafka: PrivateKafka) -
     box: list[Runtime] = []
     runtime = Runtime(make_settings(kafka_bootstrap=private_kafka.bootstrap), migrations=MIGRATIONS)
     runtime.authenticate_with(static_keys({"write": [hashlib.sha256(KEY.encode()).hexdigest()]}))
-    runtime.add_router(resolve_router(box))
+    runtime.add_routers(resolve_router(box))
     box.append(runtime)
     await runtime.start()
     yield runtime

@@ -65,7 +65,7 @@ def router(seen: dict[str, Any]) -> APIRouter:
 def _runtime(make_settings: SettingsFactory, seen: dict[str, Any], **settings: Any) -> Runtime:
     runtime = Runtime(make_settings(ServiceSettings, **settings), migrations=MIGRATIONS)
     runtime.authenticate_with(static_keys({"write": [hashlib.sha256(KEY.encode()).hexdigest()]}))
-    runtime.add_router(router(seen))
+    runtime.add_routers(router(seen))
     return runtime
 
 
