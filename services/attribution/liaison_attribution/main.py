@@ -23,7 +23,7 @@ def bootstrap(settings: Settings) -> Runtime:
     runtime = Runtime(settings, migrations=MIGRATIONS)
     runtime.authenticate_with(static_keys({READ: settings.read_key_sha256 + settings.write_key_sha256,
                                            WRITE: settings.write_key_sha256}))
-    runtime.add_router(build_router(runtime, Attribution(config, runtime.outbox), load_survey()))
+    runtime.add_routers(build_router(runtime, Attribution(config, runtime.outbox), load_survey()))
     return runtime
 
 

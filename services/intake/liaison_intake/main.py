@@ -22,7 +22,7 @@ def bootstrap(settings: Settings) -> Runtime:
     runtime.consume(HANDLERS)
     service = IntakeService(runtime.outbox, program_calendar())
     runtime.authenticate_with(Authenticator(runtime.sessions).authenticate)
-    runtime.add_router(build_router(runtime, service))
+    runtime.add_routers(build_router(runtime, service))
     return runtime
 
 

@@ -30,7 +30,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     notifier = Notifier(config, runtime.outbox, settings, program_calendar(), now, on_owed=deliverer.wake)
     runtime.consume(handlers(notifier))
     runtime.authenticate_with(static_keys({READ: settings.read_key_sha256}))
-    runtime.add_router(build_router(runtime))
+    runtime.add_routers(build_router(runtime))
 
     async def deliver(stop):  # type: ignore[no-untyped-def]
         # Each known MCO gets its own topic up front, so its integration can subscribe before any referral.

@@ -30,7 +30,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     monitor = SlaMonitor(policy, runtime.outbox, now)
     runtime.consume(handlers(monitor))
     runtime.authenticate_with(static_keys({READ: settings.read_key_sha256}))
-    runtime.add_router(build_router(runtime, monitor))
+    runtime.add_routers(build_router(runtime, monitor))
 
     async def fire_timers(stop: asyncio.Event) -> None:
         """Fire due timers; sleep until the next one (at most timer_poll_seconds, so new ones are seen)."""
