@@ -338,6 +338,43 @@ async def test_panel_removal_of_a_high_risk_member_is_an_urgent_ccm_ticket(
     await liaison.wait_for_entry(removal, "sla.met", clock="ccm_acknowledged")
 
 
+async def test_a_held_removal_is_one_case_that_intake_triage_and_the_sla_monitor_agree_on(
+        liaison: SystemClient) -> None:
+    member_id, npi = await attributed_member(liaison, "1000009J", risk_flags=["special_needs"])
+    removal = (await liaison.roster("/v1/panel-removals", {
+        "member_id": member_id, "npi": npi, "reason": "disruptive_behavior",
+        "documentation": "Outbursts at the front desk; member has an IEP on file."}))["removal_id"]
+    assigned = (await liaison.wait_for_entry(removal, "inquiry.priority-assigned"))["details"]
+    # Intake opened the case, once, and says which removal it is for.
+    opened = [e for e in await liaison.log(removal) if e["event_type"] == "liaison.inquiry.received.v1"]
+    assert [(e["source"], e["details"]["panel_removal"]["removal_id"],
+             e["details"]["panel_removal"]["held_for_compliance_review"]) for e in opened] == \
+        [("/liaison/intake", removal, True)]
+    # Triage decided that case, and intake shows triage's decision.
+    case = await liaison.inquiry(removal)
+    assert (case["track"], case["priority"], case["queue"], case["subject"]) == \
+        (assigned["track"], assigned["priority"], assigned["queue"], assigned["subject"]) == \
+        ("pcp_panel_removal", "urgent", "unit_lead", assigned["subject"])  # a member with special needs
+    # While held, only the compliance-review clock runs.
+    assert {c["clock"] for c in await _wait_clocks(liaison, removal, {"compliance_review"})} == {"compliance_review"}
+
+    await liaison.roster(f"/v1/panel-removals/{removal}/release", {})
+    await liaison.wait_for_entry(removal, "inquiry.hold-released")
+    clocks = {c["clock"]: c for c in await _wait_clocks(liaison, removal, {"ccm_acknowledged", "member_reassigned"})}
+    assert clocks["compliance_review"]["state"] == "met"
+
+    async def intake_shows_the_monitors_clocks() -> list[tuple[str, str]] | None:
+        monitor = sorted((c["clock"], c["due_at"]) for c in await liaison.clocks(removal)
+                         if c["state"] in ("open", "breached"))
+        shown = sorted((d["clock"], d["due_at"]) for d in (await liaison.inquiry(removal))["open_deadlines"])
+        return shown if shown == monitor and len(shown) == 2 else None
+
+    from liaison_shared.testing.waiting import wait_until
+    agreed = await wait_until(intake_shows_the_monitors_clocks, timeout=60, interval=0.2,
+                              what="intake's deadlines equal to the SLA monitor's open clocks")
+    assert {name for name, _ in agreed} == {"ccm_acknowledged", "member_reassigned"}
+
+
 async def test_mco_integration_reads_only_its_topic_and_reports_back_over_http(
         system: LiaisonSystem, liaison: SystemClient) -> None:
     await enrol(liaison, "1000006F", "IA-TC")

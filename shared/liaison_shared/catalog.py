@@ -32,7 +32,10 @@ class EventSpec:
 
 EVENTS: tuple[EventSpec, ...] = (
     EventSpec("liaison.inquiry.received.v1", "inquiry.received", "inquiry_id", p.InquiryReceivedV1,
-              "An escalated member or provider issue was accepted at intake."),
+              "An escalated member or provider issue was accepted at intake, or intake opened the case of a "
+              "PCP's panel removal."),
+    EventSpec("liaison.inquiry.hold-released.v1", "inquiry.received", "inquiry_id", p.HoldReleasedV1,
+              "Compliance review released a held panel-removal case (on the case's topic, so it follows it)."),
     EventSpec("liaison.inquiry.priority-assigned.v1", "inquiry.priority-assigned", "inquiry_id",
               p.PriorityAssignedV1, "Triage or a liaison's override set track, priority, queue and subject."),
     EventSpec("liaison.inquiry.subject-changed.v1", "inquiry.priority-assigned", "inquiry_id", p.SubjectChangedV1,

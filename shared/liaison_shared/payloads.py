@@ -48,8 +48,20 @@ class ProviderIdentity(Payload):
     contact_name: ShortText
 
 
+class PanelRemovalCase(Payload):
+    """The panel removal a case was opened for (attribution's request), on the case's own event."""
+
+    removal_id: UUID
+    member_id: UUID
+    pcp_npi: Npi
+    reason: PanelRemovalReason
+    high_risk: bool
+    held_for_compliance_review: bool
+
+
 class InquiryReceivedV1(Payload):
-    """An escalated member or provider issue was accepted at intake."""
+    """An escalated member or provider issue was accepted at intake, or intake opened a case for
+    a PCP's panel removal (`panel_removal` says which removal)."""
 
     inquiry_id: UUID
     party: Party
@@ -65,6 +77,14 @@ class InquiryReceivedV1(Payload):
     requested_priority: Priority | None = None
     risk_flags: tuple[str, ...] = ()
     received_at: AwareDatetime
+    panel_removal: PanelRemovalCase | None = None
+
+
+class HoldReleasedV1(Payload):
+    """Compliance review released a held panel-removal case: it may now be worked."""
+
+    inquiry_id: UUID
+    released_at: AwareDatetime
 
 
 class PriorityAssignedV1(Payload):

@@ -161,7 +161,7 @@ async def _supervised(worker: Worker, stop: asyncio.Event) -> None:
         try:
             await worker(stop)
         except Exception as exc:  # an outage, most likely: the worker starts again after a pause
-            log.warning("worker failed; restarting", extra={"worker": getattr(worker, "__name__", "worker"),
+            log.warning("worker failed; restarting", extra={"worker": _name_of(worker),
                                                             "error": type(exc).__name__})
             await wait_or_stop(stop, backoff.next())
 

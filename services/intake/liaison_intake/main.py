@@ -7,7 +7,7 @@ from pathlib import Path
 
 from liaison_intake.api import build_router
 from liaison_intake.auth import Authenticator
-from liaison_intake.handlers import HANDLERS
+from liaison_intake.handlers import handlers
 from liaison_intake.service import IntakeService
 from liaison_intake.settings import Settings
 from liaison_shared.program import ProgramError, program_calendar
@@ -19,8 +19,8 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def bootstrap(settings: Settings) -> Runtime:
     """Wire the intake service; nothing connects until the runtime starts."""
     runtime = Runtime(settings, migrations=MIGRATIONS)
-    runtime.consume(HANDLERS)
     service = IntakeService(runtime.outbox, program_calendar())
+    runtime.consume(handlers.bind(service))
     runtime.authenticate_with(Authenticator(runtime.sessions).authenticate)
     runtime.add_routers(build_router(runtime, service))
     return runtime

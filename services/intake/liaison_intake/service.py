@@ -30,9 +30,17 @@ from liaison_shared import clock
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
-from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, Payload, ProviderIdentity
+from liaison_shared.payloads import (
+    HoldReleasedV1,
+    InquiryReceivedV1,
+    MemberIdentity,
+    PanelRemovalCase,
+    PanelRemovalRequestedV1,
+    Payload,
+    ProviderIdentity,
+)
 from liaison_shared.problems import Problem
-from liaison_shared.vocabulary import Party, Source
+from liaison_shared.vocabulary import Category, Party, Source
 
 SOURCE = "/liaison/intake"
 Decision = Callable[[Case, str, datetime], list[Payload]]
@@ -63,6 +71,19 @@ def received_event(body: InquiryCreate, inquiry_id: UUID) -> InquiryReceivedV1:
                              caller_name=body.caller_name, callback_phone=body.callback_phone)
 
 
+def panel_removal_received(removal: PanelRemovalRequestedV1) -> InquiryReceivedV1:
+    """The case a PCP's panel removal becomes: a member's PCP-assignment case, under the removal's id."""
+    flags = ("high_risk",) * removal.high_risk + ("compliance_review_hold",) * removal.held_for_compliance_review
+    return InquiryReceivedV1(
+        inquiry_id=removal.removal_id, party=Party.MEMBER, source=Source.PROVIDER, category=Category.PCP_ASSIGNMENT,
+        mco=removal.mco, risk_flags=flags, received_at=removal.requested_at,
+        description=f"PCP panel removal ({removal.reason.value.replace('_', ' ')})",
+        panel_removal=PanelRemovalCase(
+            removal_id=removal.removal_id, member_id=removal.member_id, pcp_npi=removal.pcp_npi,
+            reason=removal.reason, high_risk=removal.high_risk,
+            held_for_compliance_review=removal.held_for_compliance_review))
+
+
 class IntakeService:
     def __init__(self, outbox: Outbox, calendar: BusinessCalendar) -> None:
         self._outbox = outbox
@@ -82,6 +103,28 @@ class IntakeService:
         await store.append_log(session, [event])
         await self._outbox.add(session, event)
         return Accepted(inquiry_id=inquiry_id, status=new_case(received).status, event_ids=[event.id])
+
+    async def panel_removal(self, session: AsyncSession, removal: Event) -> None:
+        """Intake is the one service that opens a panel removal's case: it publishes the case's
+        inquiry.received (triage decides it, the SLA monitor times it). The same removal arriving
+        again, no longer held, is its release after compliance review."""
+        request = removal.payload
+        assert isinstance(request, PanelRemovalRequestedV1)
+        inquiry_id, events = request.removal_id, [removal]
+        if await store.get_inquiry(session, inquiry_id, for_update=True) is None:
+            received = panel_removal_received(request)
+            await store.insert_inquiry(session, {
+                "id": inquiry_id, "party": received.party, "source": received.source,
+                "category": received.category, "ime_callback_request": False, "status": new_case(received).status,
+                "mco": received.mco, "received_at": received.received_at, "created_by": removal.source,
+                "identity": {"member_id": str(request.member_id), "pcp_npi": request.pcp_npi},
+                "description": received.description})
+            events.append(Event(received, source=SOURCE, subject=str(inquiry_id), time=received.received_at))
+        elif not request.held_for_compliance_review:
+            events.append(Event(HoldReleasedV1(inquiry_id=inquiry_id, released_at=request.requested_at),
+                                source=SOURCE, subject=str(inquiry_id), time=request.requested_at))
+        await store.append_log(session, events, inquiry_id=inquiry_id)
+        await self._outbox.add(session, *events[1:])
 
     async def act(
         self, session: AsyncSession, client: Client, inquiry_id: UUID, actor: str | None, at: datetime | None,

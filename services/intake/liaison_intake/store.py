@@ -128,15 +128,6 @@ async def append_log(session: AsyncSession, events: Sequence[Event], *, inquiry_
     await session.execute(pg_insert(inquiry_log).on_conflict_do_nothing(index_elements=["event_id"]), rows)
 
 
-async def last_logged(session: AsyncSession, inquiry_id: UUID, event_type: str) -> dict[str, Any] | None:
-    """The details of the inquiry's latest logged event of this type."""
-    details = (await session.execute(
-        select(inquiry_log.c.details).where(inquiry_log.c.inquiry_id == inquiry_id,
-                                            inquiry_log.c.event_type == event_type)
-        .order_by(inquiry_log.c.at.desc(), inquiry_log.c.id.desc()).limit(1))).scalar()
-    return dict(details) if details is not None else None
-
-
 async def log_of(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[Any]]:
     return (await session.execute(select(inquiry_log).where(inquiry_log.c.inquiry_id == inquiry_id)
                                   .order_by(inquiry_log.c.at, inquiry_log.c.id))).all()

@@ -4,11 +4,13 @@ decision, the SLA monitor's clocks, the notifier's deliveries."""
 from __future__ import annotations
 
 import io
+import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
@@ -135,14 +137,27 @@ async def test_a_panel_removal_opens_a_case_outreach_can_act_on(intake: Intake) 
     headers = await intake.key()
     removal_id, now = uuid.uuid4(), datetime.now(UTC)
     await publish(intake, "/liaison/attribution", removal(removal_id, now, held=True))
+
+    async def opened() -> dict[str, Any] | None:
+        response = await intake.http.get(f"/v1/inquiries/{removal_id}/log", headers=headers)
+        return response.json() if response.status_code == 200 else None
+
+    log = await wait_until(opened, what="the removal's case opened")
+    [case_event] = [e for e in log["entries"] if e["event_type"] == "liaison.inquiry.received.v1"]
+    assert case_event["details"]["panel_removal"] == {
+        "removal_id": str(removal_id), "member_id": case_event["details"]["panel_removal"]["member_id"],
+        "pcp_npi": "1245319599", "reason": "non_compliance", "high_risk": False, "held_for_compliance_review": True}
+    assert case_event["details"]["risk_flags"] == ["compliance_review_hold"]
+    assert await published_types(intake, removal_id) == ["liaison.inquiry.received.v1"]
+
     await publish(intake, "/liaison/triage", removal_decision(removal_id, now))
     case = await wait_until(lambda: removal_case(intake, removal_id, headers), what="the removal's case, triaged")
     assert (case["track"], case["queue"], case["category"], case["mco"]) == \
         ("pcp_panel_removal", "special_outreach", "pcp_assignment", "IA-TC")
     assert case["received_at"].startswith(now.isoformat()[:19])
 
-    # Released after compliance review, the removal arrives again: one case, two log entries.
-    await publish(intake, "/liaison/attribution", removal(removal_id, now))
+    # Released after compliance review, the removal arrives again: one case, and intake says it was released.
+    await publish(intake, "/liaison/attribution", removal(removal_id, now + timedelta(hours=1)))
     attempt = await intake.post(f"/v1/inquiries/{removal_id}/contact-attempts",
                                 {"channel": "phone", "outcome": "reached", "actor": "outreach.a"}, headers)
     assert attempt.status_code == 202, attempt.text
@@ -153,25 +168,21 @@ async def test_a_panel_removal_opens_a_case_outreach_can_act_on(intake: Intake) 
         return kinds if kinds.count("liaison.attribution.panel-removal.v1") == 2 else None
 
     kinds = await wait_until(logged, what="both removal events in the case's log")
-    assert "liaison.inquiry.contact-attempted.v1" in kinds
+    assert "liaison.inquiry.contact-attempted.v1" in kinds and "liaison.inquiry.hold-released.v1" in kinds
+    published = await published_types(intake, removal_id)
+    assert (published.count("liaison.inquiry.received.v1"), published.count("liaison.inquiry.hold-released.v1")) \
+        == (1, 1)
     listed = (await intake.http.get("/v1/inquiries", params={"track": "pcp_panel_removal"}, headers=headers)).json()
     assert [i["id"] for i in listed["items"]] == [str(removal_id)]
 
 
-async def test_a_removal_decided_before_the_removal_arrives_is_applied_then(intake: Intake) -> None:
-    headers = await intake.key()
-    removal_id, now = uuid.uuid4(), datetime.now(UTC)
-    await publish(intake, "/liaison/triage", removal_decision(removal_id, now))
-
-    async def decision_logged() -> bool:
-        async with intake.runtime.sessions() as session:
-            from liaison_intake import store
-            return await store.last_logged(session, removal_id, "liaison.inquiry.priority-assigned.v1") is not None
-
-    await wait_until(decision_logged, what="the decision in the log")
-    await publish(intake, "/liaison/attribution", removal(removal_id, now))
-    case = await wait_until(lambda: removal_case(intake, removal_id, headers), what="the case, triaged at once")
-    assert (case["track"], case["priority"], case["queue"]) == ("pcp_panel_removal", "standard", "special_outreach")
+async def published_types(intake: Intake, inquiry_id: uuid.UUID) -> list[str]:
+    """The types of the events intake put in its outbox about this case, oldest first."""
+    async with intake.runtime.sessions() as session:
+        about = json.dumps([["ce_subject", str(inquiry_id)], ["ce_source", "/liaison/intake"]])
+        rows = await session.execute(
+            text("SELECT headers FROM outbox WHERE headers @> CAST(:about AS jsonb) ORDER BY id"), {"about": about})
+        return [dict(r.headers)["ce_type"] for r in rows]
 
 
 async def test_the_enrolled_mco_triage_found_becomes_the_referral_default(intake: Intake) -> None:

@@ -28,7 +28,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     policy = load_policy(settings.policy_path)
     runtime = Runtime(settings, migrations=MIGRATIONS)
     monitor = SlaMonitor(policy, runtime.outbox, now)
-    runtime.consume(handlers(monitor))
+    runtime.consume(handlers.bind(monitor))
     runtime.authenticate_with(static_keys({READ: settings.read_key_sha256}))
     runtime.add_routers(build_router(runtime, monitor))
 

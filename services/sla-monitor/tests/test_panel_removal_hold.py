@@ -9,17 +9,21 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import text
 
-from liaison_shared.payloads import PanelRemovalRequestedV1
+from liaison_shared.payloads import HoldReleasedV1, InquiryReceivedV1, PanelRemovalCase
 
 from .conftest import MONDAY_10, Monitor, assigned
 
 NPI = "1245319599"
 
 
-def removal(removal_id: uuid.UUID, member_id: uuid.UUID, at: datetime, *, held: bool) -> PanelRemovalRequestedV1:
-    return PanelRemovalRequestedV1(removal_id=removal_id, member_id=member_id, pcp_npi=NPI,
-                                   reason="disruptive_behavior", high_risk=False, held_for_compliance_review=held,
-                                   mco="IA-TC", requested_at=at)
+def removal(removal_id: uuid.UUID, member_id: uuid.UUID, at: datetime, *, held: bool) -> InquiryReceivedV1:
+    """The case intake opens for a panel removal (its id: the removal's)."""
+    return InquiryReceivedV1(
+        inquiry_id=removal_id, party="member", source="provider", category="pcp_assignment", mco="IA-TC",
+        risk_flags=("compliance_review_hold",) * held, received_at=at, description="PCP panel removal",
+        panel_removal=PanelRemovalCase(removal_id=removal_id, member_id=member_id, pcp_npi=NPI,
+                                       reason="disruptive_behavior", high_risk=False,
+                                       held_for_compliance_review=held))
 
 
 async def clocks_of(monitor: Monitor, inquiry_id: uuid.UUID) -> dict[str, tuple[str, datetime]]:
@@ -44,7 +48,7 @@ async def test_a_held_removal_runs_only_its_review_clock_and_outreach_starts_at_
     [warning] = await monitor.events("sla.warning.v1", removal_id)
     assert warning.clock == "compliance_review"
     assert await clocks_of(monitor, removal_id) == {"compliance_review": ("open", MONDAY_10)}
-    await monitor.publish(removal(removal_id, member_id, released_at, held=False))
+    await monitor.publish(HoldReleasedV1(inquiry_id=removal_id, released_at=released_at))
     started = {c.clock: c for c in await monitor.events("clock-started.v1", removal_id, 3)}
     assert started["outreach_contact"].started_at == released_at
     assert started["member_reassigned"].started_at == released_at

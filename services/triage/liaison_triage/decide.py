@@ -43,6 +43,8 @@ class Override:
 def choose_track(received: InquiryReceivedV1, enrollment: Enrollment | None, *, stop_waiting: bool
                  ) -> TrackChoice | None:
     """The inquiry's track, or None while a member's enrollment may still arrive."""
+    if received.panel_removal is not None:
+        return TrackChoice(Track.PCP_PANEL_REMOVAL, received.mco)
     if received.party is Party.PROVIDER:
         return TrackChoice(Track.PROVIDER, received.mco)
     if received.ime_callback_request:

@@ -24,7 +24,7 @@ def bootstrap(settings: Settings) -> Runtime:
     program_calendar()  # the program file is read (and refused if invalid) at start, not at the first inquiry
     runtime = Runtime(settings, migrations=MIGRATIONS)
     triage = Triage(ruleset, runtime.outbox, enrollment_wait=timedelta(seconds=settings.enrollment_wait_seconds))
-    runtime.consume(handlers(triage))
+    runtime.consume(handlers.bind(triage))
 
     async def release_overdue_waits(stop: asyncio.Event) -> None:
         while not await wait_or_stop(stop, settings.release_sweep_seconds):

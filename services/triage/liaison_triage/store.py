@@ -11,10 +11,23 @@ from sqlalchemy import Row, delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_shared.payloads import InquiryReceivedV1, MemberDisenrolledV1, MemberEnrolledV1, PriorityAssignedV1
+from liaison_shared.payloads import (
+    InquiryReceivedV1,
+    McoContactedV1,
+    MemberDisenrolledV1,
+    MemberEnrolledV1,
+    PriorityAssignedV1,
+)
 from liaison_shared.vocabulary import Priority
 from liaison_triage.decide import Enrollment, Override
-from liaison_triage.tables import awaiting_enrollment, decisions, early_disenrollments, enrollments, overrides
+from liaison_triage.tables import (
+    awaiting_enrollment,
+    decisions,
+    early_disenrollments,
+    enrollments,
+    overrides,
+    referrals,
+)
 
 
 async def enrollment_on(session: AsyncSession, medicaid_id: str, day: date) -> Enrollment:
@@ -73,8 +86,16 @@ async def decision_of(session: AsyncSession, inquiry_id: UUID) -> Row[Any] | Non
     return (await session.execute(select(decisions).where(decisions.c.inquiry_id == inquiry_id))).first()
 
 
-async def save_referral(session: AsyncSession, inquiry_id: UUID, mco: str) -> None:
-    await session.execute(update(decisions).where(decisions.c.inquiry_id == inquiry_id).values(referred_mco=mco))
+async def save_referral(session: AsyncSession, referral: McoContactedV1) -> None:
+    """Keep the latest referral of a case (an older one arriving late changes nothing)."""
+    values = {"mco": referral.mco, "at": referral.at}
+    await session.execute(insert(referrals).values(inquiry_id=referral.inquiry_id, **values).on_conflict_do_update(
+        index_elements=["inquiry_id"], set_=values, where=referrals.c.at <= referral.at))
+
+
+async def referred_mco(session: AsyncSession, inquiry_id: UUID) -> str | None:
+    """The MCO the case was last referred to, if it was."""
+    return await session.scalar(select(referrals.c.mco).where(referrals.c.inquiry_id == inquiry_id))
 
 
 async def save_override(session: AsyncSession, inquiry_id: UUID, priority: Priority, reason: str,

@@ -41,7 +41,14 @@ decisions = Table(
     Column("rules_fired", ARRAY(Text), nullable=False),
     Column("ruleset_version", Text, nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
-    Column("referred_mco", Text),  # the MCO the case was referred to, if not the one triage found
+)
+
+referrals = Table(  # the MCO a case was last referred to, whether or not triage has decided it yet
+    "referrals",
+    metadata,
+    Column("inquiry_id", Uuid, primary_key=True),
+    Column("mco", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
 )
 
 overrides = Table(

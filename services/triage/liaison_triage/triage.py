@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
-from liaison_shared.payloads import InquiryReceivedV1, McoContactedV1, PanelRemovalRequestedV1, SubjectChangedV1
+from liaison_shared.payloads import InquiryReceivedV1, McoContactedV1, SubjectChangedV1
 from liaison_shared.program import program_calendar
-from liaison_shared.vocabulary import Category, Party, Priority, Source, Track
+from liaison_shared.vocabulary import Priority
 from liaison_triage import store
 from liaison_triage.decide import Enrollment, TrackChoice, assign, choose_track, identifier
 from liaison_triage.rules import Ruleset
@@ -48,21 +48,11 @@ class Triage:
         await self._publish(session, received, choice, enrollment)
         return True
 
-    async def decide_panel_removal(self, session: AsyncSession, removal: PanelRemovalRequestedV1) -> None:
-        """A PCP's panel removal is a case of its own on the panel-removal track (id: the removal's)."""
-        flags = ("high_risk",) * removal.high_risk + ("compliance_review_hold",) * removal.held_for_compliance_review
-        case = InquiryReceivedV1(
-            inquiry_id=removal.removal_id, party=Party.MEMBER, source=Source.PLAN_PROVIDER_SERVICES,
-            category=Category.PCP_ASSIGNMENT, mco=removal.mco, risk_flags=flags, received_at=removal.requested_at,
-            description=f"PCP panel removal ({removal.reason})")
-        await self._publish(session, case, TrackChoice(Track.PCP_PANEL_REMOVAL, removal.mco), None)
-
     async def _publish(self, session: AsyncSession, received: InquiryReceivedV1, choice: TrackChoice,
                        enrollment: Enrollment | None) -> None:
         override = await store.override_for(session, received.inquiry_id)
-        earlier = await store.decision_of(session, received.inquiry_id)
         assigned = assign(received, choice, enrollment, self.ruleset, override, now=self._clock(),
-                          referred_mco=earlier.referred_mco if earlier is not None else None)
+                          referred_mco=await store.referred_mco(session, received.inquiry_id))
         await store.save_decision(session, received, assigned)
         await self._outbox.add(session, Event(assigned, source=SOURCE, subject=str(received.inquiry_id)))
         log.info("inquiry triaged", extra={"inquiry_id": str(received.inquiry_id), "track": assigned.track,
@@ -76,11 +66,15 @@ class Triage:
         return len(waiting)
 
     async def referred(self, session: AsyncSession, referral: McoContactedV1) -> None:
-        """A case referred to another MCO than the one it was decided with is renamed after it."""
+        """A case referred to another MCO than the one it was decided with is renamed after it; one
+        referred before triage decides it is named after that MCO when it is decided."""
+        named = await store.referred_mco(session, referral.inquiry_id)
+        await store.save_referral(session, referral)
         decision = await store.decision_of(session, referral.inquiry_id)
-        if decision is None or referral.mco == (decision.referred_mco or decision.mco):
-            return  # not decided here (its decision will name it) or nothing changes
-        await store.save_referral(session, referral.inquiry_id, referral.mco)
+        if decision is None or referral.mco == (named or decision.mco):
+            return  # not decided yet (its decision will name it) or nothing changes
+        if await store.referred_mco(session, referral.inquiry_id) != referral.mco:
+            return  # a later referral was recorded already
         received = InquiryReceivedV1.model_validate(decision.received)
         subject = subject_line(Priority(decision.priority), received.party, received.category, referral.mco,
                                identifier(received))

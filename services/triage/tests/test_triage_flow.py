@@ -17,6 +17,7 @@ from liaison_shared.payloads import (
     PriorityOverrideRequestedV1,
 )
 from liaison_shared.testing.waiting import wait_until
+from liaison_triage import store
 
 from .conftest import TriageHarness, enrolled, received
 
@@ -69,6 +70,21 @@ async def test_a_case_referred_to_another_mco_is_renamed_after_it_and_keeps_the_
     await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", by="l", at=AT))
     [again] = await triage.decided(inquiry.inquiry_id, count=2)
     assert "MCO IA-AG" in again.subject  # a re-decision names the MCO it was referred to
+
+
+async def test_a_case_referred_before_triage_decides_it_is_named_after_that_mco(triage: TriageHarness) -> None:
+    inquiry = received(mco="IA-TC", member=MemberIdentity(name="Jane Testmember", medicaid_id="4444444F"))
+    await triage.publish(inquiry)  # waits for its member's enrollment
+    await triage.publish(McoContactedV1(inquiry_id=inquiry.inquiry_id, mco="IA-AG", by="liaison", at=AT))
+
+    async def referral_kept() -> bool:
+        async with triage.runtime.sessions() as session:
+            return await store.referred_mco(session, inquiry.inquiry_id) == "IA-AG"
+
+    await wait_until(referral_kept, what="the referral kept before any decision")
+    await triage.publish(enrolled("4444444F", "IA-TC"))
+    [decision] = await triage.decided(inquiry.inquiry_id)
+    assert (decision.mco, "MCO IA-AG" in decision.subject) == ("IA-TC", True), decision.subject
 
 
 async def test_override_that_arrives_before_its_inquiry_is_applied_when_it_is_decided(

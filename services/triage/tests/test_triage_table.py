@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from liaison_shared.payloads import MemberIdentity, PanelRemovalRequestedV1, ProviderIdentity
+from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, PanelRemovalCase, ProviderIdentity
 
 from .conftest import TriageHarness, enrolled, received
 
@@ -103,17 +103,26 @@ REMOVALS: list[tuple[dict[str, Any], str, str, str | None]] = [
 ]
 
 
+def removal_case(*, high_risk: bool, held_for_compliance_review: bool = False) -> InquiryReceivedV1:
+    """The case intake opens for a panel removal, as triage receives it."""
+    removal = PanelRemovalCase(removal_id=uuid.uuid4(), member_id=uuid.uuid4(), pcp_npi="1245319599",
+                               reason="disruptive_behavior", high_risk=high_risk,
+                               held_for_compliance_review=held_for_compliance_review)
+    flags = ("high_risk",) * high_risk + ("compliance_review_hold",) * held_for_compliance_review
+    return InquiryReceivedV1(inquiry_id=removal.removal_id, party="member", source="provider",
+                             category="pcp_assignment", mco="IA-TC", risk_flags=flags,
+                             received_at=datetime(2026, 11, 20, tzinfo=UTC),
+                             description="PCP panel removal (disruptive behavior)", panel_removal=removal)
+
+
 async def test_every_inquiry_gets_its_track_priority_queue_and_subject(triage: TriageHarness) -> None:
     await triage.publish(enrolled(ENROLLED_ID, "IA-TC"),
                          enrolled(FORMER_ID, "IA-TC", effective_to=datetime(2026, 6, 30).date()))
     sent = [received(**fields) for fields, *_ in CASES]
-    removals = [PanelRemovalRequestedV1(removal_id=uuid.uuid4(), member_id=uuid.uuid4(), pcp_npi="1245319599",
-                                        reason="disruptive_behavior", mco="IA-TC",
-                                        requested_at=datetime(2026, 11, 20, tzinfo=UTC), **fields)
-                for fields, *_ in REMOVALS]
+    removals = [removal_case(**fields) for fields, *_ in REMOVALS]
     await triage.publish(*sent, *removals)
 
-    decided = await triage.decided(*[r.inquiry_id for r in sent], *[r.removal_id for r in removals], timeout=60)
+    decided = await triage.decided(*[r.inquiry_id for r in sent], *[r.inquiry_id for r in removals], timeout=60)
     for (fields, track, priority, queue, rule, subject), decision in zip(CASES, decided, strict=False):
         got = (decision.track, decision.priority, decision.queue)
         assert got == (track, priority, queue), (fields.get("source"), fields.get("category"), got)
