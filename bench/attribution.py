@@ -4,7 +4,7 @@
 
 A seeded synthetic Iowa roster (bench/roster.py) is COPYed into a fresh schema migrated like the
 attribution service's. raw: the qualifying-visit GROUP BY over the claims, fetched. full run: read
-providers, members and that aggregate, run rules.assign_roster over every member in this process,
+providers, members and that aggregate, run rules.pcp.assign_roster over every member in this process,
 COPY the assignments back. Every member must get exactly one assignment, and no PCP may go over its
 capacity except by member choice, or the run fails. See bench/README.md.
 """
@@ -30,15 +30,8 @@ import liaison_attribution
 from bench.intake import VERDICT
 from bench.roster import AS_OF, Roster
 from bench.service_process import DATABASE_URL, DSN
-from liaison_attribution.rules import (
-    AttributionConfig,
-    Member,
-    Provider,
-    Visit,
-    assign_roster,
-    load_attribution_config,
-    months_before,
-)
+from liaison_attribution.contract import AttributionConfig, load_attribution_config
+from liaison_attribution.rules.pcp import Member, Provider, Visit, assign_roster, months_before
 from liaison_shared.db import create_engine
 from liaison_shared.migrations import upgrade
 
@@ -116,7 +109,7 @@ async def full_run(conn: asyncpg.Connection, schema: str, args: tuple[object, ..
     if per_line:
         for member_id, npi, day, code, place in visit_rows:
             visits.setdefault(str(member_id), []).append(Visit(npi, day, code, place))
-    else:  # rules.py takes one Visit per claim line: a (member, npi) group of n lines, the last on day d, becomes
+    else:  # rules/pcp.py takes one Visit per claim line: a (member, npi) group of n lines, the last on day d, becomes
         # one qualifying Visit(npi, d) n times, which the rules count exactly as the n lines (n visits, last d)
         code, place = min(config.qualifying_procedure_codes), min(config.qualifying_places_of_service)
         for member_id, npi, n, last in visit_rows:

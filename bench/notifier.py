@@ -33,7 +33,7 @@ import uvicorn
 from bench.intake import BOOTSTRAP, service_cpu_seconds
 from bench.service_process import DSN, Created, check_alive, clean_up, service_env, spawn, stop
 from bench.triage import send_all
-from liaison_notifier.notifier import notification_id
+from liaison_notifier.rules.ids import notification_id
 from liaison_notifier.templates import allowed_context
 from liaison_notifier.webhooks import signed_headers
 from liaison_shared.events import Event, encode

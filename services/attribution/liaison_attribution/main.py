@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from liaison_attribution.api import build_router
-from liaison_attribution.attribution import Attribution
-from liaison_attribution.rules import AttributionConfigError, load_attribution_config
+from liaison_attribution.api import ROUTERS
+from liaison_attribution.contract import AttributionConfigError, load_attribution_config
+from liaison_attribution.service import Attribution
 from liaison_attribution.settings import Settings
 from liaison_attribution.survey import SurveyError, load_survey
 from liaison_shared.program import ProgramError
@@ -20,10 +20,12 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 def bootstrap(settings: Settings) -> Runtime:
     """Wire the attribution service; its configuration is loaded (and refused if invalid) first."""
     config = load_attribution_config(settings.config_path)
+    survey = load_survey()
     runtime = Runtime(settings, migrations=MIGRATIONS)
     runtime.authenticate_with(static_keys({READ: settings.read_key_sha256 + settings.write_key_sha256,
                                            WRITE: settings.write_key_sha256}))
-    runtime.add_routers(build_router(runtime, Attribution(config, runtime.outbox), load_survey()))
+    runtime.provide(Attribution(config, runtime.outbox), survey)
+    runtime.add_routers(*ROUTERS)
     return runtime
 
 

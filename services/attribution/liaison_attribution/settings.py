@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from liaison_attribution.rules import DEFAULT_CONFIG
+from liaison_attribution.contract import DEFAULT_CONFIG
 from liaison_shared.settings import ServiceSettings
 
 

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,3 +146,31 @@ async def insert_removal(session: AsyncSession, **values: Any) -> None:
 
 async def update_removal(session: AsyncSession, removal_id: UUID, **values: Any) -> None:
     await session.execute(update(panel_removals).where(panel_removals.c.removal_id == removal_id).values(**values))
+
+
+async def practice_name(session: AsyncSession, practice_npi: str) -> str | None:
+    """The name of the practice with this NPI, if any of its providers is known."""
+    name: str | None = await session.scalar(select(providers.c.practice_name).where(
+        providers.c.practice_npi == practice_npi).limit(1))
+    return name
+
+
+async def practice_periods(session: AsyncSession, *, practice_npi: str, mco: str, as_of: date, since: date
+                           ) -> Sequence[Row[Any, Any, Any, Any]]:
+    """The assignment periods of `mco`'s members to the practice's PCPs that started by `as_of` and had
+    not ended before `since`, by member and then start."""
+    npis = select(providers.c.npi).where(providers.c.practice_npi == practice_npi)
+    return (await session.execute(
+        select(assignments.c.member_id, assignments.c.npi, assignments.c.effective_from, assignments.c.effective_to)
+        .join(members, members.c.member_id == assignments.c.member_id)
+        .where(members.c.mco == mco, assignments.c.npi.in_(npis), assignments.c.effective_from <= as_of,
+               or_(assignments.c.effective_to.is_(None), assignments.c.effective_to >= since))
+        .order_by(assignments.c.member_id, assignments.c.effective_from))).all()
+
+
+async def had_a_pcp_until(session: AsyncSession, member_id: UUID, day: date) -> bool:
+    """Whether one of the member's assignment periods with a PCP ended on `day`."""
+    previous = await session.scalar(select(assignments.c.id).where(
+        assignments.c.member_id == member_id, assignments.c.effective_to == day,
+        assignments.c.npi.isnot(None)).limit(1))
+    return previous is not None

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import text
 
-from liaison_attribution import attribution as attribution_module
+from liaison_attribution import service
 from liaison_shared.payloads import MemberEnrolledV1, PanelRemovalRequestedV1, PcpAssignedV1
 
 from .conftest import DES_MOINES, NPIS, Harness, member, provider
@@ -156,7 +156,7 @@ async def test_re_attributed_member_keeps_a_full_pcp_whose_place_it_holds(attrib
 async def test_batch_run_in_chunks_respects_capacity_across_chunks(
     attribution: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(attribution_module, "BATCH_CHUNK", 2)
+    monkeypatch.setattr(service, "BATCH_CHUNK", 2)
     ids = [(await attribution.post("/v1/members", member(f"{n}000000K"))).json()["member_id"] for n in range(1, 6)]
     await attribution.post("/v1/providers", provider(NPIS[0], capacity=3))
     await attribution.post("/v1/providers", provider(NPIS[1], lat=DES_MOINES[0] + 0.1))

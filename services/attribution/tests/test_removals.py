@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from liaison_attribution.removals import classify
-from liaison_attribution.rules import DEFAULT_CONFIG, AttributionConfigError, load_attribution_config
+from liaison_attribution.contract import DEFAULT_CONFIG, AttributionConfigError, load_attribution_config
+from liaison_attribution.rules.removals import classify
 from liaison_shared.vocabulary import PanelRemovalReason as R
 
 CONFIG = load_attribution_config()

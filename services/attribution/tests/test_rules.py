@@ -16,18 +16,20 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from liaison_attribution.rules import (
+from liaison_attribution.contract import (
     DEFAULT_CONFIG,
-    EARTH_RADIUS_MILES,
     AttributionConfig,
     AttributionConfigError,
+    load_attribution_config,
+)
+from liaison_attribution.rules.pcp import (
+    EARTH_RADIUS_MILES,
     Member,
     Provider,
     Visit,
     assign,
     assign_roster,
     haversine_miles,
-    load_attribution_config,
     months_before,
 )
 from liaison_shared.vocabulary import AttributionMethod

@@ -26,9 +26,11 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liaison_notifier import store
+from liaison_notifier.contract import SubscriptionsConfig, WebhookRecipient
 from liaison_notifier.email import send_email
+from liaison_notifier.rules import routing
+from liaison_notifier.rules.attempts import is_final, lease
 from liaison_notifier.settings import Settings
-from liaison_notifier.subscriptions import SubscriptionsConfig, WebhookRecipient
 from liaison_notifier.webhooks import DeliveryFailed, post_webhook, retry_delay
 from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Event
@@ -39,7 +41,6 @@ from liaison_shared.retry import wait_any
 log = logging.getLogger(__name__)
 SOURCE = "/liaison/notifier"
 DUE_BATCH = 200
-LEASE_MARGIN_SECONDS = 10  # beyond the longest a send may take
 
 
 class Deliverer:
@@ -97,17 +98,17 @@ class Deliverer:
 
     async def _claim(self, notification_id: UUID) -> Row[Any] | None:
         now = self._now()
-        lease = timedelta(seconds=max(self._settings.smtp_timeout_seconds,
-                                      self._settings.webhook_timeout_seconds) + LEASE_MARGIN_SECONDS)
+        until = now + lease(self._settings.smtp_timeout_seconds, self._settings.webhook_timeout_seconds)
         async with UnitOfWork(self._sessions) as uow:
-            row = await store.claim(uow.session, notification_id, now, now + lease)
+            row = await store.claim(uow.session, notification_id, now, until)
             await uow.commit()
         return row
 
     async def _record(self, row: Row[Any], failed: DeliveryFailed | None) -> None:
         """Sent, to be retried, or failed for good; with its event, once (a lapsed lease's repeat records nothing)."""
         now, attempts = self._now(), row.attempts + 1
-        final = failed is not None and (not failed.retryable or attempts >= self._settings.max_attempts)
+        final = failed is not None and is_final(retryable=failed.retryable, attempts=attempts,
+                                                max_attempts=self._settings.max_attempts)
         if failed is None:
             values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
         else:
@@ -129,23 +130,18 @@ class Deliverer:
             await uow.commit()
 
     async def _send(self, http: httpx.AsyncClient, row: Row[Any]) -> None:
-        recipient = self._recipient(row.recipient)
-        if isinstance(recipient, WebhookRecipient):
-            secret = os.environ.get(recipient.secret_env)
+        address = routing.recipient(self._config, row.recipient)
+        if isinstance(address, WebhookRecipient):
+            secret = os.environ.get(address.secret_env)
             if not secret:
-                raise DeliveryFailed(f"no secret in {recipient.secret_env}", retryable=False)
-            await post_webhook(http, recipient.url, secret, str(row.notification_id), row.body.encode(),
+                raise DeliveryFailed(f"no secret in {address.secret_env}", retryable=False)
+            await post_webhook(http, address.url, secret, str(row.notification_id), row.body.encode(),
                                timeout=self._settings.webhook_timeout_seconds)
             return
         await send_email(host=self._settings.smtp_host, port=self._settings.smtp_port,
-                         sender=self._settings.smtp_sender, to=list(recipient.to), subject=row.subject,
+                         sender=self._settings.smtp_sender, to=list(address.to), subject=row.subject,
                          body=row.body, message_id=str(row.notification_id),
                          timeout=self._settings.smtp_timeout_seconds)
-
-    def _recipient(self, name: str) -> Any:
-        if name.startswith("mco:"):
-            return self._config.mco_contacts[name.removeprefix("mco:")]
-        return self._config.recipients[name]
 
     async def _publish(self, session: AsyncSession, payload: NotificationSentV1 | NotificationFailedV1) -> None:
         await self._outbox.add(session, Event(payload, source=SOURCE, subject=str(payload.inquiry_id)))

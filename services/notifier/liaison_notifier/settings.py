@@ -7,7 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from liaison_notifier.subscriptions import DEFAULT_SUBSCRIPTIONS
+from liaison_notifier.contract import DEFAULT_SUBSCRIPTIONS
 from liaison_shared.settings import ServiceSettings
 
 

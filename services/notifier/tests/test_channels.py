@@ -9,7 +9,7 @@ import httpx
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
-from liaison_notifier.notifier import notification_id
+from liaison_notifier.rules.ids import notification_id
 from liaison_shared.events import decode
 from liaison_shared.payloads import LetterReadyV1, LetterRequestedV1, McoContactedV1, McoInquiryReferredV1
 from liaison_shared.testing.waiting import wait_until

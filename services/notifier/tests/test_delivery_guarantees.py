@@ -15,7 +15,7 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from liaison_notifier.main import bootstrap
-from liaison_notifier.notifier import notification_id
+from liaison_notifier.rules.ids import notification_id
 from liaison_notifier.settings import Settings
 from liaison_shared.events import Event, encode
 from liaison_shared.kafka import catalog_topics, ensure_topics

@@ -26,52 +26,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
-from pathlib import Path
 from types import MappingProxyType
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from liaison_attribution.contract import AttributionConfig
+from liaison_shared.vocabulary import AttributionMethod
 
-from liaison_shared.config_files import ConfigError, load_config
-from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
-
-DEFAULT_CONFIG = Path(__file__).with_name("attribution.yaml")
 EARTH_RADIUS_MILES = 3958.7613
 """Mean Earth radius (IUGG, 6371.0088 km) in statute miles."""
 
 _CELL_DEGREES = 0.5  # geography grid: providers are bucketed by cells of this many degrees
 _COLUMNS = round(360 / _CELL_DEGREES)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
-
-_Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-_ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{5}$")]  # CPT or HCPCS
-_Flag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]  # a member's risk flag
-_PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]  # CMS two-digit code
-
-
-class AttributionConfigError(ConfigError):
-    """The attribution configuration cannot be used; the message names the file and each problem's location."""
-
-
-class AttributionConfig(BaseModel):
-    """The schema of `attribution.yaml`. Codes are quoted strings: an unquoted `02` would be the number 2."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    version: _Text
-    lookback_months: Annotated[int, Field(strict=True, ge=1, le=120)] = 24
-    qualifying_procedure_codes: Annotated[frozenset[_ProcedureCode], Field(min_length=1)]
-    qualifying_places_of_service: Annotated[frozenset[_PlaceOfService], Field(min_length=1)]
-    max_distance_miles: Annotated[float, Field(strict=True, gt=0, le=1000)] = 30.0
-    reassignment_window_days: Annotated[int, Field(strict=True, ge=1)] = 30
-    high_risk_flags: Annotated[frozenset[_Flag], Field(min_length=1)]
-    compliance_review_flags: frozenset[_Flag]
-    compliance_review_reasons: frozenset[PanelRemovalReason]
-
-
-def load_attribution_config(path: Path = DEFAULT_CONFIG) -> AttributionConfig:
-    """Read and validate the configuration at `path`; raise `AttributionConfigError` listing every problem."""
-    return load_config(path, AttributionConfig, error=AttributionConfigError)
 
 
 @dataclass(frozen=True)

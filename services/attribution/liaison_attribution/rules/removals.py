@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from liaison_attribution.rules import AttributionConfig
+from liaison_attribution.contract import AttributionConfig
 from liaison_shared.vocabulary import PanelRemovalReason
 
 

@@ -4,7 +4,6 @@ the MCO's own topic, or a letter. All in the consumer's transaction."""
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -15,10 +14,12 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_notifier import store
+from liaison_notifier.contract import Kind, SubscriptionsConfig
 from liaison_notifier.letters import render_letter
+from liaison_notifier.rules.ids import letter_id, notification_id
+from liaison_notifier.rules.messages import message
+from liaison_notifier.rules.routing import Delivery, McoTopic, targets
 from liaison_notifier.settings import Settings
-from liaison_notifier.subscriptions import MCO_CONTACT, MCO_TOPIC, Kind, SubscriptionsConfig, matches
-from liaison_notifier.templates import allowed_context, render
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
@@ -32,15 +33,11 @@ from liaison_shared.payloads import (
 )
 
 SOURCE = "/liaison/notifier"
-NOTIFICATIONS = uuid.UUID("6f0b8a52-5d3e-4c0e-9f0a-1b7c2d3e4f50")  # namespace of notification ids
-
-
-def notification_id(cause_event_id: uuid.UUID, recipient: str, channel: str) -> uuid.UUID:
-    """The same event to the same recipient over the same channel is always the same notification."""
-    return uuid.uuid5(NOTIFICATIONS, f"{cause_event_id}:{recipient}:{channel}")
 
 
 class Notifier:
+    """The notifier's use cases, each in the caller's transaction."""
+
     def __init__(self, config: SubscriptionsConfig, outbox: Outbox, settings: Settings,
                  calendar: BusinessCalendar, now: Callable[[], datetime],
                  on_owed: Callable[[], None] = lambda: None) -> None:
@@ -79,19 +76,12 @@ class Notifier:
         if inquiry is None:
             return
         context = self._context(inquiry, extra or {})
-        for subscription in self.config.subscriptions:
-            if kind not in subscription.kinds or not matches(
-                    subscription.when, queue=inquiry.queue, priority=inquiry.priority, track=inquiry.track,
-                    mco=inquiry.referred_mco or inquiry.mco):
-                continue
-            for name in subscription.notify:
-                if name == MCO_TOPIC:
-                    await self._to_mco_topic(session, kind, inquiry, at, event)
-                elif name == MCO_CONTACT:
-                    if inquiry.referred_mco in self.config.mco_contacts:
-                        await self._owe(session, event, kind, f"mco:{inquiry.referred_mco}", "email", context)
-                else:
-                    await self._owe(session, event, kind, name, self.config.recipients[name].channel, context)
+        for owed in targets(self.config, kind, queue=inquiry.queue, priority=inquiry.priority, track=inquiry.track,
+                            mco=inquiry.mco, referred_mco=inquiry.referred_mco):
+            if isinstance(owed, Delivery):
+                await self._owe(session, event, kind, owed, context)
+            else:
+                await self._to_mco_topic(session, kind, owed, inquiry, at, event)
 
     async def mco_update(self, session: AsyncSession, inquiry_id: uuid.UUID, change: str, at: datetime,
                          **fields: Any) -> None:
@@ -104,7 +94,6 @@ class Notifier:
     async def letter(self, session: AsyncSession, inquiry_id: uuid.UUID, at: datetime) -> None:
         """Render and store the letter for an originator two calls did not reach; announce it."""
         inquiry = await self.inquiry(session, inquiry_id)
-        letter_id = uuid.uuid5(NOTIFICATIONS, f"letter:{inquiry_id}")
         html = render_letter(
             recipient_name=(inquiry.caller_name if inquiry is not None else None) or "Member",
             party=(inquiry.party if inquiry is not None else None) or "member", inquiry_id=str(inquiry_id),
@@ -113,8 +102,9 @@ class Notifier:
                    "and give the reference number at the top of this letter.",
             program_name=self._settings.program_name, program_phone=self._settings.program_phone,
             date_local=self._calendar.local(at).strftime("%B %d, %Y"))
-        if await store.save_letter(session, letter_id, inquiry_id, html):
-            await self._publish(session, LetterReadyV1(letter_id=letter_id, inquiry_id=inquiry_id, at=at))
+        letter = letter_id(inquiry_id)
+        if await store.save_letter(session, letter, inquiry_id, html):
+            await self._publish(session, LetterReadyV1(letter_id=letter, inquiry_id=inquiry_id, at=at))
 
     def _context(self, inquiry: Row[Any], extra: dict[str, str]) -> dict[str, str]:
         received = self.calendar_local(inquiry.received_at) if inquiry.received_at else ""
@@ -123,33 +113,27 @@ class Notifier:
                 "mco": inquiry.referred_mco or inquiry.mco or "", "received_local": received,
                 "base_url": self.config.base_url, **extra}
 
-    async def _owe(self, session: AsyncSession, event: Event, kind: Kind, recipient: str, channel: str,
+    async def _owe(self, session: AsyncSession, event: Event, kind: Kind, owed: Delivery,
                    context: dict[str, str]) -> None:
-        subject, body = render(kind, context)
-        if channel == "webhook":
-            # The same allow-list as the e-mail of this kind: no more than the recipient needs.
-            body = json.dumps({"type": kind, "cause_event_id": str(event.id), **{
-                k: v for k, v in allowed_context(kind, context).items() if k != "base_url"}}, sort_keys=True)
+        subject, body = message(kind, owed.channel, event.id, context)
         await store.owe(
-            session, notification_id=notification_id(event.id, recipient, channel), cause_event_id=event.id,
-            inquiry_id=getattr(event.payload, "inquiry_id", None), recipient=recipient, channel=channel,
+            session, notification_id=notification_id(event.id, owed.recipient, owed.channel), cause_event_id=event.id,
+            inquiry_id=getattr(event.payload, "inquiry_id", None), recipient=owed.recipient, channel=owed.channel,
             subject=subject, body=body, next_attempt_at=self._now())
         # Once committed, the deliverer looks at once instead of at its next poll.
         if not sa_event.contains(session.sync_session, "after_commit", self._owed_committed):
             sa_event.listen(session.sync_session, "after_commit", self._owed_committed)
 
-    async def _to_mco_topic(self, session: AsyncSession, kind: Kind, inquiry: Row[Any], at: datetime,
-                            event: Event) -> None:
-        if not inquiry.referred_mco:
-            return
+    async def _to_mco_topic(self, session: AsyncSession, kind: Kind, topic: McoTopic, inquiry: Row[Any],
+                            at: datetime, event: Event) -> None:
         if kind == "mco_referral":
             await self._publish(session, McoInquiryReferredV1(
-                inquiry_id=inquiry.inquiry_id, mco=inquiry.referred_mco, party=inquiry.party or "member",
+                inquiry_id=inquiry.inquiry_id, mco=topic.mco, party=inquiry.party or "member",
                 category=inquiry.category or "other", track=inquiry.track, priority=inquiry.priority,
                 subject=inquiry.subject, received_at=inquiry.received_at, referred_at=at))
         elif kind == "follow_up_due":
             await self._publish(session, McoInquiryUpdatedV1(
-                inquiry_id=inquiry.inquiry_id, mco=inquiry.referred_mco, change="follow-up-due",
+                inquiry_id=inquiry.inquiry_id, mco=topic.mco, change="follow-up-due",
                 due_at=getattr(event.payload, "due_at", None), at=at))
 
     async def _publish(self, session: AsyncSession, payload: Payload) -> None:

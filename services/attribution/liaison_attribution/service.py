@@ -1,7 +1,7 @@
 """Attribution's use cases: take in members, providers and claims; attribute
 members to PCPs by the rules; member changes, PCP panel removals and the
-reassignment campaign. Every change publishes its events through the outbox
-in the same transaction."""
+reassignment campaign; practices' attribution lists; survey outcomes. Every
+change publishes its events through the outbox in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -11,12 +11,17 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution import store
-from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecord
-from liaison_attribution.removals import classify
-from liaison_attribution.rules import AttributionConfig, Member, Provider, Visit, assign_roster, months_before
+from liaison_attribution.contract import AttributionConfig
+from liaison_attribution.fhir_lists import AttributedMember, ChangeType, attribution_group
+from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord, Record
+from liaison_attribution.rules.pcp import Member, Provider, Visit, assign_roster, months_before
+from liaison_attribution.rules.removals import classify
+from liaison_attribution.rules.replacement import CurrentAssignment, replacement
+from liaison_attribution.survey import SurveyResult
 from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
@@ -26,6 +31,7 @@ from liaison_shared.payloads import (
     PanelRemovalRequestedV1,
     Payload,
     PcpAssignedV1,
+    SurveyOutcomeV1,
 )
 from liaison_shared.problems import Conflict, NotFound
 from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
@@ -62,7 +68,7 @@ class Attribution:
                 risk_flags=tuple(sorted(record.risk_flags))))
         rule_inputs = ("mco", "lat", "lon", "language", "household_id", "chosen_npi")
         if before is None or any(getattr(before, f) != getattr(record, f) for f in rule_inputs):
-            await self.attribute(session, [member_id], as_of=as_of, keep_current=False)
+            await self.attribute(session, [member_id], as_of=as_of)
         return member_id
 
     async def put_providers(self, session: AsyncSession, records: Sequence[ProviderRecord]) -> None:
@@ -81,6 +87,19 @@ class Attribution:
         await store.add_claims(session, rows)
         return unknown
 
+    async def put_file(self, session: AsyncSession, kind: Kind, records: Sequence[Record], *, as_of: date
+                       ) -> list[int]:
+        """Store the records of a file of `kind`; the positions of claim lines whose member is unknown."""
+        if kind == "members":
+            for record in records:
+                assert isinstance(record, MemberRecord)
+                await self.put_member(session, record, as_of=as_of)
+            return []
+        if kind == "providers":
+            await self.put_providers(session, [r for r in records if isinstance(r, ProviderRecord)])
+            return []
+        return await self.put_claims(session, [r for r in records if isinstance(r, ClaimRecord)])
+
     # -- attribution ------------------------------------------------------------------------------
 
     async def run_batch(self, session: AsyncSession, *, as_of: date) -> dict[str, int]:
@@ -91,21 +110,22 @@ class Attribution:
         tally: dict[str, int] = {}
         needing = await store.members_needing_a_pcp(session, as_of)
         for start in range(0, len(needing), BATCH_CHUNK):
-            chunk = await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of,
-                                         keep_current=False)
+            chunk = await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of)
             for method, count in chunk.items():
                 tally[method] = tally.get(method, 0) + count
         return tally
 
     async def attribute(self, session: AsyncSession, member_ids: Sequence[UUID], *, as_of: date,
-                        keep_current: bool, excluded: dict[UUID, frozenset[str]] | None = None,
+                        excluded: dict[UUID, frozenset[str]] | None = None,
                         method: AttributionMethod | None = None) -> dict[str, int]:
+        """Attribute these members by the rules (never to a PCP `excluded` for them), a PCP found named
+        `method` if given; replace the assignments that change and publish them; counts by method."""
         rows = await store.members_rows(session, member_ids)
         if not rows:
             return {}
         counts = await store.current_counts(session)
-        for current in await store.current_npis(session, [r.member_id for r in rows]):
-            counts[current] -= 1  # a member being re-attributed does not occupy its own place
+        for npi in await store.current_npis(session, [r.member_id for r in rows]):
+            counts[npi] -= 1  # a member being re-attributed does not occupy its own place
         providers = {p.npi: Provider(npi=p.npi, is_pcp=p.is_pcp, open_panel=p.open_panel, capacity=p.capacity,
                                      assigned=counts.get(p.npi, 0), lat=p.lat, lon=p.lon,
                                      languages=frozenset(p.languages), networks=frozenset(p.networks))
@@ -127,21 +147,27 @@ class Attribution:
         for member_id_text, result in results.items():
             member_id = UUID(member_id_text)
             assigned = await store.current_assignment(session, member_id)
-            if keep_current and assigned is not None and assigned.npi is not None:
+            current = None if assigned is None else CurrentAssignment(assigned.npi, assigned.network_gap)
+            new = replacement(current, result, method=method)
+            if new is None:
                 continue
-            chosen = method if (method and result.npi) else result.method
-            if assigned is not None and assigned.npi == result.npi and assigned.network_gap == result.network_gap:
-                continue  # nothing changes
             previous = await store.replace_assignment(
-                session, member_id, npi=result.npi, method=chosen, network_gap=result.network_gap,
-                evidence=dict(result.evidence), as_of=as_of)
-            key = "network_gap" if result.network_gap else str(chosen)
+                session, member_id, npi=new.npi, method=new.method, network_gap=new.network_gap,
+                evidence=dict(new.evidence), as_of=as_of)
+            key = "network_gap" if new.network_gap else str(new.method)
             tally[key] = tally.get(key, 0) + 1
-            if result.npi is not None and chosen is not None:
-                await self._publish(session, PcpAssignedV1(member_id=member_id, pcp_npi=result.npi,
-                                                           previous_pcp_npi=previous, method=chosen,
+            if new.npi is not None and new.method is not None:
+                await self._publish(session, PcpAssignedV1(member_id=member_id, pcp_npi=new.npi,
+                                                           previous_pcp_npi=previous, method=new.method,
                                                            effective_from=as_of))
         return tally
+
+    async def current_pcp(self, session: AsyncSession, member_id: UUID) -> Row[Any]:
+        """The member's current assignment (a PCP, or a flagged network gap)."""
+        assignment = await store.current_assignment(session, member_id)
+        if assignment is None:
+            raise NotFound("no-attribution", "No attribution", "This member has no attribution.")
+        return assignment
 
     async def change_pcp(self, session: AsyncSession, member_id: UUID, npi: str, *, reason_code: str,
                          reason_text: str | None, as_of: date) -> None:
@@ -210,7 +236,7 @@ class Attribution:
         """Re-assign, by the rules and never to the removing PCP, members whose window has passed."""
         due = await store.due_removals(session, as_of)
         for removal in due:
-            await self.attribute(session, [removal.member_id], as_of=as_of, keep_current=False,
+            await self.attribute(session, [removal.member_id], as_of=as_of,
                                  excluded={removal.member_id: frozenset({removal.npi})},
                                  method=AttributionMethod.REASSIGNMENT)
             await self._close_removal(session, removal.removal_id, "reassigned")
@@ -221,3 +247,44 @@ class Attribution:
 
     async def progress(self, session: AsyncSession) -> dict[str, Any]:
         return {"by_status": await store.campaign_progress(session)}
+
+    # -- attribution lists and survey outcomes ------------------------------------------------------
+
+    async def practice_list(self, session: AsyncSession, *, practice_npi: str, mco: str, as_of: date
+                            ) -> dict[str, Any]:
+        """The ATR Group of one practice and MCO on `as_of`; change types count from the start of that month."""
+        practice_name = await store.practice_name(session, practice_npi)
+        if practice_name is None:
+            raise NotFound("practice-not-found", "Practice not found", "No practice with this NPI.")
+        month = as_of.replace(day=1)
+        periods = await store.practice_periods(session, practice_npi=practice_npi, mco=mco, as_of=as_of,
+                                               since=month)
+        # A member's latest period with this practice decides its entry.
+        latest = {period.member_id: period for period in periods}
+        earlier = {p.member_id for p in periods if latest[p.member_id] is not p}
+        entries = []
+        for member_id, period in latest.items():
+            current = period.effective_to is None or period.effective_to > as_of
+            if not current:
+                change: ChangeType = "dropped"
+            elif period.effective_from < month:
+                change = "nochange"
+            else:
+                came_from_another_pcp = member_id in earlier or await store.had_a_pcp_until(
+                    session, member_id, period.effective_from)
+                change = "changed" if came_from_another_pcp else "new"
+            entries.append(AttributedMember(
+                member_id=str(member_id), coverage_id=f"{member_id}-{mco}", pcp_npi=period.npi,
+                period_start=period.effective_from, period_end=None if current else period.effective_to,
+                change_type=change))
+        return attribution_group(practice_npi=practice_npi, practice_name=practice_name, payer=mco,
+                                 contract_id=f"{mco}-{practice_npi}", entries=entries, as_of=as_of)
+
+    async def survey_answered(self, session: AsyncSession, result: SurveyResult, *, inquiry_id: UUID | None,
+                              member_id: UUID | None) -> UUID:
+        """Publish the outcome of an answered survey, the event that starts it; the response's id."""
+        response_id = uuid.uuid4()
+        await self._outbox.add(session, Event(SurveyOutcomeV1(
+            response_id=response_id, inquiry_id=inquiry_id, member_id=member_id, outcome=result.outcome,
+            survey_version=result.survey_version, at=clock.now()), source=SOURCE))
+        return response_id

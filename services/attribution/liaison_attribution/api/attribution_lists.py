@@ -1,0 +1,19 @@
+"""Practices' attribution lists, as HL7 FHIR R4 Da Vinci ATR Groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from liaison_attribution.api.deps import AsOf, Reader, ReadSession, Uses, today
+from liaison_shared.fields import McoCode, Npi
+
+router = APIRouter(prefix="/v1", tags=["attribution"])
+
+
+@router.get("/practices/{practice_npi}/attribution-list",
+            summary="A practice's attribution list for one MCO as an HL7 FHIR R4 Da Vinci ATR Group")
+async def attribution_list(practice_npi: Npi, mco: McoCode, _: Reader, uses: Uses, session: ReadSession,
+                           as_of: AsOf = None) -> dict[str, Any]:
+    return await uses.practice_list(session, practice_npi=practice_npi, mco=mco, as_of=as_of or today())

@@ -1,0 +1,1 @@
+"""Attribution's pure decisions: no I/O, no clock, no database; each unit-tested on plain data."""

@@ -1,0 +1,15 @@
+"""What the notifier's routes are given: a read session and the caller, with the scope to read."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from liaison_shared.deps import ReadSession
+from liaison_shared.principal import Principal, require_scope
+from liaison_shared.static_keys import READ
+
+__all__ = ["ReadSession", "Reader"]
+
+Reader = Annotated[Principal, Depends(require_scope(READ))]

@@ -1,0 +1,23 @@
+"""The letters to print and mail."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from liaison_notifier import store
+from liaison_notifier.api.deps import Reader, ReadSession
+from liaison_shared.problems import Problem
+
+router = APIRouter(prefix="/v1", tags=["letters"])
+
+
+@router.get("/letters/{letter_id:uuid}", response_class=HTMLResponse,
+            summary="A letter to print and mail (its id is in the inquiry's log, notification.letter-ready)")
+async def letter(letter_id: UUID, _: Reader, session: ReadSession) -> HTMLResponse:
+    html = await store.letter_html(session, letter_id)
+    if html is None:
+        raise Problem(404, "Letter not found", "No letter with this id.", code="letter-not-found")
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})

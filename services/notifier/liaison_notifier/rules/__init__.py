@@ -1,0 +1,1 @@
+"""The notifier's pure decisions: no I/O, no clock, no database; each unit-tested on plain data."""

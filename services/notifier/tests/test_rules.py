@@ -1,0 +1,145 @@
+"""The notifier's rules on plain data, no database: ids, who is owed what, what a
+notification says per channel, and when a failed delivery is given up."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from liaison_notifier.contract import EmailRecipient, Kind, SubscriptionsConfig, WebhookRecipient
+from liaison_notifier.rules.attempts import LEASE_MARGIN_SECONDS, is_final, lease
+from liaison_notifier.rules.ids import letter_id, notification_id
+from liaison_notifier.rules.messages import message
+from liaison_notifier.rules.routing import Delivery, McoTopic, recipient, targets
+from liaison_notifier.templates import render
+
+EVENT = uuid.UUID("00000000-0000-4000-8000-000000000001")
+
+CONFIG = SubscriptionsConfig.model_validate({
+    "version": "test",
+    "base_url": "http://liaison.test",
+    "recipients": {
+        "member-escalations": {"channel": "email", "to": ["member-escalations@ime.test"]},
+        "ccm-hook": {"channel": "webhook", "url": "http://hooks.test/ccm", "secret_env": "CCM_SECRET"},
+    },
+    "mco_contacts": {"IA-TC": {"channel": "email", "to": ["escalations@iatc.test"]}},
+    "subscriptions": [
+        {"name": "member-work", "kinds": ["priority_assigned"], "when": {"queue_in": ["member_liaison"]},
+         "notify": ["member-escalations"]},
+        {"name": "ccm-work", "kinds": ["priority_assigned"], "when": {"queue_in": ["ccm"]}, "notify": ["ccm-hook"]},
+        {"name": "referrals", "kinds": ["mco_referral"], "notify": ["mco-contact", "mco-topic"]},
+        {"name": "tc-breaches", "kinds": ["sla_breached"], "when": {"mco_in": ["IA-TC"]},
+         "notify": ["member-escalations", "ccm-hook"]},
+    ],
+})
+
+
+def owed(kind: Kind, **inquiry: Any) -> list[Delivery | McoTopic]:
+    facts: dict[str, Any] = {"queue": None, "priority": None, "track": None, "mco": None, "referred_mco": None,
+                             **inquiry}
+    return targets(CONFIG, kind, **facts)
+
+
+# -- ids --------------------------------------------------------------------------------------------
+
+
+def test_ids_already_stored_are_derived_the_same_way_still() -> None:
+    assert notification_id(EVENT, "member-escalations", "email") == uuid.UUID("cdd62ace-0592-53db-9f15-5092d13285c5")
+    assert letter_id(EVENT) == uuid.UUID("8a939d07-b956-5780-a94c-641cc840aacf")
+
+
+@given(st.uuids(), st.text(min_size=1), st.sampled_from(["email", "webhook"]))
+def test_a_repeat_of_the_same_cause_is_the_same_notification_and_another_recipient_is_not(
+        cause: uuid.UUID, name: str, channel: str) -> None:
+    assert notification_id(cause, name, channel) == notification_id(cause, name, channel)
+    assert notification_id(cause, name, channel) != notification_id(cause, name + "x", channel)
+    assert notification_id(cause, name, "email") != notification_id(cause, name, "webhook")
+
+
+# -- routing ----------------------------------------------------------------------------------------
+
+
+def test_new_work_goes_to_the_recipients_of_its_queue_over_their_channel() -> None:
+    assert owed("priority_assigned", queue="member_liaison") == [Delivery("member-escalations", "email")]
+    assert owed("priority_assigned", queue="ccm") == [Delivery("ccm-hook", "webhook")]
+    assert owed("priority_assigned", queue="provider_liaison") == []
+
+
+def test_a_kind_no_subscription_lists_is_owed_to_no_one() -> None:
+    assert owed("sla_warning", queue="member_liaison", mco="IA-TC") == []
+
+
+def test_a_referral_goes_to_the_mco_contact_and_the_mco_topic() -> None:
+    assert owed("mco_referral", mco="IA-AG", referred_mco="IA-TC") == [Delivery("mco:IA-TC", "email"),
+                                                                       McoTopic("IA-TC")]
+
+
+def test_an_mco_without_a_contact_still_gets_its_topic_record() -> None:
+    assert owed("mco_referral", referred_mco="IA-AG") == [McoTopic("IA-AG")]
+
+
+def test_an_inquiry_not_referred_is_owed_nothing_on_the_built_in_recipients() -> None:
+    assert owed("mco_referral", mco="IA-TC") == []
+
+
+def test_conditions_on_the_mco_see_the_referred_mco_first() -> None:
+    both = [Delivery("member-escalations", "email"), Delivery("ccm-hook", "webhook")]
+    assert owed("sla_breached", mco="IA-TC") == both
+    assert owed("sla_breached", mco="IA-AG", referred_mco="IA-TC") == both
+    assert owed("sla_breached", mco="IA-TC", referred_mco="IA-AG") == []
+
+
+def test_a_delivery_reaches_its_named_recipient_or_the_mco_contact() -> None:
+    assert recipient(CONFIG, "mco:IA-TC") == EmailRecipient(channel="email", to=("escalations@iatc.test",))
+    assert recipient(CONFIG, "member-escalations") == EmailRecipient(channel="email",
+                                                                    to=("member-escalations@ime.test",))
+    assert isinstance(recipient(CONFIG, "ccm-hook"), WebhookRecipient)
+
+
+# -- messages ---------------------------------------------------------------------------------------
+
+CONTEXT = {"inquiry_id": "a1", "subject": "[URGENT] Member · Pharmacy", "track": "member_mco", "priority": "urgent",
+           "queue": "member_liaison", "received_local": "Mon 2026-11-16 10:00 CST", "category": "pharmacy",
+           "mco": "IA-TC", "base_url": "http://liaison.test", "caller_name": "Jane Doe"}
+
+
+def test_an_email_says_what_the_kind_s_template_says() -> None:
+    assert message("priority_assigned", "email", EVENT, CONTEXT) == render("priority_assigned", CONTEXT)
+
+
+def test_a_webhook_carries_the_kind_the_cause_and_only_the_fields_its_email_may_show() -> None:
+    subject, body = message("priority_assigned", "webhook", EVENT, CONTEXT)
+    assert subject == render("priority_assigned", CONTEXT)[0]
+    assert json.loads(body) == {
+        "type": "priority_assigned", "cause_event_id": str(EVENT), "inquiry_id": "a1",
+        "subject": "[URGENT] Member · Pharmacy", "track": "member_mco", "priority": "urgent",
+        "queue": "member_liaison", "received_local": "Mon 2026-11-16 10:00 CST",
+        "link": "http://liaison.test/v1/inquiries/a1"}
+    assert body == json.dumps(json.loads(body), sort_keys=True)
+
+
+# -- attempts ---------------------------------------------------------------------------------------
+
+
+def test_a_claim_outlasts_the_longest_send() -> None:
+    assert lease(10, 5) == timedelta(seconds=10 + LEASE_MARGIN_SECONDS)
+    assert lease(2, 7.5) == timedelta(seconds=7.5 + LEASE_MARGIN_SECONDS)
+
+
+@pytest.mark.parametrize(("retryable", "attempts", "final"), [
+    (True, 1, False), (True, 7, False), (True, 8, True), (True, 9, True), (False, 1, True)])
+def test_a_failure_ends_the_delivery_when_permanent_or_on_the_last_attempt(
+        retryable: bool, attempts: int, final: bool) -> None:
+    assert is_final(retryable=retryable, attempts=attempts, max_attempts=8) is final
+
+
+@given(st.booleans(), st.integers(1, 50), st.integers(1, 50))
+def test_once_given_up_a_delivery_stays_given_up(retryable: bool, attempts: int, max_attempts: int) -> None:
+    if is_final(retryable=retryable, attempts=attempts, max_attempts=max_attempts):
+        assert is_final(retryable=retryable, attempts=attempts + 1, max_attempts=max_attempts)
