@@ -15,7 +15,7 @@ from liaison_shared.payloads import (
     PriorityOverrideRequestedV1,
 )
 from liaison_triage import store
-from liaison_triage.triage import Triage
+from liaison_triage.service import Triage
 
 handlers = EventHandlers[Triage]()
 

@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from liaison_shared.settings import ServiceSettings
-from liaison_triage.rules import DEFAULT_RULESET
+from liaison_triage.contract import DEFAULT_RULESET
 
 
 class Settings(ServiceSettings):

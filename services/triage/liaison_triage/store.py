@@ -19,7 +19,8 @@ from liaison_shared.payloads import (
     PriorityAssignedV1,
 )
 from liaison_shared.vocabulary import Priority
-from liaison_triage.decide import Enrollment, Override
+from liaison_triage.rules.assignment import Override
+from liaison_triage.rules.tracks import Enrollment
 from liaison_triage.tables import (
     awaiting_enrollment,
     decisions,

@@ -12,17 +12,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from liaison_shared.vocabulary import Category, Party, Priority, Queue, Source, Track
-from liaison_triage.rules import (
-    DEFAULT_RULESET,
-    Facts,
-    Rule,
-    Ruleset,
-    RulesetConfig,
-    RulesetError,
-    load_ruleset,
-)
+from liaison_triage.contract import DEFAULT_RULESET, Rule, RulesetConfig, RulesetError, load_ruleset
+from liaison_triage.rules.priority import Facts, Ruleset
 
-RULESET = load_ruleset(DEFAULT_RULESET)
+RULESET = Ruleset(load_ruleset(DEFAULT_RULESET))
 KEYWORDS = sorted({kw for rule in RULESET.config.rules for kw in rule.when.any_keywords or ()})
 RISK_FLAGS = sorted({flag for rule in RULESET.config.rules for flag in rule.when.risk_flags_any or ()})
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from liaison_shared.payloads import MemberIdentity, ProviderIdentity
 from liaison_shared.vocabulary import Category, Party, Priority
-from liaison_triage.subject import CATEGORY_WORDS, MAX_SUBJECT_LENGTH, SEPARATOR, subject_line
+from liaison_triage.rules.subject import CATEGORY_WORDS, MAX_SUBJECT_LENGTH, SEPARATOR, inquiry_subject, subject_line
+
+from .conftest import received
 
 
 @pytest.mark.parametrize(
@@ -82,3 +87,24 @@ def test_a_numeric_identifier_shows_exactly_its_last_four_digits(digits: str) ->
     subject = subject_line(Priority.URGENT, Party.PROVIDER, Category.OTHER, None, digits)
     assert id_segment(subject) == f"ID ***{digits[-4:]}"
     assert sum(ch.isdigit() for ch in subject) == 4
+
+
+@pytest.mark.parametrize(
+    ("fields", "identifier"),
+    [
+        ({"member": MemberIdentity(name="Jane Testmember", medicaid_id="7654321B")}, "ID ***321B"),
+        ({"member": MemberIdentity(name="Al Testanon")}, "ID none"),
+        ({"party": "provider", "member": None, "provider": ProviderIdentity(
+            npi="1245319599", provider_number="P-000777", contact_name="Pat")}, "ID ***9599"),
+        ({"party": "provider", "member": None,
+          "provider": ProviderIdentity(provider_number="P-000777", contact_name="Pat")}, "ID ***0777"),
+        ({"party": "provider", "member": None, "provider": ProviderIdentity(contact_name="Pat")}, "ID none"),
+        ({"member": None}, "ID none"),
+    ],
+)
+def test_an_inquirys_subject_masks_its_medicaid_id_else_its_npi_else_its_provider_number(
+    fields: dict[str, Any], identifier: str
+) -> None:
+    subject = inquiry_subject(received(**fields), Priority.ESCALATED, "IA-WM")
+    assert subject.startswith("[ESCALATED] ")
+    assert subject.endswith(f"{SEPARATOR}MCO IA-WM{SEPARATOR}{identifier}")

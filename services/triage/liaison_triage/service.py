@@ -1,6 +1,6 @@
-"""Triage's use cases: decide an inquiry, re-decide it, release inquiries
-that waited for enrollment. Decisions are published through the outbox in
-the caller's transaction."""
+"""Triage's use cases: decide an inquiry, re-decide it, rename it after a
+referral, release inquiries that waited for enrollment. Decisions are
+published through the outbox in the caller's transaction."""
 
 from __future__ import annotations
 
@@ -17,15 +17,18 @@ from liaison_shared.payloads import InquiryReceivedV1, McoContactedV1, SubjectCh
 from liaison_shared.program import program_calendar
 from liaison_shared.vocabulary import Priority
 from liaison_triage import store
-from liaison_triage.decide import Enrollment, TrackChoice, assign, choose_track, identifier
-from liaison_triage.rules import Ruleset
-from liaison_triage.subject import subject_line
+from liaison_triage.rules.assignment import assign
+from liaison_triage.rules.priority import Ruleset
+from liaison_triage.rules.subject import inquiry_subject
+from liaison_triage.rules.tracks import Enrollment, TrackChoice, choose_track
 
 SOURCE = "/liaison/triage"
 log = logging.getLogger(__name__)
 
 
 class Triage:
+    """Triage's use cases, each in the caller's transaction."""
+
     def __init__(self, ruleset: Ruleset, outbox: Outbox, *, enrollment_wait: timedelta,
                  clock: Callable[[], datetime] = clock.now) -> None:
         self.ruleset = ruleset
@@ -76,8 +79,7 @@ class Triage:
         if await store.referred_mco(session, referral.inquiry_id) != referral.mco:
             return  # a later referral was recorded already
         received = InquiryReceivedV1.model_validate(decision.received)
-        subject = subject_line(Priority(decision.priority), received.party, received.category, referral.mco,
-                               identifier(received))
+        subject = inquiry_subject(received, Priority(decision.priority), referral.mco)
         await self._outbox.add(session, Event(SubjectChangedV1(
             inquiry_id=referral.inquiry_id, subject=subject, mco=referral.mco, changed_at=self._clock()),
             source=SOURCE, subject=str(referral.inquiry_id)))

@@ -7,6 +7,7 @@ empty, e.g. `[URGENT] Member · Pharmacy · MCO IA-TC · ID ***4321`.
 
 from __future__ import annotations
 
+from liaison_shared.payloads import InquiryReceivedV1
 from liaison_shared.vocabulary import Category, Party, Priority
 
 MAX_SUBJECT_LENGTH = 200
@@ -46,6 +47,20 @@ def subject_line(
     words = CATEGORY_WORDS.get(category) or category.value.replace("_", " ").capitalize()
     parts = (f"[{priority.value.upper()}] {party.value.capitalize()}", words, _mco(mco), _masked(identifier))
     return SEPARATOR.join(parts)[:MAX_SUBJECT_LENGTH]
+
+
+def inquiry_subject(received: InquiryReceivedV1, priority: Priority, mco: str | None) -> str:
+    """The subject line of an inquiry at `priority`, naming `mco`, with its member's or provider's identifier."""
+    return subject_line(priority, received.party, received.category, mco, _identifier(received))
+
+
+def _identifier(received: InquiryReceivedV1) -> str | None:
+    if received.member is not None:
+        return str(received.member.medicaid_id) if received.member.medicaid_id else None
+    if received.provider is not None:
+        found = received.provider.npi or received.provider.provider_number
+        return str(found) if found else None
+    return None
 
 
 def _printable_words(text: str) -> list[str]:

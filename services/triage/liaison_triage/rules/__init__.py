@@ -1,0 +1,1 @@
+"""Triage's pure decisions: no I/O, no clock, no database; each unit-tested on plain data."""
