@@ -16,10 +16,9 @@ import time
 import uuid
 from typing import TypeAlias
 
-from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from liaison_intake.tables import api_clients
+from liaison_intake import store
 from liaison_shared.principal import Principal
 
 INTAKE_WRITE, INQUIRY_READ, INQUIRY_ACT = "intake:write", "inquiry:read", "inquiry:act"
@@ -41,8 +40,8 @@ async def issue_key(session: AsyncSession, *, name: str, scopes: list[str]) -> s
     if bad or not scopes:
         raise ValueError(f"invalid scopes: {bad or 'none given'}")
     client_id, secret = uuid.uuid4(), secrets.token_urlsafe(32)
-    await session.execute(insert(api_clients).values(id=client_id, name=name, key_hash=_hash(secret),
-                                                     scopes=sorted(set(scopes))))
+    await store.insert_api_client(session, client_id=client_id, name=name, key_hash=_hash(secret),
+                                  scopes=sorted(set(scopes)))
     return f"lia_{client_id.hex}_{secret}"
 
 
@@ -64,10 +63,7 @@ class Authenticator:
             return cached[1]
         client_id, secret = uuid.UUID(match.group(1)), match.group(2)
         async with self._sessions() as session:
-            row = (await session.execute(
-                select(api_clients.c.name, api_clients.c.key_hash, api_clients.c.scopes)
-                .where(api_clients.c.id == client_id, api_clients.c.revoked_at.is_(None))
-            )).first()
+            row = await store.active_api_client(session, client_id)
         if row is None or not hmac.compare_digest(row.key_hash, _hash(secret)):
             return None
         client = Client(id=client_id.hex, name=row.name, scopes=frozenset(row.scopes))

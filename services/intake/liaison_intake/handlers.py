@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake import store
-from liaison_intake.domain import evolve
+from liaison_intake.rules.case import evolve
 from liaison_intake.service import IntakeService
 from liaison_shared.events import Event
 from liaison_shared.handlers import EventHandlers

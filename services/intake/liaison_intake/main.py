@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from liaison_intake.api import build_router
+from liaison_intake.api import ROUTERS
 from liaison_intake.auth import Authenticator
 from liaison_intake.handlers import handlers
 from liaison_intake.service import IntakeService
@@ -17,12 +17,15 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 def bootstrap(settings: Settings) -> Runtime:
-    """Wire the intake service; nothing connects until the runtime starts."""
+    """Wire the intake service; the program file is loaded (and refused if invalid) first,
+    and nothing connects until the runtime starts."""
+    calendar = program_calendar()
     runtime = Runtime(settings, migrations=MIGRATIONS)
-    service = IntakeService(runtime.outbox, program_calendar())
-    runtime.consume(handlers.bind(service))
+    intake = IntakeService(runtime.outbox, calendar)
+    runtime.consume(handlers.bind(intake))
     runtime.authenticate_with(Authenticator(runtime.sessions).authenticate)
-    runtime.add_routers(build_router(runtime, service))
+    runtime.provide(intake)
+    runtime.add_routers(*ROUTERS)
     return runtime
 
 

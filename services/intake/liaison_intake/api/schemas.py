@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from liaison_intake.domain import Status
+from liaison_intake.rules.case import Status
 from liaison_shared.fields import (
     Description,
     McoCode,

@@ -1,4 +1,4 @@
-"""The inquiry lifecycle rules, without I/O."""
+"""The inquiry lifecycle rules (rules/case.py), without I/O."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from liaison_intake import domain
-from liaison_intake.domain import Case, IllegalAction, Status
+from liaison_intake.rules import case as rules
+from liaison_intake.rules.case import Case, IllegalAction, Status
 from liaison_shared.payloads import InquiryResolvedV1, LetterRequestedV1, McoReportedV1, PriorityAssignedV1
 from liaison_shared.vocabulary import ContactChannel, ContactOutcome, McoReportKind, Party, Priority, ResolvedBy
 
@@ -22,7 +22,7 @@ def case(**changes: object) -> Case:
 
 def fold(start: Case, *events: object) -> Case:
     for event in events:
-        start = domain.evolve(start, event)  # type: ignore[arg-type]
+        start = rules.evolve(start, event)  # type: ignore[arg-type]
     return start
 
 
@@ -30,7 +30,7 @@ def test_second_failed_call_requests_a_letter_and_the_third_does_not() -> None:
     current = case()
     letters = []
     for _ in range(3):
-        events = domain.decide_contact_attempt(current, channel=ContactChannel.PHONE,
+        events = rules.decide_contact_attempt(current, channel=ContactChannel.PHONE,
                                                outcome=ContactOutcome.NOT_REACHED, by="u", at=AT)
         letters.append(any(isinstance(e, LetterRequestedV1) for e in events))
         current = fold(current, *events)
@@ -39,46 +39,46 @@ def test_second_failed_call_requests_a_letter_and_the_third_does_not() -> None:
 
 
 def test_reached_call_does_not_count_as_failed() -> None:
-    events = domain.decide_contact_attempt(case(failed_phone_attempts=1), channel=ContactChannel.PHONE,
+    events = rules.decide_contact_attempt(case(failed_phone_attempts=1), channel=ContactChannel.PHONE,
                                            outcome=ContactOutcome.REACHED, by="u", at=AT)
     assert len(events) == 1
 
 
 def test_referral_uses_the_inquiry_mco_when_none_is_named() -> None:
     start = case()
-    [event] = domain.decide_referral(start, mco=None, by="u", at=AT)
+    [event] = rules.decide_referral(start, mco=None, by="u", at=AT)
     after = fold(start, event)
     assert (after.status, after.referred_mco) == (Status.REFERRED_TO_MCO, "IA-TC")
 
 
 def test_mco_resolution_report_resolves_the_inquiry() -> None:
     referred = case(status=Status.MCO_ENGAGED, referred_mco="IA-TC")
-    events = domain.decide_mco_report(referred, mco="IA-TC", report=McoReportKind.RESOLVED, resolution_code=None,
+    events = rules.decide_mco_report(referred, mco="IA-TC", report=McoReportKind.RESOLVED, resolution_code=None,
                                       summary=None, by="mco", at=AT)
     assert [type(e) for e in events] == [McoReportedV1, InquiryResolvedV1]
     assert fold(referred, *events).status is Status.RESOLVED
 
 
 @pytest.mark.parametrize("decide", [
-    lambda c: domain.decide_contact_attempt(c, channel=ContactChannel.PHONE, outcome=ContactOutcome.REACHED,
+    lambda c: rules.decide_contact_attempt(c, channel=ContactChannel.PHONE, outcome=ContactOutcome.REACHED,
                                             by="u", at=AT),
-    lambda c: domain.decide_referral(c, mco="IA-TC", by="u", at=AT),
-    lambda c: domain.decide_resolution(c, resolved_by=ResolvedBy.STATE, resolution_code="x", summary=None,
+    lambda c: rules.decide_referral(c, mco="IA-TC", by="u", at=AT),
+    lambda c: rules.decide_resolution(c, resolved_by=ResolvedBy.STATE, resolution_code="x", summary=None,
                                        by="u", at=AT),
-    lambda c: domain.decide_priority_override(c, priority=Priority.URGENT, reason="r", by="u", at=AT),
-    lambda c: domain.decide_update(c, note="n", by="u", at=AT),
+    lambda c: rules.decide_priority_override(c, priority=Priority.URGENT, reason="r", by="u", at=AT),
+    lambda c: rules.decide_update(c, note="n", by="u", at=AT),
 ])
 def test_nothing_but_reopen_acts_on_a_resolved_inquiry(decide) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(IllegalAction) as refused:
         decide(case(status=Status.RESOLVED))
     assert refused.value.code == "inquiry-resolved"
-    assert domain.decide_reopen(case(status=Status.RESOLVED), reason="r", by="u", at=AT)
+    assert rules.decide_reopen(case(status=Status.RESOLVED), reason="r", by="u", at=AT)
 
 
 def test_provider_inquiry_cannot_be_reported_as_member_contacted() -> None:
     provider = case(party=Party.PROVIDER, status=Status.REFERRED_TO_MCO, referred_mco="IA-TC")
     with pytest.raises(IllegalAction, match="provider_contacted"):
-        domain.decide_mco_report(provider, mco="IA-TC", report=McoReportKind.MEMBER_CONTACTED, resolution_code=None,
+        rules.decide_mco_report(provider, mco="IA-TC", report=McoReportKind.MEMBER_CONTACTED, resolution_code=None,
                                  summary=None, by="mco", at=AT)
 
 
@@ -86,5 +86,5 @@ def test_triage_moves_only_a_received_inquiry_to_triaged() -> None:
     assigned = PriorityAssignedV1(inquiry_id=uuid.uuid4(), track="member_mco", priority="urgent",
                                   queue="member_liaison", subject="s", ruleset_version="1", received_at=AT,
                                   decided_at=AT)
-    assert domain.evolve(case(status=Status.RECEIVED), assigned).status is Status.TRIAGED
-    assert domain.evolve(case(status=Status.IN_PROGRESS), assigned).status is Status.IN_PROGRESS
+    assert rules.evolve(case(status=Status.RECEIVED), assigned).status is Status.TRIAGED
+    assert rules.evolve(case(status=Status.IN_PROGRESS), assigned).status is Status.IN_PROGRESS

@@ -1,8 +1,9 @@
 """The inquiry's lifecycle: which case actions are legal, and what they cause.
 
-Pure rules, no I/O. `decide_*` functions look at a `Case` and a command and
-return the events the command causes (or raise `IllegalAction`); `evolve`
-folds an event into the case. Intake stores the folded case and the events.
+Pure rules, no I/O, no clock (the time of an action is given). `decide_*`
+functions look at a `Case` and a command and return the events the command
+causes (or raise `IllegalAction`); `evolve` folds an event into the case.
+Intake stores the folded case and the events.
 """
 
 from __future__ import annotations

@@ -1,0 +1,92 @@
+"""Case actions on one inquiry: contact attempts, referrals to the MCO and its reports,
+resolution and reopening, priority overrides and free-text updates. Each is a rule
+of `rules.case`, applied by the use cases once per Idempotency-Key."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_intake.api.deps import Actor, Key, StateActor, Uses, Work
+from liaison_intake.api.idempotency import ACCEPTED, idempotent
+from liaison_intake.api.schemas import (
+    Action,
+    ContactAttemptCreate,
+    McoReferralCreate,
+    McoReportCreate,
+    PriorityOverrideCreate,
+    ReopenCreate,
+    ResolutionCreate,
+    UpdateCreate,
+)
+from liaison_intake.auth import Client
+from liaison_intake.rules import case
+from liaison_intake.service import Decision, IntakeService, Recorded
+from liaison_shared.problems import Problem
+
+router = APIRouter(prefix="/v1", tags=["inquiries"])
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/contact-attempts", status_code=202, responses=ACCEPTED)
+async def record_contact_attempt(inquiry_id: UUID, body: ContactAttemptCreate, client: StateActor, key: Key,
+                                 request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_contact_attempt, channel=body.channel, outcome=body.outcome)
+    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/mco-referrals", status_code=202, responses=ACCEPTED)
+async def refer_to_mco(inquiry_id: UUID, body: McoReferralCreate, client: StateActor, key: Key,
+                       request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_referral, mco=body.mco)
+    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/mco-reports", status_code=202, responses=ACCEPTED)
+async def record_mco_report(inquiry_id: UUID, body: McoReportCreate, client: Actor, key: Key,
+                            request: Request, uses: Uses, work: Work) -> JSONResponse:
+    if client.mco is not None and client.mco != body.mco:
+        raise Problem(403, "Forbidden", "An MCO reports only for itself.", code="forbidden-mco")
+    decide = functools.partial(case.decide_mco_report, mco=body.mco, report=body.report, summary=body.summary,
+                               resolution_code=body.resolution_code)
+    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/resolution", status_code=202, responses=ACCEPTED)
+async def resolve(inquiry_id: UUID, body: ResolutionCreate, client: StateActor, key: Key,
+                  request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_resolution, resolved_by=body.resolved_by, summary=body.summary,
+                               resolution_code=body.resolution_code)
+    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/reopen", status_code=202, responses=ACCEPTED)
+async def reopen(inquiry_id: UUID, body: ReopenCreate, client: StateActor, key: Key,
+                 request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_reopen, reason=body.reason)
+    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/priority-override", status_code=202, responses=ACCEPTED)
+async def override_priority(inquiry_id: UUID, body: PriorityOverrideCreate, client: StateActor, key: Key,
+                            request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_priority_override, priority=body.priority, reason=body.reason)
+    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/updates", status_code=202, responses=ACCEPTED)
+async def add_update(inquiry_id: UUID, body: UpdateCreate, client: Actor, key: Key,
+                     request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_update, note=body.note)
+    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+
+
+def acting(uses: IntakeService, client: Client, inquiry_id: UUID, body: Action,
+           decide: Decision) -> Callable[[AsyncSession], Awaitable[Recorded]]:
+    """The use case that applies `decide` to the inquiry, for `idempotent` to run."""
+    return functools.partial(uses.act, client=client, inquiry_id=inquiry_id, actor=body.actor, at=body.at,
+                             decide=decide)

@@ -1,0 +1,133 @@
+"""Inquiries: escalated member and provider issues and CSRs' callback requests, taken in
+and read back one at a time or as a filtered, paginated list."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_intake.api.deps import Key, Reader, ReadSession, Uses, Work, Writer
+from liaison_intake.api.idempotency import ACCEPTED, idempotent
+from liaison_intake.api.schemas import (
+    DeadlineRead,
+    ImeCallbackRequestCreate,
+    InquiryList,
+    InquiryRead,
+    MemberInquiryCreate,
+    ProviderInquiryCreate,
+)
+from liaison_intake.auth import Client
+from liaison_intake.rules.case import Status
+from liaison_intake.service import Inquiry, IntakeService, Recorded
+from liaison_intake.store import InquiryFilter
+from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.fields import McoCode, QueryInstant
+from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, ProviderIdentity
+from liaison_shared.problems import Problem
+from liaison_shared.vocabulary import Category, Party, Priority, Queue, Source, Track
+
+router = APIRouter(prefix="/v1", tags=["inquiries"])
+
+InquiryCreate = MemberInquiryCreate | ProviderInquiryCreate | ImeCallbackRequestCreate
+
+
+@router.post("/inquiries/member", status_code=202, responses=ACCEPTED, summary="Escalate a member issue")
+async def create_member_inquiry(body: MemberInquiryCreate, client: Writer, key: Key, request: Request,
+                                uses: Uses, work: Work) -> JSONResponse:
+    return await idempotent(request, work, client, key, opening(uses, client, body))
+
+
+@router.post("/inquiries/provider", status_code=202, responses=ACCEPTED, summary="Escalate a provider issue")
+async def create_provider_inquiry(body: ProviderInquiryCreate, client: Writer, key: Key, request: Request,
+                                  uses: Uses, work: Work) -> JSONResponse:
+    return await idempotent(request, work, client, key, opening(uses, client, body))
+
+
+@router.post("/inquiries/ime-callback-requests", status_code=202, responses=ACCEPTED,
+             summary="Request a supervisor callback (within 2 business days)")
+async def create_ime_callback_request(body: ImeCallbackRequestCreate, client: Writer, key: Key, request: Request,
+                                      uses: Uses, work: Work) -> JSONResponse:
+    return await idempotent(request, work, client, key, opening(uses, client, body))
+
+
+@router.get("/inquiries/{inquiry_id:uuid}", summary="One inquiry with state, track, priority, queue, deadlines")
+async def get_inquiry(inquiry_id: UUID, client: Reader, uses: Uses, session: ReadSession) -> InquiryRead:
+    return inquiry_read(await uses.get(session, client, inquiry_id), uses.calendar)
+
+
+@router.get("/inquiries", summary="Inquiries, newest first, filtered and paginated")
+async def list_inquiries(
+    client: Reader, uses: Uses, session: ReadSession, status: Status | None = None, track: Track | None = None,
+    priority: Priority | None = None, queue: Queue | None = None, mco: McoCode | None = None,
+    source: Source | None = None, category: Category | None = None,
+    due_before: Annotated[QueryInstant | None, Query(description="Has an unmet deadline before this")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_=-]+$")] = None,
+) -> InquiryList:
+    try:
+        after = position_of(cursor) if cursor else None
+    except ValueError:
+        raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                      errors=[{"field": "cursor", "reason": "not a cursor from a previous page"}]) from None
+    filters = InquiryFilter(status=status, track=track, priority=priority, queue=queue, mco=mco, source=source,
+                            category=category, due_before=due_before)
+    found = await uses.find(session, client, filters, limit=limit, after=after)
+    return InquiryList(items=[inquiry_read(i, uses.calendar) for i in found],
+                       next_cursor=cursor_after(found[-1]) if len(found) == limit else None)
+
+
+def opening(uses: IntakeService, client: Client, body: InquiryCreate) -> Callable[[AsyncSession], Awaitable[Recorded]]:
+    """The use case that opens the inquiry `body` describes, for `idempotent` to run."""
+    return functools.partial(uses.create, client=client, received=received_event(body))
+
+
+def received_event(body: InquiryCreate) -> InquiryReceivedV1:
+    """The event a new inquiry is: its party, source and identity as the body gives them, under a new id."""
+    common: dict[str, Any] = {"inquiry_id": uuid.uuid4(), "category": body.category, "mco": body.mco,
+                              "description": body.description, "received_at": body.received_at}
+    if isinstance(body, ProviderInquiryCreate):
+        return InquiryReceivedV1(
+            **common, party=Party.PROVIDER, source=body.source, requested_priority=body.requested_priority,
+            provider=ProviderIdentity(npi=body.npi, provider_number=body.provider_number,
+                                      contact_name=body.contact_name),
+            caller_name=body.contact_name, callback_phone=body.contact_phone)
+    member = MemberIdentity(name=body.member_name, medicaid_id=body.medicaid_id)
+    if isinstance(body, ImeCallbackRequestCreate):
+        return InquiryReceivedV1(**common, party=Party.MEMBER, source=Source.IME_CALL_CENTER_CSR,
+                                 ime_callback_request=True, member=member, caller_name=body.caller_name,
+                                 callback_phone=body.callback_phone)
+    return InquiryReceivedV1(**common, party=Party.MEMBER, source=body.source, member=member,
+                             requested_priority=body.requested_priority, risk_flags=tuple(body.risk_flags),
+                             caller_name=body.caller_name, callback_phone=body.callback_phone)
+
+
+def inquiry_read(inquiry: Inquiry, calendar: BusinessCalendar) -> InquiryRead:
+    deadlines = [DeadlineRead(clock=c.clock, state=c.state, warn_at=c.warn_at, due_at=c.due_at,
+                              due_local=calendar.local(c.due_at).strftime("%a %Y-%m-%d %H:%M %Z"))
+                 for c in inquiry.open_clocks]
+    return InquiryRead.model_validate({**inquiry.row._asdict(), "open_deadlines": deadlines})
+
+
+def cursor_after(inquiry: Inquiry) -> str:
+    """The opaque cursor of the page after `inquiry` (pages are keyed on received_at, id)."""
+    position = [inquiry.row.received_at.isoformat(), str(inquiry.row.id)]
+    return base64.urlsafe_b64encode(json.dumps(position).encode()).decode()
+
+
+def position_of(cursor: str) -> tuple[datetime, UUID]:
+    """The (received_at, id) a cursor from `cursor_after` stands for; ValueError on any other."""
+    try:
+        received_at, inquiry_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        return datetime.fromisoformat(received_at), UUID(inquiry_id)
+    except (TypeError, ValueError):
+        raise ValueError("not a cursor") from None

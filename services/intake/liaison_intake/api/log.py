@@ -1,0 +1,39 @@
+"""The MCO Inquiry Log: one inquiry's history, and every inquiry's for a date range as a file."""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Response
+
+from liaison_intake.api.deps import Reader, ReadSession, Uses
+from liaison_intake.api.schemas import InquiryLog, LogEntryRead
+from liaison_intake.export import export_csv, export_xlsx
+from liaison_shared.fields import CalendarDate
+from liaison_shared.problems import Problem
+
+router = APIRouter(prefix="/v1", tags=["inquiries"])
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/inquiries/{inquiry_id:uuid}/log", summary="The inquiry's full history, in order")
+async def inquiry_log(inquiry_id: UUID, client: Reader, uses: Uses, session: ReadSession) -> InquiryLog:
+    rows = await uses.log(session, client, inquiry_id)
+    return InquiryLog(inquiry_id=inquiry_id, entries=[LogEntryRead.model_validate(r._asdict()) for r in rows])
+
+
+@router.get("/inquiry-log/export", summary="The MCO Inquiry Log for a date range, as .xlsx or CSV",
+            response_class=Response)
+async def export_log(client: Reader, uses: Uses, session: ReadSession, start: CalendarDate, end: CalendarDate,
+                     format: Literal["xlsx", "csv"] = "xlsx") -> Response:
+    if end < start:
+        raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                      errors=[{"field": "end", "reason": "must not be before start"}])
+    rows = await uses.log_of_dates(session, client, start, end)
+    zone, name = uses.calendar.zone, f"mco-inquiry-log_{start}_{end}.{format}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    if format == "csv":
+        return Response(export_csv(rows, zone), media_type="text/csv", headers=headers)
+    return Response(export_xlsx(rows, zone), media_type=XLSX, headers=headers)

@@ -1,0 +1,1 @@
+"""Intake's pure decisions: no I/O, no clock, no database; each unit-tested on plain data."""
