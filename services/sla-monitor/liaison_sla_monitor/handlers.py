@@ -20,8 +20,8 @@ from liaison_shared.payloads import (
     PriorityAssignedV1,
 )
 from liaison_shared.vocabulary import ContactChannel, ContactOutcome, McoReportKind
-from liaison_sla_monitor.monitor import SlaMonitor
-from liaison_sla_monitor.policy import Signal
+from liaison_sla_monitor.contract import Signal
+from liaison_sla_monitor.service import SlaMonitor
 
 CONTACT_REPORTS = (McoReportKind.MEMBER_CONTACTED, McoReportKind.PROVIDER_CONTACTED)
 

@@ -8,7 +8,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from liaison_shared.settings import ServiceSettings
-from liaison_sla_monitor.policy import DEFAULT_POLICY
+from liaison_sla_monitor.contract import DEFAULT_POLICY
 
 
 class Settings(ServiceSettings):

@@ -87,17 +87,10 @@ async def record_signal(session: AsyncSession, inquiry_id: UUID, signal: str, at
     await session.execute(insert(signals).values(inquiry_id=inquiry_id, signal=signal, at=at))
 
 
-async def last_signal(session: AsyncSession, inquiry_id: UUID, signal: str) -> datetime | None:
-    found: datetime | None = await session.scalar(select(func.max(signals.c.at)).where(
-        signals.c.inquiry_id == inquiry_id, signals.c.signal == signal))
-    return found
-
-
-async def first_signal_since(session: AsyncSession, inquiry_id: UUID, any_of: Sequence[str],
-                             since: datetime) -> datetime | None:
-    found: datetime | None = await session.scalar(select(func.min(signals.c.at)).where(
-        signals.c.inquiry_id == inquiry_id, signals.c.signal.in_(list(any_of)), signals.c.at >= since))
-    return found
+async def signals_of(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[Any, Any]]:
+    """Every signal recorded for the case (`signal`, `at`), in the order recorded."""
+    return (await session.execute(select(signals.c.signal, signals.c.at).where(signals.c.inquiry_id == inquiry_id)
+                                  .order_by(signals.c.id))).all()
 
 
 # -- the read API --------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import datetime as dt
 import pytest
 
 from liaison_shared.vocabulary import Priority, Track
-from liaison_sla_monitor.policy import due, load_policy
+from liaison_sla_monitor.contract import load_policy
+from liaison_sla_monitor.rules.deadlines import due
 
 POLICY = load_policy()
 CST = dt.timezone(dt.timedelta(hours=-6))

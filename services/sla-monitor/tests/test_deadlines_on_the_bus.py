@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from liaison_sla_monitor.policy import load_policy
+from liaison_sla_monitor.contract import load_policy
 
 from .conftest import Monitor, assigned
 from .test_deadlines import ANCHORS, EXPECTED, utc

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from liaison_shared.program import program_calendar
 from liaison_shared.vocabulary import Priority, Queue, Track
-from liaison_sla_monitor.policy import DEFAULT_POLICY, ClockSpec, PolicyError, Signal, Target, due, load_policy
+from liaison_sla_monitor.contract import DEFAULT_POLICY, ClockSpec, PolicyError, Signal, Target, load_policy
+from liaison_sla_monitor.rules.deadlines import due
 
 POLICY = load_policy(DEFAULT_POLICY)
 CALENDAR = POLICY.calendar

@@ -1,11 +1,12 @@
-"""Escalation clocks of every (track, priority), from a versioned YAML policy, and their deadlines.
+"""The SLA policy: the escalation clocks of every (track, priority), a versioned YAML file, loaded and
+checked at start.
 
 A policy file has a `version` and `rows` (business time counts on the program's calendar): a `track`, its
 `priorities` and their `clocks` (empty: no clocks). A clock starts on a signal, or on
 `breach:<name>` of another clock of its row (a follow-up); it is due at its `deadline` (exactly one
 of business_hours, business_days, end_of_business_day, calendar_hours) from that instant, is met by
 any `met_by` signal and warns at its `warning`, else after `warning_fraction` of the time to the
-deadline (business time for business targets, elapsed time for calendar hours).
+deadline (`rules.deadlines` counts them).
 
 Loading refuses unknown keys and values, pairs covered by no row or by two, duplicate clock names,
 `breach:` to no clock, to itself or in a cycle, and warnings later than their deadline, naming the
@@ -14,12 +15,11 @@ file and the location of each problem (`policy.yaml: rows[3].clocks[1].starts_on
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from enum import StrEnum
 from itertools import product
 from pathlib import Path
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -55,7 +55,7 @@ class PolicyError(ConfigError):
 _SNAKE_CASE = r"[a-z][a-z0-9]*(_[a-z0-9]+)*"
 
 
-def _start(value: object) -> Signal | str:
+def _starts_on(value: object) -> Signal | str:
     if isinstance(value, str) and re.fullmatch(f"{BREACH}{_SNAKE_CASE}", value):
         return value
     if isinstance(value, str) and value in frozenset(Signal):
@@ -99,26 +99,12 @@ class Target(_Strict):
         """The name of the one unit given, e.g. ``business_hours``."""
         return next(iter(self.model_dump(exclude_none=True)))
 
-    def reach(self, anchor: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:
-        """The instant (UTC) this target falls from ``anchor``; business units start at the next opening."""
-        instant: dt.datetime
-        if self.business_hours is not None:
-            instant = calendar.add_business_hours(anchor, self.business_hours)
-        elif self.business_days is not None:
-            instant = calendar.add_business_days(anchor, self.business_days)
-        elif self.end_of_business_day is not None:
-            instant = calendar.end_of_business_day(anchor, self.end_of_business_day)
-        else:
-            assert self.calendar_hours is not None  # one unit is always given
-            instant = calendar.add_calendar_time(anchor, dt.timedelta(hours=self.calendar_hours))
-        return instant
-
 
 class ClockSpec(_Strict):
     """One named clock of a row: when it starts, when it warns and is due, what meets it."""
 
     name: Annotated[str, Field(pattern=f"^{_SNAKE_CASE}$")]
-    starts_on: Annotated[Signal | str, BeforeValidator(_start)]
+    starts_on: Annotated[Signal | str, BeforeValidator(_starts_on)]
     deadline: Target
     warning: Target | None = None
     warning_fraction: float = Field(0.75, gt=0, le=1, strict=True)
@@ -171,37 +157,6 @@ class Policy:
     def clocks_for(self, track: Track, priority: Priority) -> tuple[ClockSpec, ...]:
         """The clocks an inquiry on ``track`` with ``priority`` carries, follow-ups included (may be empty)."""
         return self._clocks[(track, priority)]
-
-
-def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar) -> tuple[dt.datetime, dt.datetime]:
-    """``(warn_at, due_at)`` in UTC of ``spec`` started at ``anchor`` (a timezone-aware instant).
-
-    The anchor is the instant of the start signal (an inquiry's receipt for ``triaged``, the
-    breach instant for a follow-up). A warning in another unit than the deadline is capped at it.
-    """
-    due_at = spec.deadline.reach(anchor, calendar)
-    if spec.warning is not None:
-        return min(spec.warning.reach(anchor, calendar), due_at), due_at
-    if spec.deadline.calendar_hours is None:  # business time
-        span = calendar.business_time_between(anchor, due_at)
-        return calendar.add_business_hours(anchor, span * spec.warning_fraction), due_at
-    start = calendar.add_calendar_time(anchor, dt.timedelta(0))
-    return start + (due_at - start) * spec.warning_fraction, due_at
-
-
-class ClockState(Protocol):
-    met_by: list[str]
-    anchor_at: dt.datetime
-    due_at: dt.datetime
-    state: str
-
-
-def meets(signal: Signal, at: dt.datetime, clock: ClockState) -> bool:
-    """Whether `signal`, which happened at `at`, meets `clock`: one of its meeting signals, after it
-    started, and (for a clock already declared breached) before its deadline."""
-    if str(signal) not in clock.met_by or at < clock.anchor_at:
-        return False
-    return clock.state == "open" or (clock.state == "breached" and at < clock.due_at)
 
 
 def load_policy(path: Path = DEFAULT_POLICY, calendar: BusinessCalendar | None = None) -> Policy:

@@ -1,0 +1,38 @@
+"""Clocks: every clock of one inquiry, and the clocks due or breached in a window."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from sqlalchemy import Row
+
+from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.fields import QueryInstant
+from liaison_sla_monitor import store
+from liaison_sla_monitor.api.deps import Monitor, Reader, ReadSession
+from liaison_sla_monitor.api.schemas import ClockRead
+
+router = APIRouter(prefix="/v1", tags=["clocks"])
+
+
+@router.get("/inquiries/{inquiry_id:uuid}/clocks", summary="Every clock of one inquiry")
+async def inquiry_clocks(inquiry_id: UUID, _: Reader, session: ReadSession, monitor: Monitor) -> list[ClockRead]:
+    rows = await store.clocks_of(session, inquiry_id)
+    return [clock_read(r, monitor.policy.calendar) for r in sorted(rows, key=lambda r: r.due_at)]
+
+
+@router.get("/clocks", summary="Clocks due (open) or breached in a window, soonest first")
+async def clocks_in_window(_: Reader, session: ReadSession, monitor: Monitor, due_from: QueryInstant,
+                           due_to: QueryInstant, state: Literal["open", "breached"] = "open",
+                           limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[ClockRead]:
+    rows = await store.clocks_due_between(session, state, due_from, due_to, limit)
+    return [clock_read(r, monitor.policy.calendar) for r in rows]
+
+
+def clock_read(row: Row[Any], calendar: BusinessCalendar) -> ClockRead:
+    """A stored clock as the API shows it, its deadline in the program's local time too."""
+    return ClockRead(inquiry_id=row.inquiry_id, clock=row.name, track=row.track, priority=row.priority,
+                     state=row.state, started_at=row.anchor_at, warn_at=row.warn_at, due_at=row.due_at,
+                     closed_at=row.closed_at, due_local=calendar.local(row.due_at).strftime("%a %Y-%m-%d %H:%M %Z"))

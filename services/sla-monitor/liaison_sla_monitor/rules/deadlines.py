@@ -1,0 +1,38 @@
+"""When a clock warns and when it is due, counted from its anchor on the business calendar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from liaison_shared.calendar import BusinessCalendar
+from liaison_sla_monitor.contract import ClockSpec, Target
+
+
+def reach(target: Target, anchor: dt.datetime, calendar: BusinessCalendar) -> dt.datetime:
+    """The instant (UTC) `target` falls from `anchor`; business units start at the next opening."""
+    if target.business_hours is not None:
+        return calendar.add_business_hours(anchor, target.business_hours)
+    if target.business_days is not None:
+        return calendar.add_business_days(anchor, target.business_days)
+    if target.end_of_business_day is not None:
+        return calendar.end_of_business_day(anchor, target.end_of_business_day)
+    assert target.calendar_hours is not None  # one unit is always given
+    return calendar.add_calendar_time(anchor, dt.timedelta(hours=target.calendar_hours))
+
+
+def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar) -> tuple[dt.datetime, dt.datetime]:
+    """``(warn_at, due_at)`` in UTC of `spec` started at `anchor` (a timezone-aware instant).
+
+    The anchor is the instant of the start signal (an inquiry's receipt for ``triaged``, the
+    breach instant for a follow-up). Without a `warning`, the clock warns after `warning_fraction`
+    of the time to the deadline: business time for business targets, elapsed time for calendar
+    hours. A warning in another unit than the deadline is capped at it.
+    """
+    due_at = reach(spec.deadline, anchor, calendar)
+    if spec.warning is not None:
+        return min(reach(spec.warning, anchor, calendar), due_at), due_at
+    if spec.deadline.calendar_hours is None:  # business time
+        span = calendar.business_time_between(anchor, due_at)
+        return calendar.add_business_hours(anchor, span * spec.warning_fraction), due_at
+    start = calendar.add_calendar_time(anchor, dt.timedelta(0))
+    return start + (due_at - start) * spec.warning_fraction, due_at

@@ -1,0 +1,192 @@
+"""The SLA monitor's use cases: start clocks, meet or stop them on signals,
+and fire warnings, breaches and follow-ups when they come due. Its SQL is in
+`store`; which clocks start, meet, stop and fire, and when they are due, in `rules`.
+
+Every change happens in the caller's transaction and publishes its events
+through the outbox, so a clock's state and what the bus was told agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_shared.events import Event
+from liaison_shared.outbox import Outbox
+from liaison_shared.payloads import (
+    BreachWithdrawnV1,
+    ClockStartedV1,
+    ClockStoppedV1,
+    FollowUpDueV1,
+    Payload,
+    PriorityAssignedV1,
+    SlaBreachedV1,
+    SlaMetV1,
+    SlaWarningV1,
+)
+from liaison_shared.vocabulary import Priority, Queue, Track
+from liaison_sla_monitor import store
+from liaison_sla_monitor.contract import Policy, Signal
+from liaison_sla_monitor.rules import meeting, starts, stops, timers
+from liaison_sla_monitor.rules.starts import ClockStart
+
+SOURCE = "/liaison/sla-monitor"
+FOLLOW_UP_QUEUE = Queue.MEMBER_LIAISON  # a follow-up whose clock names no queue
+StopReason = Literal["resolved", "not_on_track", "breach_withdrawn"]
+
+
+class SlaMonitor:
+    """The clocks of every case under the policy, changed in the caller's transaction."""
+
+    def __init__(self, policy: Policy, outbox: Outbox, now: Callable[[], datetime]) -> None:
+        self.policy = policy
+        self._outbox = outbox
+        self.now = now
+
+    async def _publish(self, session: AsyncSession, *payloads: Payload) -> None:
+        await self._outbox.add(session, *[Event(p, source=SOURCE, subject=str(getattr(p, "inquiry_id", "")))
+                                          for p in payloads])
+
+    # -- starting ------------------------------------------------------------------------------
+
+    async def triaged(self, session: AsyncSession, assigned: PriorityAssignedV1) -> None:
+        """Start the track's clocks; on a new track or priority, recompute or stop the open ones."""
+        await store.save_case(session, assigned.inquiry_id, track=assigned.track, priority=assigned.priority,
+                              received_at=assigned.received_at)
+        specs = self.policy.clocks_for(assigned.track, assigned.priority)
+        clocks = await store.clocks_of(session, assigned.inquiry_id)
+        for clock in stops.off_track(clocks, specs):
+            await self._stop(session, clock, "not_on_track", self.now())
+        recorded = await store.signals_of(session, assigned.inquiry_id)
+        for start in starts.on_triage(specs, clocks, recorded, assigned.received_at, self.policy.calendar):
+            await self._start(session, assigned.inquiry_id, assigned.track, assigned.priority, start)
+
+    async def _start(self, session: AsyncSession, inquiry_id: UUID, track: str, priority: str,
+                     start: ClockStart) -> None:
+        spec, met_at = start.spec, start.met_at
+        values: dict[str, Any] = {
+            "track": track, "priority": priority, "anchor_at": start.anchor, "warn_at": start.warn_at,
+            "due_at": start.due_at, "met_by": [str(s) for s in spec.met_by], "starts_on": str(spec.starts_on),
+            "queue": spec.queue, "restart_on_reopen": spec.restart_on_reopen,
+            "state": "open" if met_at is None else "met", "warned": False,
+            "fire_at": start.warn_at if met_at is None else None, "closed_at": met_at,
+        }
+        await store.upsert_clock(session, inquiry_id, spec.name, values, new_cycle=start.new_cycle)
+        events: list[Payload] = [ClockStartedV1(inquiry_id=inquiry_id, clock=spec.name, track=Track(track),
+                                                priority=Priority(priority), warn_at=start.warn_at,
+                                                due_at=start.due_at, started_at=start.anchor)]
+        if met_at is not None:  # a meeting event arrived before the clock started: it still meets it
+            events.append(self._met(inquiry_id, spec.name, start.anchor, start.due_at, met_at))
+        await self._publish(session, *events)
+
+    # -- signals -------------------------------------------------------------------------------
+
+    async def signal(self, session: AsyncSession, inquiry_id: UUID, signal: Signal, at: datetime) -> None:
+        """Record what happened; meet the clocks it meets; start the clocks it starts.
+
+        An action recorded late counts when it happened (`at`): taken before the deadline, it meets
+        a clock that was declared breached meanwhile, and the breach is withdrawn."""
+        await store.record_signal(session, inquiry_id, signal, at)
+        clocks = await store.clocks_of(session, inquiry_id, for_update=True)
+        for clock in meeting.met_by_signal(signal, at, clocks):
+            await store.close_clock(session, clock.id, "met", at)
+            if clock.state == "breached":
+                await self._publish(session, BreachWithdrawnV1(
+                    inquiry_id=inquiry_id, clock=clock.name, track=clock.track, priority=clock.priority,
+                    due_at=clock.due_at, met_at=at, withdrawn_at=self.now()))
+                for follow_up in stops.on_withdrawal(clocks, clock.name):
+                    await self._stop(session, follow_up, "breach_withdrawn", self.now())
+            await self._publish(session, self._met(inquiry_id, clock.name, clock.anchor_at, clock.due_at, at))
+        case = await store.case_of(session, inquiry_id)
+        if case is None or case.track is None:
+            return  # not triaged yet: `triaged` replays the recorded signals
+        specs = self.policy.clocks_for(case.track, case.priority)
+        recorded = await store.signals_of(session, inquiry_id)
+        for start in starts.on_signal(specs, clocks, signal, at, recorded, self.policy.calendar):
+            await self._start(session, inquiry_id, case.track, case.priority, start)
+
+    async def resolved(self, session: AsyncSession, inquiry_id: UUID, at: datetime) -> None:
+        """Resolution meets the clocks it meets and stops every other open clock."""
+        await self.signal(session, inquiry_id, Signal.RESOLVED, at)
+        for clock in stops.on_resolution(await store.clocks_of(session, inquiry_id, for_update=True)):
+            await self._stop(session, clock, "resolved", at)
+        await store.set_resolved(session, inquiry_id, at)
+
+    async def reopened(self, session: AsyncSession, inquiry_id: UUID, at: datetime) -> None:
+        """Clocks that start at triage run again from the reopening."""
+        await store.set_resolved(session, inquiry_id, None)
+        case = await store.case_of(session, inquiry_id)
+        if case is None or case.track is None:
+            return
+        specs = self.policy.clocks_for(case.track, case.priority)
+        recorded = await store.signals_of(session, inquiry_id)
+        for start in starts.on_reopening(specs, at, recorded, self.policy.calendar):
+            await self._start(session, inquiry_id, case.track, case.priority, start)
+
+    async def member_case(self, session: AsyncSession, case_id: UUID, member_id: UUID) -> None:
+        """Remember whose PCP assignment meets a panel-removal case's clocks."""
+        await store.save_case(session, case_id, member_id=member_id)
+
+    async def pcp_assigned(self, session: AsyncSession, member_id: UUID, at: datetime) -> None:
+        for case_id in await store.cases_of_member(session, member_id):
+            await self.signal(session, case_id, Signal.PCP_ASSIGNED, at)
+
+    # -- timers --------------------------------------------------------------------------------
+
+    async def fire_due(self, session: AsyncSession, *, limit: int = 500) -> int:
+        """Fire the warnings and breaches that are due; each clock is taken by one instance only.
+        A batch's writes are grouped (two UPDATEs, one outbox insert): catching up after an
+        outage is then quick."""
+        now = self.now()
+        clocks = await store.claim_due(session, now, limit)
+        events: list[Payload] = []
+        warned, breached = [], []
+        for clock in clocks:
+            fires = timers.firing(clock, now)
+            if fires.warns:
+                events.append(SlaWarningV1(inquiry_id=clock.inquiry_id, clock=clock.name, track=clock.track,
+                                           priority=clock.priority, due_at=clock.due_at, warned_at=now))
+            if fires.breaches:
+                events.append(SlaBreachedV1(inquiry_id=clock.inquiry_id, clock=clock.name, track=clock.track,
+                                            priority=clock.priority, due_at=clock.due_at, breached_at=now,
+                                            late_by_seconds=(now - clock.due_at).total_seconds()))
+                breached.append(clock)
+            else:
+                warned.append(clock.id)
+        await store.mark_warned(session, warned)
+        await store.mark_breached(session, [c.id for c in breached])
+        await self._publish(session, *events)
+        for clock in breached:
+            await self._start_follow_ups(session, clock)
+        return len(clocks)
+
+    async def next_fire_at(self, session: AsyncSession) -> datetime | None:
+        return await store.next_fire_at(session)
+
+    async def _start_follow_ups(self, session: AsyncSession, breached: Row[Any]) -> None:
+        specs = self.policy.clocks_for(breached.track, breached.priority)
+        if not starts.follow_ups(specs, breached.name):
+            return  # most breaches start nothing: no need to read the case's signals
+        recorded = await store.signals_of(session, breached.inquiry_id)
+        for start in starts.on_breach(specs, breached.name, breached.due_at, recorded, self.policy.calendar):
+            await self._start(session, breached.inquiry_id, breached.track, breached.priority, start)
+            await self._publish(session, FollowUpDueV1(
+                inquiry_id=breached.inquiry_id, clock=start.spec.name, queue=start.spec.queue or FOLLOW_UP_QUEUE,
+                reason=f"{breached.name} breached", due_at=start.due_at))
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _met(self, inquiry_id: UUID, name: str, anchor: datetime, due_at: datetime, met_at: datetime) -> SlaMetV1:
+        took = self.policy.calendar.business_time_between(anchor, met_at).total_seconds()
+        return SlaMetV1(inquiry_id=inquiry_id, clock=name, due_at=due_at, met_at=met_at,
+                        took_business_seconds=took)
+
+    async def _stop(self, session: AsyncSession, clock: Row[Any], reason: StopReason, at: datetime) -> None:
+        await store.close_clock(session, clock.id, "stopped", at)
+        await self._publish(session, ClockStoppedV1(inquiry_id=clock.inquiry_id, clock=clock.name, reason=reason,
+                                                    due_at=clock.due_at, stopped_at=at))
