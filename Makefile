@@ -19,8 +19,10 @@ install: $(VENV)/.installed
 infra:
 	deploy/local/postgres.sh start
 	deploy/local/kafka.sh start
+	deploy/local/keycloak.sh start
 
 infra-stop:
+	deploy/local/keycloak.sh stop
 	deploy/local/kafka.sh stop
 	deploy/local/postgres.sh stop
 

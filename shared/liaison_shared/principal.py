@@ -21,11 +21,14 @@ MCO_SCOPE_PREFIX = "mco:"
 
 @dataclass(frozen=True)
 class Principal:
-    """An authenticated person or system: a stable id, a display name, what it may do."""
+    """An authenticated person or system: a stable id (the token's subject), a display name,
+    what it may do, the program roles it holds (people) and the client it came through."""
 
     id: str
     name: str
     scopes: frozenset[str]
+    roles: frozenset[str] = frozenset()
+    client: str | None = None
 
     @property
     def mco(self) -> str | None:

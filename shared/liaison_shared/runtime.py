@@ -20,16 +20,18 @@ from fastapi import APIRouter, FastAPI, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from liaison_shared import metrics
+from liaison_shared.access import program_access
 from liaison_shared.consumer import EventConsumer, Handler
 from liaison_shared.db import UnitOfWork, create_engine, ping, session_factory
 from liaison_shared.kafka import catalog_topics, ensure_topics, kafka_answers
 from liaison_shared.logging import configure_logging
 from liaison_shared.migrations import upgrade
+from liaison_shared.oidc import TokenVerifier
 from liaison_shared.openapi import describe_truthfully
 from liaison_shared.outbox import Outbox, OutboxRelay
 from liaison_shared.pipeline import BULK_BODY, RequestPipeline
@@ -55,6 +57,8 @@ class Runtime:
             batch_size=settings.relay_batch_size, sweep_seconds=settings.relay_sweep_seconds,
         )
         self.consumer: EventConsumer | None = None
+        self.identity = TokenVerifier(settings.oidc_issuer, settings.oidc_audience, program_access(),
+                                      refresh_seconds=settings.oidc_refresh_seconds)
         self._migrations = migrations
         self._routers: list[APIRouter] = []
         self._provided: dict[type, object] = {Runtime: self}
@@ -84,8 +88,11 @@ class Runtime:
         self._provided.update({type(obj): obj for obj in objects})
 
     def authenticate_with(self, authenticate: Authenticate) -> None:
-        """Check every request's credential with `authenticate` (by default none passes)."""
+        """Also accept what `authenticate` accepts (API keys), beside the provider's access tokens."""
         self._authenticate = authenticate
+
+    async def _authenticated(self, credential: str) -> Principal | None:
+        return await self.identity.authenticate(credential) or await self._authenticate(credential)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new transaction on the service's schema."""
@@ -101,7 +108,7 @@ class Runtime:
         if self.consumer is not None:
             self._tasks.append(asyncio.create_task(self.consumer.run(self._stop), name="consumer"))
         self._tasks += [asyncio.create_task(_supervised(worker, self._stop), name=_name_of(worker))
-                        for worker in self._workers]
+                        for worker in [self.identity.keep_fresh, *self._workers]]
 
     async def stop(self) -> None:
         """Graceful shutdown: finish in-flight work, commit, leave the group, close."""
@@ -111,7 +118,7 @@ class Runtime:
         await self.engine.dispose()
 
     async def ready(self) -> dict[str, bool]:
-        """Whether the database and Kafka answer now."""
+        """Whether the database and Kafka answer now, and whether the provider's keys are held."""
         try:
             await ping(self.engine)
             database = True
@@ -119,7 +126,11 @@ class Runtime:
             database = False
         producer = self.relay.producer
         kafka = producer is not None and await kafka_answers(producer)
-        return {"database": database, "kafka": kafka}
+        return {"database": database, "kafka": kafka, "identity_keys": self.identity.has_keys}
+
+    def degraded(self) -> list[str]:
+        """What works from what it held last, without being able to refresh it."""
+        return [] if self.identity.keys_fresh or not self.identity.has_keys else ["identity-keys-not-refreshed"]
 
     def app(self) -> FastAPI:
         """The service's HTTP app: its routers plus /healthz, /readyz and /metrics."""
@@ -140,7 +151,7 @@ class Runtime:
         app.include_router(_operations_router(self))
         bulk_paths = [route.path_regex for router in self._routers for route in router.routes
                       if isinstance(route, APIRoute) and (route.openapi_extra or {}).get(next(iter(BULK_BODY)))]
-        app.add_middleware(RequestPipeline, authenticate=self._authenticate, limits=self.settings.http_limits,
+        app.add_middleware(RequestPipeline, authenticate=self._authenticated, limits=self.settings.http_limits,
                            bulk_paths=bulk_paths)
         app.add_middleware(RequestMetrics, service=self.settings.service)
         describe_truthfully(app)
@@ -174,11 +185,11 @@ def _operations_router(runtime: Runtime) -> APIRouter:
     async def healthz() -> Health:
         return Health(status="ok", service=runtime.settings.service)
 
-    @router.get("/readyz", summary="Readiness: the database and Kafka answer", response_model=Readiness,
-                responses={503: {"model": Readiness, "description": "Not ready"}})
+    @router.get("/readyz", summary="Readiness: the database and Kafka answer, the provider's keys are held",
+                response_model=Readiness, responses={503: {"model": Readiness, "description": "Not ready"}})
     async def readyz() -> JSONResponse:
         checks = await runtime.ready()
-        return JSONResponse({"ready": all(checks.values()), "checks": checks},
+        return JSONResponse({"ready": all(checks.values()), "checks": checks, "degraded": runtime.degraded()},
                             status_code=200 if all(checks.values()) else 503)
 
     @router.get("/metrics", summary="Prometheus metrics (text exposition format)", response_class=Response,
@@ -198,6 +209,7 @@ class Health(BaseModel):
 class Readiness(BaseModel):
     ready: bool
     checks: dict[str, bool]
+    degraded: list[str] = Field(description="What works from what was held last (e.g. the provider's keys).")
 
 
 class RequestMetrics:

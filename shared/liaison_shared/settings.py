@@ -25,6 +25,10 @@ class ServiceSettings(BaseSettings):
     kafka_bootstrap: str = "127.0.0.1:9092"
     topic_prefix: str = Field(default="", description="Prepended to every topic (tests isolate with it).")
     topic_partitions: int = Field(default=6, ge=1, description="Partitions of the topics the service creates.")
+    oidc_issuer: str = Field(default="http://127.0.0.1:8180/realms/liaison",
+                             description="The OpenID provider whose access tokens the service accepts.")
+    oidc_audience: str = Field(default="liaison", description="The audience those tokens must name.")
+    oidc_refresh_seconds: float = Field(default=300.0, gt=0, description="How often the provider's keys are refreshed.")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

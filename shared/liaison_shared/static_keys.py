@@ -10,8 +10,6 @@ from collections.abc import Mapping, Sequence
 
 from liaison_shared.principal import Authenticate, Principal
 
-READ, WRITE = "read", "write"
-
 
 def static_keys(by_scope: Mapping[str, Sequence[str]]) -> Authenticate:
     """An authenticator for keys whose SHA-256 (hex) is listed under each scope they carry."""

@@ -9,9 +9,10 @@ from datetime import datetime
 from pathlib import Path
 
 from liaison_shared import clock
+from liaison_shared.access import CLOCKS_READ
 from liaison_shared.program import ProgramError
 from liaison_shared.runtime import Runtime, serve
-from liaison_shared.static_keys import READ, static_keys
+from liaison_shared.static_keys import static_keys
 from liaison_sla_monitor import workers
 from liaison_sla_monitor.api import ROUTERS
 from liaison_sla_monitor.contract import PolicyError, load_policy
@@ -28,7 +29,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     runtime = Runtime(settings, migrations=MIGRATIONS)
     monitor = SlaMonitor(policy, runtime.outbox, now)
     runtime.consume(handlers.bind(monitor))
-    runtime.authenticate_with(static_keys({READ: settings.read_key_sha256}))
+    runtime.authenticate_with(static_keys({CLOCKS_READ: settings.read_key_sha256}))
     runtime.provide(monitor)
     runtime.add_routers(*ROUTERS)
     runtime.add_worker(functools.partial(workers.fire_timers, runtime, monitor, settings))

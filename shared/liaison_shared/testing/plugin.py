@@ -14,15 +14,18 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 
 import asyncpg
+import httpx
 import pytest
 from sqlalchemy.engine import URL, make_url
 
 from liaison_shared.kafka import delete_topics
 from liaison_shared.settings import ServiceSettings
+from liaison_shared.testing import identity
 
 KAFKA_BOOTSTRAP = os.environ.get("LIAISON_TEST_KAFKA_BOOTSTRAP", "127.0.0.1:9092")
 ADMIN_DATABASE_URL = os.environ.get("LIAISON_TEST_ADMIN_DATABASE_URL",
                                     "postgresql://liaison@127.0.0.1:54329/postgres")
+OIDC_ISSUER = os.environ.get("LIAISON_TEST_OIDC_ISSUER", identity.ISSUER)
 
 
 def _answers(host_port: str) -> bool:
@@ -40,6 +43,17 @@ def kafka_bootstrap() -> str:
     if not _answers(KAFKA_BOOTSTRAP):
         pytest.fail(f"no Kafka broker at {KAFKA_BOOTSTRAP}: run `make infra` (or `make test`)")
     return KAFKA_BOOTSTRAP
+
+
+@pytest.fixture(scope="session")
+async def tokens() -> identity.Tokens:
+    """Access tokens from the test OpenID provider (fails loudly if it does not answer)."""
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            (await http.get(f"{OIDC_ISSUER}/.well-known/openid-configuration")).raise_for_status()
+    except httpx.HTTPError:
+        pytest.fail(f"no OpenID provider at {OIDC_ISSUER}: run `make infra` (or `make test`)")
+    return identity.Tokens(OIDC_ISSUER)
 
 
 @pytest.fixture(scope="session")
@@ -90,7 +104,7 @@ def make_settings(database_url: str, kafka_bootstrap: str, unique_name: str) -> 
         values: dict[str, object] = {
             "service": service, "database_url": database_url, "kafka_bootstrap": kafka_bootstrap,
             "db_schema": f"{unique_name}_{service.replace('-', '_')}", "topic_prefix": f"{unique_name}.",
-            "relay_sweep_seconds": 0.5, "topic_partitions": TEST_PARTITIONS,
+            "relay_sweep_seconds": 0.5, "topic_partitions": TEST_PARTITIONS, "oidc_issuer": OIDC_ISSUER,
         }
         values.update(overrides)
         return settings_class.model_validate(values)

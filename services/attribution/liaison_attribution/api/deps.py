@@ -11,18 +11,18 @@ from fastapi import Depends, Query
 from liaison_attribution.service import Attribution
 from liaison_attribution.survey import Survey
 from liaison_shared import clock
+from liaison_shared.access import ATTRIBUTION_READ, ATTRIBUTION_WRITE
 from liaison_shared.deps import ReadSession, Work, provided
 from liaison_shared.fields import CalendarDate
 from liaison_shared.principal import Principal, require_scope
 from liaison_shared.program import program_calendar
-from liaison_shared.static_keys import READ, WRITE
 
 __all__ = ["AsOf", "ReadSession", "Reader", "Surveys", "Uses", "Work", "Writer", "today"]
 
 Uses = Annotated[Attribution, Depends(provided(Attribution))]
 Surveys = Annotated[Survey, Depends(provided(Survey))]
-Writer = Annotated[Principal, Depends(require_scope(WRITE))]
-Reader = Annotated[Principal, Depends(require_scope(READ))]
+Writer = Annotated[Principal, Depends(require_scope(ATTRIBUTION_WRITE))]
+Reader = Annotated[Principal, Depends(require_scope(ATTRIBUTION_READ))]
 AsOf = Annotated[CalendarDate | None, Query(description="The day the rules apply as of; default: today.")]
 
 

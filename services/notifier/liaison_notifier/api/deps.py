@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from liaison_shared.access import DELIVERIES_READ
 from liaison_shared.deps import ReadSession
 from liaison_shared.principal import Principal, require_scope
-from liaison_shared.static_keys import READ
 
 __all__ = ["ReadSession", "Reader"]
 
-Reader = Annotated[Principal, Depends(require_scope(READ))]
+Reader = Annotated[Principal, Depends(require_scope(DELIVERIES_READ))]

@@ -7,12 +7,12 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from liaison_shared.access import CLOCKS_READ
 from liaison_shared.deps import ReadSession, provided
 from liaison_shared.principal import Principal, require_scope
-from liaison_shared.static_keys import READ
 from liaison_sla_monitor.service import SlaMonitor
 
 __all__ = ["Monitor", "ReadSession", "Reader"]
 
 Monitor = Annotated[SlaMonitor, Depends(provided(SlaMonitor))]
-Reader = Annotated[Principal, Depends(require_scope(READ))]
+Reader = Annotated[Principal, Depends(require_scope(CLOCKS_READ))]

@@ -1,0 +1,125 @@
+"""Access tokens of the program's OpenID provider, verified the same way by every service.
+
+The verifier finds the provider's keys by discovery (`<issuer>/.well-known/openid-configuration`,
+then its `jwks_uri`) and checks each bearer token's signature (asymmetric algorithms only:
+`alg: none` and shared-secret tokens are refused), expiry, not-before, issuer and audience with
+joserfc. Keys are refreshed in the background and at once when a token names a key it has
+not seen (the provider rotated them), at most every `MIN_REFETCH_SECONDS`; while the provider is
+down, tokens signed with keys already held keep verifying, and `keys_fresh` says so for readiness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+from joserfc import jwt
+from joserfc.errors import InvalidKeyIdError, JoseError
+from joserfc.jwk import KeySet
+
+from liaison_shared.access import AccessConfig
+from liaison_shared.principal import Principal
+from liaison_shared.retry import wait_or_stop
+
+log = logging.getLogger(__name__)
+ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
+MIN_REFETCH_SECONDS = 10.0
+LEEWAY_SECONDS = 30  # clock skew tolerated between the provider and us
+
+
+class KeysUnavailable(Exception):
+    """The provider's keys could not be fetched (it is down or misconfigured)."""
+
+
+class TokenVerifier:
+    def __init__(self, issuer: str, audience: str, access: AccessConfig, *, refresh_seconds: float = 300.0,
+                 http: httpx.AsyncClient | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self.issuer, self.audience = issuer.rstrip("/"), audience
+        self._access, self._refresh_seconds, self._monotonic = access, refresh_seconds, monotonic
+        self._http = http or httpx.AsyncClient(timeout=5.0)
+        self._keys: KeySet | None = None
+        self._fetched_at = -float("inf")
+        self._tried_at = -float("inf")
+        self._lock = asyncio.Lock()
+        self._claims = jwt.JWTClaimsRegistry(
+            leeway=LEEWAY_SECONDS, iss={"essential": True, "value": self.issuer},
+            aud={"essential": True, "value": audience}, exp={"essential": True}, sub={"essential": True})
+
+    @property
+    def has_keys(self) -> bool:
+        return self._keys is not None
+
+    @property
+    def keys_fresh(self) -> bool:
+        """Whether keys were fetched within two refresh periods (readiness)."""
+        return self._monotonic() - self._fetched_at < 2 * self._refresh_seconds
+
+    async def authenticate(self, token: str) -> Principal | None:
+        """The principal of a valid access token, else None (the pipeline answers 401)."""
+        if token.count(".") != 2:
+            return None
+        try:
+            keys = await self._current_keys()
+            try:
+                decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
+            except InvalidKeyIdError:  # maybe rotated: fetch once more, then decide
+                decoded = jwt.decode(token, await self._current_keys(refetch=True), algorithms=ALGORITHMS)
+            self._claims.validate(decoded.claims)
+            if decoded.header.get("typ", "JWT").lower() not in ("jwt", "at+jwt"):
+                return None
+            return self._access.principal(decoded.claims)
+        except (JoseError, KeysUnavailable, ValueError, KeyError, TypeError):
+            return None
+
+    async def refresh(self) -> None:
+        """Fetch the provider's keys now (raises `KeysUnavailable`)."""
+        async with self._lock:
+            await self._fetch()
+
+    async def keep_fresh(self, stop: asyncio.Event) -> None:
+        """A worker: refresh the keys every `refresh_seconds` (sooner after a failure)."""
+        while not stop.is_set():
+            try:
+                await self.refresh()
+                pause = self._refresh_seconds
+            except KeysUnavailable:
+                log.warning("identity provider keys could not be refreshed", extra={"issuer": self.issuer})
+                pause = min(self._refresh_seconds, MIN_REFETCH_SECONDS)
+            if await wait_or_stop(stop, pause):
+                return
+
+    async def _current_keys(self, *, refetch: bool = False) -> KeySet:
+        async with self._lock:
+            stale = self._keys is None or self._monotonic() - self._fetched_at > self._refresh_seconds
+            if (stale or refetch) and self._monotonic() - self._tried_at >= MIN_REFETCH_SECONDS:
+                try:
+                    await self._fetch()
+                except KeysUnavailable:
+                    if self._keys is None:
+                        raise
+            if self._keys is None:
+                raise KeysUnavailable
+            return self._keys
+
+    async def _fetch(self) -> None:
+        self._tried_at = self._monotonic()
+        try:
+            discovery = await self._json(f"{self.issuer}/.well-known/openid-configuration")
+            if discovery.get("issuer") != self.issuer:
+                raise KeysUnavailable("the discovery document names another issuer")
+            self._keys = KeySet.import_key_set(await self._json(str(discovery["jwks_uri"])))  # type: ignore[arg-type]
+        except (httpx.HTTPError, KeyError, ValueError, JoseError) as failed:
+            raise KeysUnavailable(type(failed).__name__) from None
+        self._fetched_at = self._monotonic()
+
+    async def _json(self, url: str) -> dict[str, Any]:
+        response = await self._http.get(url)
+        response.raise_for_status()
+        found = response.json()
+        if not isinstance(found, dict):
+            raise ValueError("not a JSON object")
+        return found
