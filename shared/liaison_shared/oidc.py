@@ -1,11 +1,13 @@
 """Access tokens of the program's OpenID provider, verified the same way by every service.
 
 The verifier finds the provider's keys by discovery (`<issuer>/.well-known/openid-configuration`,
-then its `jwks_uri`) and checks each bearer token's signature (asymmetric algorithms only:
-`alg: none` and shared-secret tokens are refused), expiry, not-before, issuer and audience with
-joserfc. Keys are refreshed in the background and at once when a token names a key it has
-not seen (the provider rotated them), at most every `MIN_REFETCH_SECONDS`; while the provider is
-down, tokens signed with keys already held keep verifying, and `keys_fresh` says so for readiness.
+then its `jwks_uri`; asked at `provider_url` where the service reaches the provider at another
+address than the issuer's, as inside a container network) and checks each bearer token's
+signature (asymmetric algorithms only: `alg: none` and shared-secret tokens are refused),
+expiry, not-before, issuer and audience with joserfc. Keys are refreshed in the background
+and at once when a token names a key it has not seen (the provider rotated them), at most
+every `MIN_REFETCH_SECONDS`; while the provider is down, tokens signed with keys already held
+keep verifying, and `keys_fresh` says so for readiness.
 """
 
 from __future__ import annotations
@@ -36,9 +38,11 @@ class KeysUnavailable(Exception):
 
 
 class TokenVerifier:
-    def __init__(self, issuer: str, audience: str, access: AccessConfig, *, refresh_seconds: float = 300.0,
-                 http: httpx.AsyncClient | None = None, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, issuer: str, audience: str, access: AccessConfig, *, provider_url: str | None = None,
+                 refresh_seconds: float = 300.0, http: httpx.AsyncClient | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self.issuer, self.audience = issuer.rstrip("/"), audience
+        self._provider_url = (provider_url or issuer).rstrip("/")
         self._access, self._refresh_seconds, self._monotonic = access, refresh_seconds, monotonic
         self._http = http or httpx.AsyncClient(timeout=5.0)
         self._keys: KeySet | None = None
@@ -108,10 +112,12 @@ class TokenVerifier:
     async def _fetch(self) -> None:
         self._tried_at = self._monotonic()
         try:
-            discovery = await self._json(f"{self.issuer}/.well-known/openid-configuration")
+            discovery = await self._json(f"{self._provider_url}/.well-known/openid-configuration")
             if discovery.get("issuer") != self.issuer:
                 raise KeysUnavailable("the discovery document names another issuer")
-            self._keys = KeySet.import_key_set(await self._json(str(discovery["jwks_uri"])))  # type: ignore[arg-type]
+            # Reached at another address than the issuer's, the provider names its keys after that address.
+            jwks_uri = str(discovery["jwks_uri"]).replace(self.issuer, self._provider_url, 1)
+            self._keys = KeySet.import_key_set(await self._json(jwks_uri))  # type: ignore[arg-type]
         except (httpx.HTTPError, KeyError, ValueError, JoseError) as failed:
             raise KeysUnavailable(type(failed).__name__) from None
         self._fetched_at = self._monotonic()

@@ -58,6 +58,7 @@ class Runtime:
         )
         self.consumer: EventConsumer | None = None
         self.identity = TokenVerifier(settings.oidc_issuer, settings.oidc_audience, program_access(),
+                                      provider_url=settings.oidc_provider_url or None,
                                       refresh_seconds=settings.oidc_refresh_seconds)
         self._migrations = migrations
         self._routers: list[APIRouter] = []

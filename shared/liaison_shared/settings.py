@@ -27,8 +27,12 @@ class ServiceSettings(BaseSettings):
     topic_partitions: int = Field(default=6, ge=1, description="Partitions of the topics the service creates.")
     oidc_issuer: str = Field(default="http://127.0.0.1:8180/realms/liaison",
                              description="The OpenID provider whose access tokens the service accepts.")
+    oidc_provider_url: str = Field(default="", description="Where this service reaches the provider, if not at "
+                                   "the issuer's address (e.g. inside a container network); default: the issuer.")
     oidc_audience: str = Field(default="liaison", description="The audience those tokens must name.")
     oidc_refresh_seconds: float = Field(default=300.0, gt=0, description="How often the provider's keys are refreshed.")
+    audit_retention_days: int = Field(default=6 * 366, ge=6 * 366,
+                                      description="How long the PHI access audit is kept (at least six years).")
     http_host: str = "127.0.0.1"
     http_port: int = 8000
     log_level: str = "INFO"

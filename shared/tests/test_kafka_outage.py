@@ -73,7 +73,8 @@ async def test_accepted_write_is_delivered_after_kafka_comes_back(
 
         await wait_until(ready, what="the service to be ready")
         private_kafka.stop()
-        assert (await client.get("/readyz")).json()["checks"] == {"database": True, "kafka": False, "identity_keys": True}
+        checks = (await client.get("/readyz")).json()["checks"]
+        assert checks == {"database": True, "kafka": False, "identity_keys": True}
 
         inquiry_id = uuid.uuid4()
         response = await client.post(f"/inquiries/{inquiry_id}/resolution", headers={"X-API-Key": KEY})

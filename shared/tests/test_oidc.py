@@ -130,3 +130,16 @@ def test_an_identity_provider_outage_keeps_held_keys_working_and_readiness_says_
     assert not checker.keys_fresh
     with pytest.raises(Exception, match="HTTPStatusError"):
         run(checker.refresh())
+
+
+def test_a_provider_reached_at_another_address_than_its_issuers_is_asked_there(provider: Provider) -> None:
+    asked: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.host)
+        return provider.handle(request)
+
+    checker = TokenVerifier(ISSUER, AUDIENCE, program_access(), provider_url="http://keycloak:8080/realms/liaison",
+                            http=httpx.AsyncClient(transport=httpx.MockTransport(handle)))
+    assert run(checker.authenticate(provider.token())) is not None
+    assert asked == ["keycloak", "keycloak"]  # discovery, then the keys; the token's issuer stays the public one
