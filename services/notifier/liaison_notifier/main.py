@@ -16,10 +16,8 @@ from liaison_notifier.handlers import handlers
 from liaison_notifier.service import Notifier
 from liaison_notifier.settings import Settings
 from liaison_shared import clock
-from liaison_shared.access import DELIVERIES_READ
 from liaison_shared.program import ProgramError, program_calendar
 from liaison_shared.runtime import Runtime, serve
-from liaison_shared.static_keys import static_keys
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -31,7 +29,6 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     deliverer = Deliverer(runtime.sessions, runtime.outbox, config, settings, now)
     notifier = Notifier(config, runtime.outbox, settings, program_calendar(), now, on_owed=deliverer.wake)
     runtime.consume(handlers.bind(notifier))
-    runtime.authenticate_with(static_keys({DELIVERIES_READ: settings.read_key_sha256}))
     runtime.add_routers(*ROUTERS)
     runtime.add_worker(functools.partial(workers.deliver, deliverer, settings, config))
     return runtime

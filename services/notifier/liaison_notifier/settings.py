@@ -28,5 +28,3 @@ class Settings(ServiceSettings):
     delivery_poll_seconds: float = Field(default=0.2, gt=0)
     program_name: str = "Iowa Medicaid Enterprise"
     program_phone: str = "1-800-338-8366"
-    read_key_sha256: list[str] = Field(
-        default_factory=list, description="SHA-256 (hex) of the API keys that may read the delivery log.")

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import ColumnElement, Row, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,12 @@ async def inquiry(session: AsyncSession, inquiry_id: UUID) -> Row[Any] | None:
     return (await session.execute(select(inquiries).where(inquiries.c.inquiry_id == inquiry_id))).first()
 
 
+def _referred_to(mco: str, inquiry_id: ColumnElement[UUID | None]) -> ColumnElement[bool]:
+    # An MCO sees what concerns the cases referred to it; a row of no inquiry, or of one
+    # the notifier has not heard referred, concerns none.
+    return inquiry_id.in_(select(inquiries.c.inquiry_id).where(inquiries.c.referred_mco == mco))
+
+
 # -- letters -------------------------------------------------------------------------------------
 
 
@@ -40,9 +46,12 @@ async def save_letter(session: AsyncSession, letter_id: UUID, inquiry_id: UUID, 
     return stored.first() is not None
 
 
-async def letter_html(session: AsyncSession, letter_id: UUID) -> str | None:
-    html: str | None = (await session.execute(select(letters.c.html).where(letters.c.letter_id == letter_id))
-                        ).scalar()
+async def letter_html(session: AsyncSession, letter_id: UUID, *, visible_to_mco: str | None) -> str | None:
+    """A letter's HTML; None if there is none, or none `visible_to_mco` (if given) may see."""
+    query = select(letters.c.html).where(letters.c.letter_id == letter_id)
+    if visible_to_mco is not None:
+        query = query.where(_referred_to(visible_to_mco, letters.c.inquiry_id))
+    html: str | None = (await session.execute(query)).scalar()
     return html
 
 
@@ -82,9 +91,12 @@ async def record_attempt(session: AsyncSession, notification_id: UUID, **values:
     return recorded.first() is not None
 
 
-async def delivery_log(session: AsyncSession, *, inquiry_id: UUID | None, status: str | None, limit: int
-                       ) -> Sequence[Row[Any]]:
+async def delivery_log(session: AsyncSession, *, inquiry_id: UUID | None, status: str | None, limit: int,
+                       visible_to_mco: str | None) -> Sequence[Row[Any]]:
+    """The newest deliveries first; only those `visible_to_mco` (if given) may see."""
     query = select(deliveries).order_by(deliveries.c.created_at.desc()).limit(limit)
+    if visible_to_mco is not None:
+        query = query.where(_referred_to(visible_to_mco, deliveries.c.inquiry_id))
     if inquiry_id is not None:
         query = query.where(deliveries.c.inquiry_id == inquiry_id)
     if status is not None:

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
@@ -103,6 +104,10 @@ class Harness:
     receiver: Receiver
     producer: AIOKafkaProducer
 
+    def http(self) -> httpx.AsyncClient:
+        """A client of the notifier's HTTP API, in process (callers bring their own token)."""
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.runtime.app()), base_url="http://notifier")
+
     async def publish(self, *payloads: Payload) -> list[Event]:
         events = [Event(p, source="/tests") for p in payloads]
         for event in events:
@@ -156,8 +161,7 @@ async def started_notifier(make_settings: SettingsFactory, tmp_path: Path, inbox
     subscriptions = write_subscriptions(tmp_path / "subscriptions.yaml", receiver[1])
     settings: dict[str, Any] = {"subscriptions_path": subscriptions, "smtp_port": inbox[1],
                                 "retry_base_seconds": 0.05, "webhook_timeout_seconds": 1,
-                                "delivery_poll_seconds": 0.05,
-                                "read_key_sha256": [hashlib.sha256(b"test").hexdigest()], **overrides}
+                                "delivery_poll_seconds": 0.05, **overrides}
     runtime = bootstrap(make_settings(Settings, **settings))
     await runtime.start()
     producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)

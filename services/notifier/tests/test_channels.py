@@ -5,28 +5,27 @@ from __future__ import annotations
 
 import uuid
 
-import httpx
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
 from liaison_notifier.rules.ids import notification_id
 from liaison_shared.events import decode
 from liaison_shared.payloads import LetterReadyV1, LetterRequestedV1, McoContactedV1, McoInquiryReferredV1
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
 from .conftest import NOW, Harness, assigned
 
 
-async def delivery_log(harness: Harness, inquiry_id: uuid.UUID) -> list[dict[str, object]]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=harness.runtime.app()),
-                                 base_url="http://notifier") as http:
+async def delivery_log(harness: Harness, inquiry_id: uuid.UUID, tokens: Tokens) -> list[dict[str, object]]:
+    async with harness.http() as http:
         response = await http.get("/v1/deliveries", params={"inquiry_id": str(inquiry_id)},
-                                  headers={"X-API-Key": "test"})
+                                  headers=await tokens.headers(person="maria"))  # a member liaison
     assert response.status_code == 200
     return list(response.json())
 
 
-async def test_new_urgent_work_is_emailed_to_the_queue_inbox_once(notifier: Harness) -> None:
+async def test_new_urgent_work_is_emailed_to_the_queue_inbox_once(notifier: Harness, tokens: Tokens) -> None:
     [event] = await notifier.publish(assigned())
 
     async def arrived() -> bool:
@@ -40,7 +39,7 @@ async def test_new_urgent_work_is_emailed_to_the_queue_inbox_once(notifier: Harn
     assert "***321B" in body and "http://liaison.test/v1/inquiries/" in body
 
     async def logged() -> list[dict[str, object]] | None:
-        log = await delivery_log(notifier, event.payload.inquiry_id)  # type: ignore[attr-defined]
+        log = await delivery_log(notifier, event.payload.inquiry_id, tokens)  # type: ignore[attr-defined]
         return log if log and log[0]["status"] == "sent" else None
     [entry] = await wait_until(logged, what="the delivery logged as sent")
     assert (entry["recipient"], entry["channel"], entry["attempts"]) == ("member-escalations", "email", 1)
@@ -48,11 +47,13 @@ async def test_new_urgent_work_is_emailed_to_the_queue_inbox_once(notifier: Harn
     await notifier.publish(assigned(inquiry_id=event.payload.inquiry_id))  # type: ignore[attr-defined]
 
     async def two_logged() -> bool:
-        return len(await delivery_log(notifier, event.payload.inquiry_id)) == 2  # type: ignore[attr-defined]
+        return len(await delivery_log(notifier, event.payload.inquiry_id, tokens)) == 2  # type: ignore[attr-defined]
     await wait_until(two_logged, what="a second delivery")
 
 
-async def test_webhook_that_fails_three_times_gets_the_event_exactly_once(notifier: Harness) -> None:
+async def test_webhook_that_fails_three_times_gets_the_event_exactly_once(
+    notifier: Harness, tokens: Tokens
+) -> None:
     notifier.receiver.fail_first = 3
     [event] = await notifier.publish(assigned(queue="ccm"))
 
@@ -65,7 +66,7 @@ async def test_webhook_that_fails_three_times_gets_the_event_exactly_once(notifi
     assert notifier.receiver.attempts == 4
 
     async def sent_after_four() -> list[dict[str, object]] | None:
-        log = await delivery_log(notifier, event.payload.inquiry_id)  # type: ignore[attr-defined]
+        log = await delivery_log(notifier, event.payload.inquiry_id, tokens)  # type: ignore[attr-defined]
         return log if log and log[0]["status"] == "sent" else None
     [entry] = await wait_until(sent_after_four, what="the delivery logged")
     assert entry["attempts"] == 4
@@ -96,7 +97,7 @@ async def test_each_mco_topic_carries_only_its_own_referrals_and_no_phi(notifier
     await wait_until(contacts_emailed, what="both MCO contacts e-mailed")
 
 
-async def test_two_failed_calls_produce_one_stored_letter(notifier: Harness) -> None:
+async def test_two_failed_calls_produce_one_stored_letter(notifier: Harness, tokens: Tokens) -> None:
     inquiry_id = uuid.uuid4()
     request = LetterRequestedV1(inquiry_id=inquiry_id, party="member", failed_attempts=2, at=NOW)
     await notifier.publish(request, request)  # the same request twice: one letter
@@ -121,11 +122,11 @@ async def test_two_failed_calls_produce_one_stored_letter(notifier: Harness) -> 
         html = await conn.scalar(text("SELECT html FROM letters WHERE inquiry_id = :i"), {"i": inquiry_id})
     assert "November 16, 2026" in html and "reference number" in html
 
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=notifier.runtime.app()),
-                                 base_url="http://notifier") as http:
-        printed = await http.get(f"/v1/letters/{ready.letter_id}", headers={"X-API-Key": "test"})
+    liaison = await tokens.headers(person="maria")
+    async with notifier.http() as http:
+        printed = await http.get(f"/v1/letters/{ready.letter_id}", headers=liaison)
         assert (printed.status_code, printed.headers["content-type"].split(";")[0]) == (200, "text/html")
         assert printed.text == html
         assert (await http.get(f"/v1/letters/{ready.letter_id}")).status_code == 401
-        missing = await http.get(f"/v1/letters/{uuid.uuid4()}", headers={"X-API-Key": "test"})
+        missing = await http.get(f"/v1/letters/{uuid.uuid4()}", headers=liaison)
         assert (missing.status_code, missing.json()["code"]) == (404, "letter-not-found")

@@ -15,9 +15,10 @@ router = APIRouter(prefix="/v1", tags=["letters"])
 
 
 @router.get("/letters/{letter_id:uuid}", response_class=HTMLResponse,
-            summary="A letter to print and mail (its id is in the inquiry's log, notification.letter-ready)")
-async def letter(letter_id: UUID, _: Reader, session: ReadSession) -> HTMLResponse:
-    html = await store.letter_html(session, letter_id)
+            summary="A letter to print and mail (its id is in the inquiry's log, notification.letter-ready)",
+            description="An MCO's credential finds only the letters of inquiries referred to that MCO.")
+async def letter(letter_id: UUID, reader: Reader, session: ReadSession) -> HTMLResponse:
+    html = await store.letter_html(session, letter_id, visible_to_mco=reader.mco)
     if html is None:
         raise Problem(404, "Letter not found", "No letter with this id.", code="letter-not-found")
     return HTMLResponse(html, headers={"Cache-Control": "no-store"})
