@@ -47,7 +47,7 @@ async def on_contact_attempted(monitor: SlaMonitor, session: AsyncSession, event
 @handlers.on(McoContactedV1)
 async def on_mco_contacted(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
     assert isinstance(event.payload, McoContactedV1)
-    await monitor.signal(session, event.payload.inquiry_id, Signal.MCO_CONTACTED, event.payload.at)
+    await monitor.referred(session, event.payload)
 
 
 @handlers.on(McoReportedV1)

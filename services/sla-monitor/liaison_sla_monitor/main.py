@@ -9,10 +9,8 @@ from datetime import datetime
 from pathlib import Path
 
 from liaison_shared import clock
-from liaison_shared.access import CLOCKS_READ
 from liaison_shared.program import ProgramError
 from liaison_shared.runtime import Runtime, serve
-from liaison_shared.static_keys import static_keys
 from liaison_sla_monitor import workers
 from liaison_sla_monitor.api import ROUTERS
 from liaison_sla_monitor.contract import PolicyError, load_policy
@@ -29,7 +27,6 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     runtime = Runtime(settings, migrations=MIGRATIONS)
     monitor = SlaMonitor(policy, runtime.outbox, now)
     runtime.consume(handlers.bind(monitor))
-    runtime.authenticate_with(static_keys({CLOCKS_READ: settings.read_key_sha256}))
     runtime.provide(monitor)
     runtime.add_routers(*ROUTERS)
     runtime.add_worker(functools.partial(workers.fire_timers, runtime, monitor, settings))

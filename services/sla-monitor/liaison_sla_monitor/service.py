@@ -23,6 +23,7 @@ from liaison_shared.payloads import (
     ClockStartedV1,
     ClockStoppedV1,
     FollowUpDueV1,
+    McoContactedV1,
     Payload,
     PriorityAssignedV1,
     SlaBreachedV1,
@@ -109,6 +110,12 @@ class SlaMonitor:
         recorded = await store.signals_of(session, inquiry_id)
         for start in starts.on_signal(specs, clocks, signal, at, recorded, self.policy.calendar):
             await self._start(session, inquiry_id, case.track, case.priority, start)
+
+    async def referred(self, session: AsyncSession, referral: McoContactedV1) -> None:
+        """A referral is a signal; the case also remembers the MCO (its latest referral), whose
+        principals may then read its clocks."""
+        await store.save_referral(session, referral.inquiry_id, referral.mco, referral.at)
+        await self.signal(session, referral.inquiry_id, Signal.MCO_CONTACTED, referral.at)
 
     async def resolved(self, session: AsyncSession, inquiry_id: UUID, at: datetime) -> None:
         """Resolution meets the clocks it meets and stops every other open clock."""

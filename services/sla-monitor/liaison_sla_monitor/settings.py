@@ -18,5 +18,3 @@ class Settings(ServiceSettings):
     http_port: int = 8003
     policy_path: Path = Field(default=DEFAULT_POLICY, description="The SLA policy table (YAML).")
     timer_poll_seconds: float = Field(default=0.2, gt=0, le=1, description="Longest sleep of the timer loop.")
-    read_key_sha256: list[str] = Field(
-        default_factory=list, description="SHA-256 (hex) of the API keys that may read clocks and compliance.")

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, case, func, select, update
+from sqlalchemy import ColumnElement, Row, case, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,8 +27,22 @@ async def case_of(session: AsyncSession, inquiry_id: UUID) -> Row[Any] | None:
     return (await session.execute(select(cases).where(cases.c.inquiry_id == inquiry_id))).first()
 
 
+async def referred_mco_of(session: AsyncSession, inquiry_id: UUID) -> str | None:
+    """The MCO the case was last referred to; None if it was not (or is not known here)."""
+    return await session.scalar(select(cases.c.referred_mco).where(cases.c.inquiry_id == inquiry_id))
+
+
 async def set_resolved(session: AsyncSession, inquiry_id: UUID, at: datetime | None) -> None:
     await session.execute(update(cases).where(cases.c.inquiry_id == inquiry_id).values(resolved_at=at))
+
+
+async def save_referral(session: AsyncSession, inquiry_id: UUID, mco: str, at: datetime) -> None:
+    """Keep the case's latest referral (by `at`; a tie goes to the one recorded last): an older one
+    arriving late changes nothing."""
+    values = {"referred_mco": mco, "referred_at": at}
+    await session.execute(insert(cases).values(inquiry_id=inquiry_id, **values).on_conflict_do_update(
+        index_elements=["inquiry_id"], set_=values,
+        where=or_(cases.c.referred_at.is_(None), cases.c.referred_at <= at)))
 
 
 async def cases_of_member(session: AsyncSession, member_id: UUID) -> list[UUID]:
@@ -94,20 +108,29 @@ async def signals_of(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[An
 
 
 # -- the read API --------------------------------------------------------------------------------
+# `referred_to`: the MCO a caller is confined to (None: every case); only cases referred to it count.
+
+
+def _referred_to(mco: str | None) -> ColumnElement[bool]:
+    if mco is None:
+        return true()
+    return clocks.c.inquiry_id.in_(select(cases.c.inquiry_id).where(cases.c.referred_mco == mco))
 
 
 async def clocks_due_between(session: AsyncSession, state: str, due_from: datetime, due_to: datetime,
-                             limit: int) -> Sequence[Row[Any]]:
+                             limit: int, *, referred_to: str | None) -> Sequence[Row[Any]]:
     return (await session.execute(
-        select(clocks).where(clocks.c.state == state, clocks.c.due_at >= due_from, clocks.c.due_at < due_to)
+        select(clocks).where(clocks.c.state == state, clocks.c.due_at >= due_from, clocks.c.due_at < due_to,
+                             _referred_to(referred_to))
         .order_by(clocks.c.due_at).limit(limit))).all()
 
 
-async def compliance_counts(session: AsyncSession, start: datetime, end: datetime) -> Sequence[Row[Any]]:
+async def compliance_counts(session: AsyncSession, start: datetime, end: datetime, *,
+                            referred_to: str | None) -> Sequence[Row[Any]]:
     """Met, breached and open clocks per track, priority and clock, by due date in [start, end)."""
     counted = {state: func.count(case((clocks.c.state == state, 1))) for state in ("met", "breached", "open")}
     return (await session.execute(
         select(clocks.c.track, clocks.c.priority, clocks.c.name, *[c.label(s) for s, c in counted.items()])
-        .where(clocks.c.due_at >= start, clocks.c.due_at < end)
+        .where(clocks.c.due_at >= start, clocks.c.due_at < end, _referred_to(referred_to))
         .group_by(clocks.c.track, clocks.c.priority, clocks.c.name)
         .order_by(clocks.c.track, clocks.c.priority, clocks.c.name))).all()

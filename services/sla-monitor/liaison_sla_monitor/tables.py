@@ -1,5 +1,8 @@
 """The SLA monitor's tables: cases (one per inquiry or panel removal), their
-clocks (durable timers), and the signals seen for them."""
+clocks (durable timers), and the signals seen for them.
+
+New columns go here and in a migration that adds them IF NOT EXISTS: 0002
+creates the tables as declared today, so a new database has them already."""
 
 from __future__ import annotations
 
@@ -29,8 +32,12 @@ cases = Table(
     Column("received_at", DateTime(timezone=True)),
     Column("member_id", Uuid),  # panel removals: whose PCP assignment meets them
     Column("resolved_at", DateTime(timezone=True)),
+    # The MCO the case was last referred to (by `referred_at`): an MCO's principals see only its cases.
+    Column("referred_mco", Text),
+    Column("referred_at", DateTime(timezone=True)),
 )
 Index("cases_member_id", cases.c.member_id)
+Index("cases_referred_mco", cases.c.referred_mco)
 
 clocks = Table(
     "clocks", metadata,

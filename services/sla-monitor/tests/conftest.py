@@ -1,5 +1,6 @@
 """The SLA monitor in-process on the real PostgreSQL and Kafka, with a clock
-the test moves by hand, so deadlines come due without waiting for them."""
+the test moves by hand, so deadlines come due without waiting for them; its
+read API is called with tokens of the real OpenID provider (the `tokens` fixture)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -62,6 +64,10 @@ class Monitor:
         await wait_until(enough, timeout=timeout, what=f"{count} {event_type}")
         return matching()
 
+    def api(self) -> httpx.AsyncClient:
+        """A client of the monitor's read API, in-process."""
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.runtime.app()), base_url="http://sla")
+
 
 async def start_monitor(runtime: Runtime, clock: ManualClock) -> Monitor:
     settings = runtime.settings
@@ -79,8 +85,7 @@ MONDAY_10 = datetime(2026, 11, 16, 16, 0, tzinfo=UTC)  # Monday 10:00 in Iowa (C
 @pytest.fixture
 async def monitor(make_settings: SettingsFactory) -> AsyncIterator[Monitor]:
     clock = ManualClock(MONDAY_10)
-    key_hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"  # sha256("test")
-    runtime = bootstrap(make_settings(Settings, read_key_sha256=[key_hash], timer_poll_seconds=0.05), now=clock)
+    runtime = bootstrap(make_settings(Settings, timer_poll_seconds=0.05), now=clock)
     await runtime.start()
     harness = await start_monitor(runtime, clock)
     try:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import httpx
 from sqlalchemy import text
 
 from liaison_shared.payloads import (
@@ -16,6 +15,7 @@ from liaison_shared.payloads import (
     McoContactedV1,
     McoReportedV1,
 )
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
 from .conftest import MONDAY_10, Monitor, assigned
@@ -91,7 +91,7 @@ async def test_silent_mco_past_end_of_day_brings_a_follow_up(monitor: Monitor) -
     assert "liaison_follow_up" in mets
 
 
-async def test_resolution_stops_clocks_and_reopening_restarts_them(monitor: Monitor) -> None:
+async def test_resolution_stops_clocks_and_reopening_restarts_them(monitor: Monitor, tokens: Tokens) -> None:
     case = assigned(track="member_not_enrolled", priority="standard")
     await monitor.publish(case)
     [first] = await monitor.events("clock-started.v1", case.inquiry_id)
@@ -106,15 +106,15 @@ async def test_resolution_stops_clocks_and_reopening_restarts_them(monitor: Moni
     [_, restarted] = await monitor.events("clock-started.v1", case.inquiry_id, 2)
     assert restarted.due_at == datetime(2026, 11, 19, 15, 0, tzinfo=Z)  # Thursday 09:00 CST
     monitor.clock.set(datetime(2026, 11, 18, 16, 0, 5, tzinfo=Z))  # past the first cycle's deadline
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=monitor.runtime.app()),
-                                 base_url="http://sla") as http:
-        clocks = (await http.get(f"/v1/inquiries/{case.inquiry_id}/clocks", headers={"X-API-Key": "test"})).json()
+    async with monitor.api() as http:
+        clocks = (await http.get(f"/v1/inquiries/{case.inquiry_id}/clocks",
+                                 headers=await tokens.headers(person="maria"))).json()
         assert [(c["clock"], c["state"]) for c in clocks] == [("unit_lead_callback", "open")]
         assert clocks[0]["due_local"] == "Thu 2026-11-19 09:00 CST"
         assert (await http.get(f"/v1/inquiries/{case.inquiry_id}/clocks")).status_code == 401
 
 
-async def test_compliance_counts_met_and_breached_clocks(monitor: Monitor) -> None:
+async def test_compliance_counts_met_and_breached_clocks(monitor: Monitor, tokens: Tokens) -> None:
     on_time, late = assigned(track="ime_callback", priority="escalated"), \
         assigned(track="ime_callback", priority="escalated")
     await monitor.publish(on_time, late)
@@ -122,11 +122,10 @@ async def test_compliance_counts_met_and_breached_clocks(monitor: Monitor) -> No
     await monitor.events("sla.met.v1", on_time.inquiry_id)
     monitor.clock.set(datetime(2026, 11, 18, 16, 0, 1, tzinfo=Z))
     await monitor.events("sla.breached.v1", late.inquiry_id)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=monitor.runtime.app()),
-                                 base_url="http://sla") as http:
+    async with monitor.api() as http:
         rows = (await http.get("/v1/compliance", params={"start": "2026-11-01T00:00:00Z",
                                                          "end": "2026-12-01T00:00:00Z"},
-                               headers={"X-API-Key": "test"})).json()
+                               headers=await tokens.headers(person="pat"))).json()
     assert rows == [{"track": "ime_callback", "priority": "escalated", "clock": "callback", "met": 1,
                      "breached": 1, "open": 0, "compliance": 0.5}]
 
@@ -142,7 +141,8 @@ async def test_care_transitions_run_on_calendar_hours_beside_business_clocks(mon
     assert (call.clock, call.due_at) == ("member_callback", friday_night + timedelta(hours=24))
 
 
-async def test_new_priority_recomputes_open_clocks_and_stops_the_ones_it_drops(monitor: Monitor) -> None:
+async def test_new_priority_recomputes_open_clocks_and_stops_the_ones_it_drops(monitor: Monitor,
+                                                                               tokens: Tokens) -> None:
     urgent = assigned(priority="urgent")
     await monitor.publish(urgent)
     first = {c.clock: c for c in await monitor.events("clock-started.v1", urgent.inquiry_id, 2)}
@@ -151,11 +151,10 @@ async def test_new_priority_recomputes_open_clocks_and_stops_the_ones_it_drops(m
     [recomputed] = (await monitor.events("clock-started.v1", urgent.inquiry_id, 3))[2:]
     # Same start (receipt), the escalated target: 1 business day, Tuesday 10:00 CST.
     assert (recomputed.clock, recomputed.due_at) == ("originator_contacted", datetime(2026, 11, 17, 16, 0, tzinfo=Z))
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=monitor.runtime.app()),
-                                 base_url="http://sla") as http:
-        clocks = (await http.get(f"/v1/inquiries/{urgent.inquiry_id}/clocks", headers={"X-API-Key": "test"})).json()
+    maria = await tokens.headers(person="maria")
+    async with monitor.api() as http:
+        clocks = (await http.get(f"/v1/inquiries/{urgent.inquiry_id}/clocks", headers=maria)).json()
         window = (await http.get("/v1/clocks", params={"due_from": "2026-11-17T00:00:00Z",
-                                                       "due_to": "2026-11-18T00:00:00Z"},
-                                 headers={"X-API-Key": "test"})).json()
+                                                       "due_to": "2026-11-18T00:00:00Z"}, headers=maria)).json()
     assert {(c["clock"], c["state"]) for c in clocks} == {("originator_contacted", "open"), ("mco_referral", "stopped")}
     assert [c["clock"] for c in window if c["inquiry_id"] == str(urgent.inquiry_id)] == ["originator_contacted"]

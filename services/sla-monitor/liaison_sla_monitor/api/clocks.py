@@ -1,4 +1,5 @@
-"""Clocks: every clock of one inquiry, and the clocks due or breached in a window."""
+"""Clocks: every clock of one inquiry, and the clocks due or breached in a window. A caller confined to
+an MCO sees only the cases referred to it: another case answers 404, as one that does not exist."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy import Row
 
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.fields import QueryInstant
+from liaison_shared.problems import NotFound
 from liaison_sla_monitor import store
 from liaison_sla_monitor.api.deps import Monitor, Reader, ReadSession
 from liaison_sla_monitor.api.schemas import ClockRead
@@ -18,16 +20,19 @@ router = APIRouter(prefix="/v1", tags=["clocks"])
 
 
 @router.get("/inquiries/{inquiry_id:uuid}/clocks", summary="Every clock of one inquiry")
-async def inquiry_clocks(inquiry_id: UUID, _: Reader, session: ReadSession, monitor: Monitor) -> list[ClockRead]:
+async def inquiry_clocks(inquiry_id: UUID, reader: Reader, session: ReadSession,
+                         monitor: Monitor) -> list[ClockRead]:
+    if reader.mco is not None and not reader.may_see(await store.referred_mco_of(session, inquiry_id)):
+        raise NotFound("inquiry-not-found", "Inquiry not found", "No inquiry with this id is visible to you.")
     rows = await store.clocks_of(session, inquiry_id)
     return [clock_read(r, monitor.policy.calendar) for r in sorted(rows, key=lambda r: r.due_at)]
 
 
 @router.get("/clocks", summary="Clocks due (open) or breached in a window, soonest first")
-async def clocks_in_window(_: Reader, session: ReadSession, monitor: Monitor, due_from: QueryInstant,
+async def clocks_in_window(reader: Reader, session: ReadSession, monitor: Monitor, due_from: QueryInstant,
                            due_to: QueryInstant, state: Literal["open", "breached"] = "open",
                            limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[ClockRead]:
-    rows = await store.clocks_due_between(session, state, due_from, due_to, limit)
+    rows = await store.clocks_due_between(session, state, due_from, due_to, limit, referred_to=reader.mco)
     return [clock_read(r, monitor.policy.calendar) for r in rows]
 
 

@@ -1,4 +1,5 @@
-"""Compliance: met and breached clocks per track, priority and clock, by due date."""
+"""Compliance: met and breached clocks per track, priority and clock, by due date. A caller confined to
+an MCO gets the figures of the cases referred to it only."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ router = APIRouter(prefix="/v1", tags=["clocks"])
 
 
 @router.get("/compliance", summary="Met and breached clocks per track, priority and clock, by due date")
-async def compliance(_: Reader, session: ReadSession, start: QueryInstant, end: QueryInstant) -> list[ComplianceRow]:
+async def compliance(reader: Reader, session: ReadSession, start: QueryInstant,
+                     end: QueryInstant) -> list[ComplianceRow]:
     if end <= start:
         raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
                       errors=[{"field": "end", "reason": "must be after start"}])
-    rows = await store.compliance_counts(session, start, end)
+    rows = await store.compliance_counts(session, start, end, referred_to=reader.mco)
     return [ComplianceRow(track=r.track, priority=r.priority, clock=r.name, met=r.met, breached=r.breached,
                           open=r.open, compliance=met_share(r.met, r.breached)) for r in rows]
