@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from liaison_intake.api import ROUTERS
-from liaison_intake.auth import Authenticator
 from liaison_intake.handlers import handlers
 from liaison_intake.service import IntakeService
 from liaison_intake.settings import Settings
@@ -23,7 +22,6 @@ def bootstrap(settings: Settings) -> Runtime:
     runtime = Runtime(settings, migrations=MIGRATIONS)
     intake = IntakeService(runtime.outbox, calendar)
     runtime.consume(handlers.bind(intake))
-    runtime.authenticate_with(Authenticator(runtime.sessions).authenticate)
     runtime.provide(intake)
     runtime.add_routers(*ROUTERS)
     return runtime

@@ -16,7 +16,6 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake import store
-from liaison_intake.auth import Client
 from liaison_intake.rules.case import Case, IllegalAction, evolve, new_case
 from liaison_intake.rules.panel_removal import panel_removal_received
 from liaison_shared import clock
@@ -30,6 +29,7 @@ from liaison_shared.payloads import (
     PanelRemovalRequestedV1,
     Payload,
 )
+from liaison_shared.principal import Principal
 from liaison_shared.problems import Conflict, NotFound
 
 SOURCE = "/liaison/intake"
@@ -67,7 +67,7 @@ class IntakeService:
         self._outbox = outbox
         self.calendar = calendar
 
-    async def create(self, session: AsyncSession, client: Client, received: InquiryReceivedV1) -> Recorded:
+    async def create(self, session: AsyncSession, principal: Principal, received: InquiryReceivedV1) -> Recorded:
         """Open the inquiry `received` describes, log it and publish it."""
         event = Event(received, source=SOURCE, subject=str(received.inquiry_id), time=received.received_at)
         identity = received.model_dump(mode="json", include={"member", "provider", "caller_name", "callback_phone"})
@@ -76,7 +76,7 @@ class IntakeService:
             "id": received.inquiry_id, "party": received.party, "source": received.source,
             "category": received.category, "ime_callback_request": received.ime_callback_request,
             "status": case.status, "mco": received.mco, "requested_priority": received.requested_priority,
-            "received_at": received.received_at, "created_by": client.name, "identity": identity,
+            "received_at": received.received_at, "created_by": principal.name, "identity": identity,
             "description": received.description})
         await store.append_log(session, [event])
         await self._outbox.add(session, event)
@@ -105,15 +105,15 @@ class IntakeService:
         await self._outbox.add(session, *events[1:])
 
     async def act(
-        self, session: AsyncSession, client: Client, inquiry_id: UUID, actor: str | None, at: datetime | None,
+        self, session: AsyncSession, principal: Principal, inquiry_id: UUID, actor: str | None, at: datetime | None,
         decide: Decision,
     ) -> Recorded:
         """Apply one case action under a row lock, so concurrent actions serialise."""
         row = await store.get_inquiry(session, inquiry_id, for_update=True)
-        if row is None or not client.may_see(row.referred_mco):
+        if row is None or not principal.may_see(row.referred_mco):
             raise not_found()
         case = store.case_of(row)
-        by = client.name if actor is None else f"{client.name}:{actor}"
+        by = principal.name if actor is None else f"{principal.name}:{actor}"
         when = at or clock.now()
         try:
             payloads = decide(case, by=by, at=when)
@@ -131,34 +131,36 @@ class IntakeService:
         await self._outbox.add(session, *events)
         return Recorded(case, events)
 
-    async def get(self, session: AsyncSession, client: Client, inquiry_id: UUID) -> Inquiry:
-        row = await self._visible(session, client, inquiry_id)
+    async def get(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> Inquiry:
+        row = await self._visible(session, principal, inquiry_id)
         clocks = await store.open_clocks(session, [inquiry_id])
         return Inquiry(row, clocks.get(inquiry_id, []))
 
     async def find(
-        self, session: AsyncSession, client: Client, filters: store.InquiryFilter, *, limit: int,
+        self, session: AsyncSession, principal: Principal, filters: store.InquiryFilter, *, limit: int,
         after: tuple[datetime, UUID] | None,
     ) -> list[Inquiry]:
-        """Inquiries the client may see, newest first, from after the position `after` (received_at, id)."""
-        rows = await store.list_inquiries(session, replace(filters, visible_to_mco=client.mco), limit=limit,
+        """Inquiries the principal may see, newest first, from after the position `after` (received_at, id)."""
+        rows = await store.list_inquiries(session, replace(filters, visible_to_mco=principal.mco), limit=limit,
                                           after=after)
         clocks = await store.open_clocks(session, [r.id for r in rows])
         return [Inquiry(r, clocks.get(r.id, [])) for r in rows]
 
-    async def log(self, session: AsyncSession, client: Client, inquiry_id: UUID) -> Sequence[Row[Any]]:
+    async def log(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> Sequence[Row[Any]]:
         """The inquiry's log entries, in order."""
-        await self._visible(session, client, inquiry_id)
+        await self._visible(session, principal, inquiry_id)
         return await store.log_of(session, inquiry_id)
 
-    async def log_of_dates(self, session: AsyncSession, client: Client, start: date, end: date) -> Sequence[Row[Any]]:
-        """The log entries of the program's local dates [start, end] the client may see, by inquiry and in order."""
+    async def log_of_dates(
+        self, session: AsyncSession, principal: Principal, start: date, end: date
+    ) -> Sequence[Row[Any]]:
+        """The log entries of the program's local dates [start, end] the principal may see, by inquiry and in order."""
         zone = self.calendar.zone
         since, until = datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
-        return await store.log_between(session, since, until, mco=client.mco)
+        return await store.log_between(session, since, until, mco=principal.mco)
 
-    async def _visible(self, session: AsyncSession, client: Client, inquiry_id: UUID) -> Row[Any]:
+    async def _visible(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> Row[Any]:
         row = await store.get_inquiry(session, inquiry_id)
-        if row is None or not client.may_see(row.referred_mco):
+        if row is None or not principal.may_see(row.referred_mco):
             raise not_found()
         return row

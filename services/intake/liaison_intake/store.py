@@ -1,5 +1,5 @@
-"""All of intake's SQL: inquiries, their log and their clocks, API clients and
-Idempotency-Key records. Never commits."""
+"""All of intake's SQL: inquiries, their log and their clocks, and Idempotency-Key
+records. Never commits."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, exists, insert, or_, select, update
+from sqlalchemy import Row, and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake.rules.case import Case, Status
-from liaison_intake.tables import api_clients, clocks, idempotency_keys, inquiries, inquiry_log
+from liaison_intake.tables import clocks, idempotency_keys, inquiries, inquiry_log
 from liaison_shared.events import Event
 from liaison_shared.vocabulary import Party
 
@@ -167,43 +167,26 @@ async def withdraw_breach(session: AsyncSession, *, inquiry_id: UUID, clock: str
                           .values(state="met"))
 
 
-# -- API clients --------------------------------------------------------------------------------
-
-
-async def insert_api_client(session: AsyncSession, *, client_id: UUID, name: str, key_hash: bytes,
-                            scopes: Sequence[str]) -> None:
-    await session.execute(insert(api_clients).values(id=client_id, name=name, key_hash=key_hash,
-                                                     scopes=list(scopes)))
-
-
-async def active_api_client(session: AsyncSession, client_id: UUID) -> Row[Any, Any, Any] | None:
-    """The client's name, key hash and scopes, unless it is unknown or revoked."""
-    return (await session.execute(
-        select(api_clients.c.name, api_clients.c.key_hash, api_clients.c.scopes)
-        .where(api_clients.c.id == client_id, api_clients.c.revoked_at.is_(None))
-    )).first()
-
-
 # -- Idempotency-Key records ----------------------------------------------------------------------
 
 
-async def claim_idempotency_key(session: AsyncSession, *, client_id: UUID, key: str, fingerprint: bytes) -> bool:
-    """Claim the client's key for this request; False if it was claimed before. A concurrent claim
+async def claim_idempotency_key(session: AsyncSession, *, principal_id: str, key: str, fingerprint: bytes) -> bool:
+    """Claim the principal's key for this request; False if it was claimed before. A concurrent claim
     waits here, on the key's unique index, until the first commits or rolls back."""
     claimed = await session.execute(
-        pg_insert(idempotency_keys).values(client_id=client_id, key=key, request_hash=fingerprint)
+        pg_insert(idempotency_keys).values(principal_id=principal_id, key=key, request_hash=fingerprint)
         .on_conflict_do_nothing().returning(idempotency_keys.c.key))
     return claimed.first() is not None
 
 
-async def first_answer(session: AsyncSession, *, client_id: UUID, key: str) -> Row[Any, Any, Any]:
+async def first_answer(session: AsyncSession, *, principal_id: str, key: str) -> Row[Any, Any, Any]:
     """The request hash and the answer kept for a claimed key."""
     return (await session.execute(
         select(idempotency_keys.c.request_hash, idempotency_keys.c.status_code, idempotency_keys.c.response)
-        .where(idempotency_keys.c.client_id == client_id, idempotency_keys.c.key == key))).one()
+        .where(idempotency_keys.c.principal_id == principal_id, idempotency_keys.c.key == key))).one()
 
 
-async def keep_answer(session: AsyncSession, *, client_id: UUID, key: str, status_code: int,
+async def keep_answer(session: AsyncSession, *, principal_id: str, key: str, status_code: int,
                       response: dict[str, Any]) -> None:
     await session.execute(update(idempotency_keys).values(status_code=status_code, response=response)
-                          .where(idempotency_keys.c.client_id == client_id, idempotency_keys.c.key == key))
+                          .where(idempotency_keys.c.principal_id == principal_id, idempotency_keys.c.key == key))

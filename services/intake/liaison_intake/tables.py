@@ -1,10 +1,9 @@
 """Intake's tables (in its own schema): inquiries, their log, their open
-clocks, API clients and idempotency records."""
+clocks and idempotency records."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    ARRAY,
     BigInteger,
     Boolean,
     Column,
@@ -80,23 +79,14 @@ clocks = Table(
 )
 Index("clocks_due_open", clocks.c.due_at, postgresql_where=clocks.c.state.in_(["open", "breached"]))
 
-api_clients = Table(
-    "api_clients", metadata,
-    Column("id", Uuid, primary_key=True),
-    Column("name", Text, nullable=False, unique=True),
-    Column("key_hash", LargeBinary, nullable=False),
-    Column("scopes", ARRAY(Text), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    Column("revoked_at", DateTime(timezone=True)),
-)
-
 idempotency_keys = Table(
     "idempotency_keys", metadata,
-    Column("client_id", Uuid, nullable=False),
+    # The principal's id: the token's subject, as the provider gives it (text, whatever its form).
+    Column("principal_id", Text, nullable=False),
     Column("key", Text, nullable=False),
     Column("request_hash", LargeBinary, nullable=False),
     Column("status_code", Integer),
     Column("response", JSONB),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
-    PrimaryKeyConstraint("client_id", "key"),
+    PrimaryKeyConstraint("principal_id", "key"),
 )

@@ -1,5 +1,13 @@
 """Intake running in-process on the real PostgreSQL and Kafka, with its
-relay and consumer, reached over ASGI; API keys issued per test."""
+relay and consumer, reached over ASGI; callers carry access tokens of the
+test OpenID provider's people and systems (their scopes: access.yaml).
+
+Who the tests use, by what they may do:
+- maria (member liaison): creates, reads and acts on cases, the state's full hand;
+- call-center (system): only creates inquiries;
+- pat (program manager): reads, never acts; otto (ops): not even reads;
+- tina and mco-ia-tc (IA-TC), adam and mco-ia-ag (IA-AG): an MCO's, confined to its cases.
+"""
 
 from __future__ import annotations
 
@@ -12,30 +20,28 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from liaison_intake.auth import issue_key
 from liaison_intake.main import bootstrap
 from liaison_intake.settings import Settings
-from liaison_shared.db import UnitOfWork
 from liaison_shared.events import Event, decode
 from liaison_shared.runtime import Runtime
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.waiting import wait_until
-
-ALL_STATE_SCOPES = ["intake:write", "inquiry:read", "inquiry:act"]
 
 
 @dataclass
 class Intake:
     runtime: Runtime
     http: httpx.AsyncClient
+    tokens: Tokens
 
-    async def key(self, *scopes: str, name: str | None = None) -> dict[str, str]:
-        """Headers carrying a new API key with these scopes."""
-        async with UnitOfWork(self.runtime.sessions) as uow:
-            key = await issue_key(uow.session, name=name or f"client-{uuid.uuid4().hex[:8]}",
-                                  scopes=list(scopes or ALL_STATE_SCOPES))
-            await uow.commit()
-        return {"X-API-Key": key}
+    async def person(self, name: str) -> dict[str, str]:
+        """Headers carrying the access token of a person of the realm, signed in as a browser does."""
+        return await self.tokens.headers(person=name)
+
+    async def system(self, client_id: str) -> dict[str, str]:
+        """Headers carrying a system's access token (client credentials)."""
+        return await self.tokens.headers(system=client_id)
 
     async def post(self, path: str, body: dict[str, Any], headers: dict[str, str],
                    key: str | None = None) -> httpx.Response:
@@ -60,7 +66,7 @@ class Intake:
 
 
 @pytest.fixture
-async def intake(make_settings: SettingsFactory) -> AsyncIterator[Intake]:
+async def intake(make_settings: SettingsFactory, tokens: Tokens) -> AsyncIterator[Intake]:
     settings = make_settings(Settings)
     assert isinstance(settings, Settings)
     runtime = bootstrap(settings)
@@ -68,7 +74,7 @@ async def intake(make_settings: SettingsFactory) -> AsyncIterator[Intake]:
     await runtime.start()
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://intake") as http:
-            yield Intake(runtime, http)
+            yield Intake(runtime, http, tokens)
     finally:
         await runtime.stop()
 

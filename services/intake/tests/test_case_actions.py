@@ -26,7 +26,7 @@ async def act(intake: Intake, headers: dict[str, str], inquiry_id: str, action: 
 
 
 async def test_urgent_member_case_walks_from_contact_to_mco_resolution(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     inquiry_id = await new_inquiry(intake, headers)
     contact = await act(intake, headers, inquiry_id, "contact-attempts",
                         {"channel": "phone", "outcome": "reached", "actor": "jliaison"})
@@ -47,7 +47,7 @@ async def test_urgent_member_case_walks_from_contact_to_mco_resolution(intake: I
 
 
 async def test_two_failed_calls_request_a_letter_once(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     inquiry_id = await new_inquiry(intake, headers)
     first = await act(intake, headers, inquiry_id, "contact-attempts", {"channel": "phone", "outcome": "not_reached"})
     second = await act(intake, headers, inquiry_id, "contact-attempts", {"channel": "phone", "outcome": "not_reached"})
@@ -63,7 +63,7 @@ async def test_two_failed_calls_request_a_letter_once(intake: Intake) -> None:
 
 
 async def test_resolving_twice_is_refused_and_changes_nothing(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     inquiry_id = await new_inquiry(intake, headers)
     await act(intake, headers, inquiry_id, "resolution", {"resolved_by": "state", "resolution_code": "answered"})
     async with intake.runtime.engine.connect() as conn:
@@ -80,7 +80,7 @@ async def test_resolving_twice_is_refused_and_changes_nothing(intake: Intake) ->
 
 
 async def test_reopen_only_after_resolution_then_work_continues(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     inquiry_id = await new_inquiry(intake, headers)
     assert (await act(intake, headers, inquiry_id, "reopen", {"reason": "not resolved"}, expect=409))["code"] \
         == "not-resolved"
@@ -91,7 +91,7 @@ async def test_reopen_only_after_resolution_then_work_continues(intake: Intake) 
 
 
 async def test_referral_needs_an_mco_and_mco_resolution_needs_a_referral(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     inquiry_id = await new_inquiry(intake, headers, mco=None)
     assert (await act(intake, headers, inquiry_id, "mco-referrals", {}, expect=409))["code"] == "mco-unknown"
     assert (await act(intake, headers, inquiry_id, "resolution", {"resolved_by": "mco", "resolution_code": "x_y"},
@@ -106,7 +106,7 @@ async def test_referral_needs_an_mco_and_mco_resolution_needs_a_referral(intake:
 
 
 async def test_priority_override_is_published_for_triage(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     inquiry_id = await new_inquiry(intake, headers)
     await act(intake, headers, inquiry_id, "priority-override", {"priority": "escalated", "reason": "Ombudsman call"})
     [event] = await intake.events("inquiry.priority-override", 1)
@@ -115,7 +115,7 @@ async def test_priority_override_is_published_for_triage(intake: Intake) -> None
 
 
 async def test_action_on_unknown_inquiry_is_not_found(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     missing = "0d7f9a4e-8f0b-4c55-9d2a-3c1b2a0f9e11"
     assert (await act(intake, headers, missing, "updates", {"note": "hello"}, expect=404))["code"] \
         == "inquiry-not-found"

@@ -37,7 +37,7 @@ CASES = [
 async def test_hostile_field_is_422_naming_it_and_nothing_is_stored(
     intake: Intake, path: str, body: dict[str, Any], field: str, reason: str
 ) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     response = await intake.post(path, body, headers)
     assert response.status_code == 422, response.text[:300]
     assert response.headers["content-type"] == "application/problem+json"
@@ -56,8 +56,8 @@ async def test_hostile_field_is_422_naming_it_and_nothing_is_stored(
 ])
 async def test_extreme_or_hostile_query_is_422_for_any_reader(intake: Intake, params: dict[str, str],
                                                             field: str) -> None:
-    for scopes in (("inquiry:read",), ("inquiry:read", "mco:IA-TC")):
-        response = await intake.http.get("/v1/inquiries", params=params, headers=await intake.key(*scopes))
+    for reader in ("pat", "tina"):  # a program manager; an MCO's staff (IA-TC)
+        response = await intake.http.get("/v1/inquiries", params=params, headers=await intake.person(reader))
         assert response.status_code == 422, response.text[:300]
         assert [e["field"] for e in response.json()["errors"]] == [field]
 
@@ -65,13 +65,13 @@ async def test_extreme_or_hostile_query_is_422_for_any_reader(intake: Intake, pa
 @pytest.mark.parametrize("end", ["9999-12-31", "0", "2026-02-30"])
 async def test_export_range_outside_the_calendar_is_422(intake: Intake, end: str) -> None:
     response = await intake.http.get("/v1/inquiry-log/export", params={"start": "2026-11-01", "end": end},
-                                     headers=await intake.key("inquiry:read"))
+                                     headers=await intake.person("pat"))
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "end"
 
 
 async def test_the_same_json_spaced_and_ordered_otherwise_is_the_same_request(intake: Intake) -> None:
-    headers = {**await intake.key(), "Content-Type": "application/json", "Idempotency-Key": "respaced-0001"}
+    headers = {**await intake.person("maria"), "Content-Type": "application/json", "Idempotency-Key": "respaced-0001"}
     body = member_inquiry()
     first = await intake.http.post("/v1/inquiries/member", content=json.dumps(body).encode(), headers=headers)
     reordered = dict(reversed(list(body.items())))
@@ -82,21 +82,21 @@ async def test_the_same_json_spaced_and_ordered_otherwise_is_the_same_request(in
     assert await stored(intake) == (1, 1)
 
 
-async def test_a_body_over_the_limit_is_413_and_without_a_key_401(intake: Intake) -> None:
+async def test_a_body_over_the_limit_is_413_and_without_a_token_401(intake: Intake) -> None:
     big = json.dumps(member_inquiry(description="x" * (2 << 20))).encode()
     anonymous = await intake.http.post("/v1/inquiries/member", content=big,
                                        headers={"Content-Type": "application/json", "Idempotency-Key": "big-0001"})
     assert anonymous.status_code == 401
     assert anonymous.headers["www-authenticate"].startswith("Bearer")
-    keyed = await intake.http.post("/v1/inquiries/member", content=big,
-                                   headers={**await intake.key(), "Content-Type": "application/json",
-                                            "Idempotency-Key": "big-0002"})
-    assert keyed.status_code == 413
+    signed_in = await intake.http.post("/v1/inquiries/member", content=big,
+                                       headers={**await intake.person("maria"), "Content-Type": "application/json",
+                                                "Idempotency-Key": "big-0002"})
+    assert signed_in.status_code == 413
     assert await stored(intake) == (0, 0)
 
 
 async def test_a_path_that_is_not_an_inquiry_id_is_not_found(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     assert (await intake.http.get("/v1/inquiries/not-an-id", headers=headers)).status_code == 404
     wrong_method = await intake.http.get("/v1/inquiries/member", headers=headers)
     assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"

@@ -8,7 +8,7 @@ from .conftest import Intake, member_inquiry, provider_inquiry
 
 
 async def test_member_inquiry_is_accepted_stored_logged_and_published(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     response = await intake.post("/v1/inquiries/member", member_inquiry(), headers)
     assert response.status_code == 202
     inquiry_id = response.json()["inquiry_id"]
@@ -31,7 +31,7 @@ async def test_member_inquiry_is_accepted_stored_logged_and_published(intake: In
 
 
 async def test_provider_inquiry_and_ime_callback_request_are_accepted(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     provider = await intake.post("/v1/inquiries/provider", provider_inquiry(), headers)
     assert provider.status_code == 202
     ime = await intake.post("/v1/inquiries/ime-callback-requests", member_inquiry(
@@ -49,7 +49,7 @@ async def test_provider_inquiry_and_ime_callback_request_are_accepted(intake: In
 
 
 async def test_list_filters_and_paginates_newest_first(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     ids = []
     for day in range(10, 15):
         response = await intake.post("/v1/inquiries/member", member_inquiry(
@@ -72,7 +72,7 @@ async def test_list_filters_and_paginates_newest_first(intake: Intake) -> None:
 
 
 async def test_unknown_inquiry_is_not_found(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     response = await intake.http.get("/v1/inquiries/5f0c0a43-2c1e-4c3a-9a1e-2f0d0c1b2a39", headers=headers)
     assert response.status_code == 404
     assert response.json()["code"] == "inquiry-not-found"

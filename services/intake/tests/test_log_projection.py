@@ -40,7 +40,7 @@ async def publish(intake: Intake, source: str, *payloads: Payload) -> None:
 
 
 async def test_triage_and_sla_events_update_the_view_and_the_log(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
     inquiry_id = uuid.UUID(created["inquiry_id"])
     now = datetime.now(UTC)
@@ -88,7 +88,7 @@ async def test_triage_and_sla_events_update_the_view_and_the_log(intake: Intake)
 
 
 async def test_log_exports_to_xlsx_and_csv_with_every_entry(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     ids = []
     for _ in range(3):
         created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
@@ -134,7 +134,7 @@ async def removal_case(intake: Intake, removal_id: uuid.UUID, headers: dict[str,
 
 
 async def test_a_panel_removal_opens_a_case_outreach_can_act_on(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     removal_id, now = uuid.uuid4(), datetime.now(UTC)
     await publish(intake, "/liaison/attribution", removal(removal_id, now, held=True))
 
@@ -186,7 +186,7 @@ async def published_types(intake: Intake, inquiry_id: uuid.UUID) -> list[str]:
 
 
 async def test_the_enrolled_mco_triage_found_becomes_the_referral_default(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     created = (await intake.post("/v1/inquiries/member", member_inquiry(mco=None), headers)).json()
     inquiry_id, now = uuid.UUID(created["inquiry_id"]), datetime.now(UTC)
     await publish(intake, "/liaison/triage", PriorityAssignedV1(
@@ -206,7 +206,7 @@ async def test_the_enrolled_mco_triage_found_becomes_the_referral_default(intake
 
 
 async def test_the_sla_monitor_alone_says_when_clocks_stop_or_a_breach_is_withdrawn(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
     inquiry_id = uuid.UUID(created["inquiry_id"])
     now = datetime.now(UTC)
@@ -247,7 +247,7 @@ async def _equal(found: Any, expected: dict[str, str]) -> bool:
 
 
 async def test_a_case_renamed_by_triage_shows_its_new_subject(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     created = (await intake.post("/v1/inquiries/member", member_inquiry(), headers)).json()
     inquiry_id = uuid.UUID(created["inquiry_id"])
     now = datetime.now(UTC)

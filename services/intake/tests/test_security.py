@@ -1,75 +1,123 @@
-"""Every endpoint needs a key with the right scope; an MCO's key sees and
-acts on only the inquiries referred to that MCO; no PHI reaches the logs."""
+"""Every endpoint needs a valid access token whose scopes allow the route; an
+MCO's person or system sees and acts on only the inquiries referred to that
+MCO; no PHI reaches the logs."""
 
 from __future__ import annotations
 
+import base64
 import io
+import json
 import logging
+
+from sqlalchemy import text
 
 from liaison_shared.logging import configure_logging
 
 from .conftest import Intake, member_inquiry
 
 
-async def test_requests_without_a_valid_key_are_unauthenticated(intake: Intake) -> None:
-    for headers in ({}, {"X-API-Key": "lia_nope"}, {"Authorization": "Bearer lia_" + "0" * 32 + "_" + "x" * 43}):
+def forged(headers: dict[str, str], **claims: object) -> dict[str, str]:
+    """The same token with some claims changed and its signature kept: what a forger can make."""
+    header, payload, signature = headers["Authorization"].removeprefix("Bearer ").split(".")
+    decoded = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    changed = base64.urlsafe_b64encode(json.dumps({**decoded, **claims}).encode()).rstrip(b"=").decode()
+    return {"Authorization": f"Bearer {header}.{changed}.{signature}"}
+
+
+def tampered(headers: dict[str, str]) -> dict[str, str]:
+    """The same token with its signature altered."""
+    token = headers["Authorization"].removeprefix("Bearer ")
+    return {"Authorization": f"Bearer {token[:-4]}{'AAAA' if token[-4:] != 'AAAA' else 'BBBB'}"}
+
+
+async def test_requests_without_a_valid_token_are_unauthenticated(intake: Intake) -> None:
+    pat = await intake.person("pat")
+    retired_key = "lia_" + "0" * 32 + "_" + "x" * 43  # the form intake's API keys had
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"X-API-Key": retired_key},
+                    {"Authorization": f"Bearer {retired_key}"}, tampered(pat),
+                    forged(pat, scope="intake:write", realm_access={"roles": ["member-liaison"]})):
         response = await intake.http.get("/v1/inquiries", headers=headers)
-        assert response.status_code == 401
+        assert response.status_code == 401, headers
         assert response.json()["code"] == "unauthenticated"
-    bad_secret = (await intake.key())["X-API-Key"][:-4] + "AAAA"
-    assert (await intake.http.get("/v1/inquiries", headers={"X-API-Key": bad_secret})).status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+    assert (await intake.http.get("/v1/inquiries", headers=pat)).status_code == 200
 
 
-async def test_bearer_token_works_like_an_api_key(intake: Intake) -> None:
-    key = (await intake.key("inquiry:read"))["X-API-Key"]
-    assert (await intake.http.get("/v1/inquiries", headers={"Authorization": f"Bearer {key}"})).status_code == 200
-
-
-async def test_key_without_the_scope_is_forbidden(intake: Intake) -> None:
-    reader = await intake.key("inquiry:read")
-    response = await intake.post("/v1/inquiries/member", member_inquiry(), reader)
+async def test_a_token_without_the_scope_is_forbidden(intake: Intake) -> None:
+    manager = await intake.person("pat")  # program manager: inquiry:read only
+    response = await intake.post("/v1/inquiries/member", member_inquiry(), manager)
     assert response.status_code == 403
     assert response.json()["required_scope"] == "intake:write"
-    writer = await intake.key("intake:write")
-    assert (await intake.http.get("/v1/inquiries", headers=writer)).status_code == 403
+    inquiry_id = (await intake.post("/v1/inquiries/member", member_inquiry(),
+                                    await intake.system("call-center"))).json()["inquiry_id"]
+    assert (await intake.http.get(f"/v1/inquiries/{inquiry_id}", headers=manager)).status_code == 200
+    update = await intake.post(f"/v1/inquiries/{inquiry_id}/updates", {"note": "hello"}, manager)
+    assert (update.status_code, update.json()["required_scope"]) == (403, "inquiry:act")
+
+    call_center = await intake.system("call-center")  # intake:write only
+    ops = await intake.person("otto")  # clocks:read only
+    for caller in (call_center, ops):
+        refused = await intake.http.get("/v1/inquiries", headers=caller)
+        assert (refused.status_code, refused.json()["required_scope"]) == (403, "inquiry:read")
+        assert (await intake.http.get(f"/v1/inquiries/{inquiry_id}/log", headers=caller)).status_code == 403
 
 
-async def test_keys_are_stored_hashed(intake: Intake) -> None:
-    key = (await intake.key("inquiry:read"))["X-API-Key"]
+async def test_an_inquiry_is_created_by_the_person_or_system_the_token_names(intake: Intake) -> None:
+    by_system = await intake.post("/v1/inquiries/member", member_inquiry(), await intake.system("call-center"))
+    by_person = await intake.post("/v1/inquiries/member", member_inquiry(), await intake.person("maria"))
     async with intake.runtime.engine.connect() as conn:
-        stored = [bytes(r[0]) for r in await conn.exec_driver_sql("SELECT key_hash FROM api_clients")]
-    secret = key.rsplit("_", 1)[1]
-    assert all(secret.encode() not in h and len(h) == 32 for h in stored)
+        created_by = dict((await conn.execute(text("SELECT id::text, created_by FROM inquiries"))).all())
+    assert created_by == {by_system.json()["inquiry_id"]: "call-center", by_person.json()["inquiry_id"]: "Maria Lopez"}
 
 
 async def test_mco_sees_and_acts_only_on_inquiries_referred_to_it(intake: Intake) -> None:
-    state = await intake.key()
-    tc = await intake.key("inquiry:read", "inquiry:act", "mco:IA-TC")
-    ag = await intake.key("inquiry:read", "inquiry:act", "mco:IA-AG")
-    referred = (await intake.post("/v1/inquiries/member", member_inquiry(), state)).json()["inquiry_id"]
-    unreferred = (await intake.post("/v1/inquiries/member", member_inquiry(), state)).json()["inquiry_id"]
-    await intake.post(f"/v1/inquiries/{referred}/mco-referrals", {}, state)
+    state = await intake.person("maria")
+    tc_person, tc_system = await intake.person("tina"), await intake.system("mco-ia-tc")
+    ag_person, ag_system = await intake.person("adam"), await intake.system("mco-ia-ag")
+    call_center = await intake.system("call-center")
+    referred = (await intake.post("/v1/inquiries/member", member_inquiry(), call_center)).json()["inquiry_id"]
+    unreferred = (await intake.post("/v1/inquiries/member", member_inquiry(), call_center)).json()["inquiry_id"]
+    assert (await intake.post(f"/v1/inquiries/{referred}/mco-referrals", {}, state)).status_code == 202
 
-    listed = (await intake.http.get("/v1/inquiries", headers=tc)).json()["items"]
-    assert [i["id"] for i in listed] == [referred]
-    assert (await intake.http.get("/v1/inquiries", headers=ag)).json()["items"] == []
-    assert (await intake.http.get(f"/v1/inquiries/{referred}", headers=tc)).status_code == 200
-    assert (await intake.http.get(f"/v1/inquiries/{referred}", headers=ag)).status_code == 404
-    assert (await intake.http.get(f"/v1/inquiries/{unreferred}", headers=tc)).status_code == 404
-    assert (await intake.http.get(f"/v1/inquiries/{referred}/log", headers=ag)).status_code == 404
+    for tc in (tc_person, tc_system):
+        listed = (await intake.http.get("/v1/inquiries", headers=tc)).json()["items"]
+        assert [i["id"] for i in listed] == [referred]
+        assert (await intake.http.get(f"/v1/inquiries/{referred}", headers=tc)).status_code == 200
+        assert (await intake.http.get(f"/v1/inquiries/{unreferred}", headers=tc)).status_code == 404
+        assert (await intake.http.get(f"/v1/inquiries/{unreferred}/log", headers=tc)).status_code == 404
+    for ag in (ag_person, ag_system):
+        assert (await intake.http.get("/v1/inquiries", headers=ag)).json()["items"] == []
+        assert (await intake.http.get(f"/v1/inquiries/{referred}", headers=ag)).status_code == 404
+        assert (await intake.http.get(f"/v1/inquiries/{referred}/log", headers=ag)).status_code == 404
+        assert (await intake.post(f"/v1/inquiries/{referred}/updates", {"note": "hi"}, ag)).status_code == 404
 
     report = {"mco": "IA-TC", "report": "member_contacted"}
-    assert (await intake.post(f"/v1/inquiries/{referred}/mco-reports", report, ag)).status_code == 403
-    assert (await intake.post(f"/v1/inquiries/{referred}/mco-reports", report, tc)).status_code == 202
-    assert (await intake.post(f"/v1/inquiries/{unreferred}/updates", {"note": "hi"}, tc)).status_code == 404
+    wrong_mco = await intake.post(f"/v1/inquiries/{referred}/mco-reports", report, ag_system)
+    assert (wrong_mco.status_code, wrong_mco.json()["code"]) == (403, "forbidden-mco")
+    assert (await intake.post(f"/v1/inquiries/{referred}/mco-reports", report, tc_system)).status_code == 202
+    assert (await intake.post(f"/v1/inquiries/{referred}/updates", {"note": "hi"}, tc_person)).status_code == 202
+    assert (await intake.post(f"/v1/inquiries/{unreferred}/updates", {"note": "hi"}, tc_person)).status_code == 404
     for action, body in [("resolution", {"resolved_by": "state", "resolution_code": "answered"}),
-                         ("mco-referrals", {"mco": "IA-TC"}), ("reopen", {"reason": "x"})]:
-        assert (await intake.post(f"/v1/inquiries/{referred}/{action}", body, tc)).status_code == 403
-    assert (await intake.post("/v1/inquiries/member", member_inquiry(),
-                              await intake.key("intake:write", "mco:IA-TC"))).status_code == 403
-    export = await intake.http.get("/v1/inquiry-log/export", params={"start": "2026-01-01", "end": "2030-12-31",
-                                                                     "format": "csv"}, headers=ag)
-    assert export.status_code == 200 and referred not in export.text
+                         ("mco-referrals", {"mco": "IA-TC"}), ("reopen", {"reason": "x"}),
+                         ("contact-attempts", {"channel": "phone", "outcome": "reached"}),
+                         ("priority-override", {"priority": "urgent", "reason": "x"})]:
+        for tc in (tc_person, tc_system):
+            assert (await intake.post(f"/v1/inquiries/{referred}/{action}", body, tc)).status_code == 403
+    for tc in (tc_person, tc_system):  # an MCO never opens inquiries
+        assert (await intake.post("/v1/inquiries/member", member_inquiry(), tc)).status_code == 403
+
+    window = {"start": "2026-01-01", "end": "2030-12-31", "format": "csv"}
+    tc_export = await intake.http.get("/v1/inquiry-log/export", params=window, headers=tc_person)
+    assert tc_export.status_code == 200 and referred in tc_export.text and unreferred not in tc_export.text
+    ag_export = await intake.http.get("/v1/inquiry-log/export", params=window, headers=ag_person)
+    assert ag_export.status_code == 200 and referred not in ag_export.text
+
+
+async def test_a_forged_mco_claim_is_refused(intake: Intake) -> None:
+    # Dropping the mco claim would lift the confinement: the signature must stop it.
+    tina = await intake.person("tina")
+    unconfined = forged(tina, mco=None)
+    assert (await intake.http.get("/v1/inquiries", headers=unconfined)).status_code == 401
 
 
 async def test_no_phi_reaches_the_logs(intake: Intake) -> None:
@@ -78,7 +126,7 @@ async def test_no_phi_reaches_the_logs(intake: Intake) -> None:
     before, previous = list(root.handlers), root.level
     configure_logging("intake", "DEBUG", stream=stream)  # as the service does, but at DEBUG
     try:
-        headers = await intake.key()
+        headers = await intake.person("maria")
         created = await intake.post("/v1/inquiries/member", member_inquiry(), headers)
         await intake.post("/v1/inquiries/member", member_inquiry(callback_phone="12"), headers)
         inquiry_id = created.json()["inquiry_id"]

@@ -30,7 +30,7 @@ CASES = [
 async def test_invalid_field_is_named_with_its_reason_and_nothing_is_stored(
     intake: Intake, path: str, body: dict[str, Any], field: str, reason: str
 ) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     response = await intake.post(path, body, headers)
     assert response.status_code == 422
     problem = response.json()
@@ -45,7 +45,7 @@ async def test_invalid_field_is_named_with_its_reason_and_nothing_is_stored(
 
 
 async def test_post_without_idempotency_key_is_refused(intake: Intake) -> None:
-    headers = await intake.key()
+    headers = await intake.person("maria")
     response = await intake.http.post("/v1/inquiries/member", json=member_inquiry(), headers=headers)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "Idempotency-Key"

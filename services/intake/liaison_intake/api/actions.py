@@ -24,69 +24,69 @@ from liaison_intake.api.schemas import (
     ResolutionCreate,
     UpdateCreate,
 )
-from liaison_intake.auth import Client
 from liaison_intake.rules import case
 from liaison_intake.service import Decision, IntakeService, Recorded
+from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
 
 router = APIRouter(prefix="/v1", tags=["inquiries"])
 
 
 @router.post("/inquiries/{inquiry_id:uuid}/contact-attempts", status_code=202, responses=ACCEPTED)
-async def record_contact_attempt(inquiry_id: UUID, body: ContactAttemptCreate, client: StateActor, key: Key,
+async def record_contact_attempt(inquiry_id: UUID, body: ContactAttemptCreate, principal: StateActor, key: Key,
                                  request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_contact_attempt, channel=body.channel, outcome=body.outcome)
-    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 
 @router.post("/inquiries/{inquiry_id:uuid}/mco-referrals", status_code=202, responses=ACCEPTED)
-async def refer_to_mco(inquiry_id: UUID, body: McoReferralCreate, client: StateActor, key: Key,
+async def refer_to_mco(inquiry_id: UUID, body: McoReferralCreate, principal: StateActor, key: Key,
                        request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_referral, mco=body.mco)
-    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 
 @router.post("/inquiries/{inquiry_id:uuid}/mco-reports", status_code=202, responses=ACCEPTED)
-async def record_mco_report(inquiry_id: UUID, body: McoReportCreate, client: Actor, key: Key,
+async def record_mco_report(inquiry_id: UUID, body: McoReportCreate, principal: Actor, key: Key,
                             request: Request, uses: Uses, work: Work) -> JSONResponse:
-    if client.mco is not None and client.mco != body.mco:
+    if principal.mco is not None and principal.mco != body.mco:
         raise Problem(403, "Forbidden", "An MCO reports only for itself.", code="forbidden-mco")
     decide = functools.partial(case.decide_mco_report, mco=body.mco, report=body.report, summary=body.summary,
                                resolution_code=body.resolution_code)
-    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 
 @router.post("/inquiries/{inquiry_id:uuid}/resolution", status_code=202, responses=ACCEPTED)
-async def resolve(inquiry_id: UUID, body: ResolutionCreate, client: StateActor, key: Key,
+async def resolve(inquiry_id: UUID, body: ResolutionCreate, principal: StateActor, key: Key,
                   request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_resolution, resolved_by=body.resolved_by, summary=body.summary,
                                resolution_code=body.resolution_code)
-    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 
 @router.post("/inquiries/{inquiry_id:uuid}/reopen", status_code=202, responses=ACCEPTED)
-async def reopen(inquiry_id: UUID, body: ReopenCreate, client: StateActor, key: Key,
+async def reopen(inquiry_id: UUID, body: ReopenCreate, principal: StateActor, key: Key,
                  request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_reopen, reason=body.reason)
-    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 
 @router.post("/inquiries/{inquiry_id:uuid}/priority-override", status_code=202, responses=ACCEPTED)
-async def override_priority(inquiry_id: UUID, body: PriorityOverrideCreate, client: StateActor, key: Key,
+async def override_priority(inquiry_id: UUID, body: PriorityOverrideCreate, principal: StateActor, key: Key,
                             request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_priority_override, priority=body.priority, reason=body.reason)
-    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 
 @router.post("/inquiries/{inquiry_id:uuid}/updates", status_code=202, responses=ACCEPTED)
-async def add_update(inquiry_id: UUID, body: UpdateCreate, client: Actor, key: Key,
+async def add_update(inquiry_id: UUID, body: UpdateCreate, principal: Actor, key: Key,
                      request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_update, note=body.note)
-    return await idempotent(request, work, client, key, acting(uses, client, inquiry_id, body, decide))
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 
-def acting(uses: IntakeService, client: Client, inquiry_id: UUID, body: Action,
+def acting(uses: IntakeService, principal: Principal, inquiry_id: UUID, body: Action,
            decide: Decision) -> Callable[[AsyncSession], Awaitable[Recorded]]:
     """The use case that applies `decide` to the inquiry, for `idempotent` to run."""
-    return functools.partial(uses.act, client=client, inquiry_id=inquiry_id, actor=body.actor, at=body.at,
+    return functools.partial(uses.act, principal=principal, inquiry_id=inquiry_id, actor=body.actor, at=body.at,
                              decide=decide)

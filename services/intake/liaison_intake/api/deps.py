@@ -7,22 +7,22 @@ from typing import Annotated
 
 from fastapi import Depends, Header
 
-from liaison_intake.auth import INQUIRY_ACT, INQUIRY_READ, INTAKE_WRITE, Client
 from liaison_intake.service import IntakeService
+from liaison_shared.access import INQUIRY_ACT, INQUIRY_READ, INTAKE_WRITE
 from liaison_shared.deps import ReadSession, Work, provided
 from liaison_shared.fields import IdempotencyKey
-from liaison_shared.principal import require_scope
+from liaison_shared.principal import Principal, require_scope
 
 __all__ = ["Actor", "Key", "ReadSession", "Reader", "StateActor", "Uses", "Work", "Writer"]
 
 Uses = Annotated[IntakeService, Depends(provided(IntakeService))]
 Key = Annotated[IdempotencyKey, Header(alias="Idempotency-Key")]
 
-Writer = Annotated[Client, Depends(require_scope(INTAKE_WRITE, mco_allowed=False))]
+Writer = Annotated[Principal, Depends(require_scope(INTAKE_WRITE, mco_allowed=False))]
 """Creates inquiries; an MCO's credential never does."""
-Reader = Annotated[Client, Depends(require_scope(INQUIRY_READ))]
+Reader = Annotated[Principal, Depends(require_scope(INQUIRY_READ))]
 """Reads inquiries, their log and the export (an MCO's, those referred to it)."""
-Actor = Annotated[Client, Depends(require_scope(INQUIRY_ACT))]
+Actor = Annotated[Principal, Depends(require_scope(INQUIRY_ACT))]
 """Acts on a case in ways an MCO may too: its reports and updates."""
-StateActor = Annotated[Client, Depends(require_scope(INQUIRY_ACT, mco_allowed=False))]
+StateActor = Annotated[Principal, Depends(require_scope(INQUIRY_ACT, mco_allowed=False))]
 """Acts on a case in the state's name: contact attempts, referrals, resolution, reopening, overrides."""

@@ -1,4 +1,4 @@
-"""Every POST of intake runs once per client and Idempotency-Key: a retry answers as the first time.
+"""Every POST of intake runs once per principal and Idempotency-Key: a retry answers as the first time.
 
 The key is claimed in the same transaction as the work it guards. Concurrent
 requests with one key queue on the key's unique index; when the first
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Any
-from uuid import UUID
 
 from fastapi import Request
 from fastapi.responses import JSONResponse
@@ -18,27 +17,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake import store
 from liaison_intake.api.schemas import Accepted
-from liaison_intake.auth import Client
 from liaison_intake.service import Recorded
 from liaison_shared.db import UnitOfWork
 from liaison_shared.idempotency import request_fingerprint
+from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
 
 ACCEPTED: dict[int | str, dict[str, Any]] = {202: {"model": Accepted}}
 """`responses` of every POST: what it answers once its change is committed."""
 
 
-async def idempotent(request: Request, work: UnitOfWork, client: Client, key: str,
+async def idempotent(request: Request, work: UnitOfWork, principal: Principal, key: str,
                      record: Callable[[AsyncSession], Awaitable[Recorded]]) -> JSONResponse:
-    """Run `record` in `work` and commit, unless `client` used `key` before: then answer as the first time."""
+    """Run `record` in `work` and commit, unless `principal` used `key` before: then answer as the first time."""
     fingerprint = request_fingerprint(request.method, request.url.path, await request.body())
-    client_id = UUID(client.id)
-    if await store.claim_idempotency_key(work.session, client_id=client_id, key=key, fingerprint=fingerprint):
+    if await store.claim_idempotency_key(work.session, principal_id=principal.id, key=key, fingerprint=fingerprint):
         status_code, answer = 202, accepted(await record(work.session)).model_dump(mode="json")
-        await store.keep_answer(work.session, client_id=client_id, key=key, status_code=status_code,
+        await store.keep_answer(work.session, principal_id=principal.id, key=key, status_code=status_code,
                                 response=answer)
     else:
-        first = await store.first_answer(work.session, client_id=client_id, key=key)
+        first = await store.first_answer(work.session, principal_id=principal.id, key=key)
         if first.request_hash != fingerprint:
             raise Problem(409, "Idempotency key reused", "This Idempotency-Key was used for a different request.",
                           code="idempotency-key-reused")

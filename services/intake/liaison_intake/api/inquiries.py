@@ -26,13 +26,13 @@ from liaison_intake.api.schemas import (
     MemberInquiryCreate,
     ProviderInquiryCreate,
 )
-from liaison_intake.auth import Client
 from liaison_intake.rules.case import Status
 from liaison_intake.service import Inquiry, IntakeService, Recorded
 from liaison_intake.store import InquiryFilter
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.fields import McoCode, QueryInstant
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, ProviderIdentity
+from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
 from liaison_shared.vocabulary import Category, Party, Priority, Queue, Source, Track
 
@@ -42,32 +42,32 @@ InquiryCreate = MemberInquiryCreate | ProviderInquiryCreate | ImeCallbackRequest
 
 
 @router.post("/inquiries/member", status_code=202, responses=ACCEPTED, summary="Escalate a member issue")
-async def create_member_inquiry(body: MemberInquiryCreate, client: Writer, key: Key, request: Request,
+async def create_member_inquiry(body: MemberInquiryCreate, principal: Writer, key: Key, request: Request,
                                 uses: Uses, work: Work) -> JSONResponse:
-    return await idempotent(request, work, client, key, opening(uses, client, body))
+    return await idempotent(request, work, principal, key, opening(uses, principal, body))
 
 
 @router.post("/inquiries/provider", status_code=202, responses=ACCEPTED, summary="Escalate a provider issue")
-async def create_provider_inquiry(body: ProviderInquiryCreate, client: Writer, key: Key, request: Request,
+async def create_provider_inquiry(body: ProviderInquiryCreate, principal: Writer, key: Key, request: Request,
                                   uses: Uses, work: Work) -> JSONResponse:
-    return await idempotent(request, work, client, key, opening(uses, client, body))
+    return await idempotent(request, work, principal, key, opening(uses, principal, body))
 
 
 @router.post("/inquiries/ime-callback-requests", status_code=202, responses=ACCEPTED,
              summary="Request a supervisor callback (within 2 business days)")
-async def create_ime_callback_request(body: ImeCallbackRequestCreate, client: Writer, key: Key, request: Request,
+async def create_ime_callback_request(body: ImeCallbackRequestCreate, principal: Writer, key: Key, request: Request,
                                       uses: Uses, work: Work) -> JSONResponse:
-    return await idempotent(request, work, client, key, opening(uses, client, body))
+    return await idempotent(request, work, principal, key, opening(uses, principal, body))
 
 
 @router.get("/inquiries/{inquiry_id:uuid}", summary="One inquiry with state, track, priority, queue, deadlines")
-async def get_inquiry(inquiry_id: UUID, client: Reader, uses: Uses, session: ReadSession) -> InquiryRead:
-    return inquiry_read(await uses.get(session, client, inquiry_id), uses.calendar)
+async def get_inquiry(inquiry_id: UUID, principal: Reader, uses: Uses, session: ReadSession) -> InquiryRead:
+    return inquiry_read(await uses.get(session, principal, inquiry_id), uses.calendar)
 
 
 @router.get("/inquiries", summary="Inquiries, newest first, filtered and paginated")
 async def list_inquiries(
-    client: Reader, uses: Uses, session: ReadSession, status: Status | None = None, track: Track | None = None,
+    principal: Reader, uses: Uses, session: ReadSession, status: Status | None = None, track: Track | None = None,
     priority: Priority | None = None, queue: Queue | None = None, mco: McoCode | None = None,
     source: Source | None = None, category: Category | None = None,
     due_before: Annotated[QueryInstant | None, Query(description="Has an unmet deadline before this")] = None,
@@ -81,14 +81,15 @@ async def list_inquiries(
                       errors=[{"field": "cursor", "reason": "not a cursor from a previous page"}]) from None
     filters = InquiryFilter(status=status, track=track, priority=priority, queue=queue, mco=mco, source=source,
                             category=category, due_before=due_before)
-    found = await uses.find(session, client, filters, limit=limit, after=after)
+    found = await uses.find(session, principal, filters, limit=limit, after=after)
     return InquiryList(items=[inquiry_read(i, uses.calendar) for i in found],
                        next_cursor=cursor_after(found[-1]) if len(found) == limit else None)
 
 
-def opening(uses: IntakeService, client: Client, body: InquiryCreate) -> Callable[[AsyncSession], Awaitable[Recorded]]:
+def opening(uses: IntakeService, principal: Principal,
+            body: InquiryCreate) -> Callable[[AsyncSession], Awaitable[Recorded]]:
     """The use case that opens the inquiry `body` describes, for `idempotent` to run."""
-    return functools.partial(uses.create, client=client, received=received_event(body))
+    return functools.partial(uses.create, principal=principal, received=received_event(body))
 
 
 def received_event(body: InquiryCreate) -> InquiryReceivedV1:

@@ -19,19 +19,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @router.get("/inquiries/{inquiry_id:uuid}/log", summary="The inquiry's full history, in order")
-async def inquiry_log(inquiry_id: UUID, client: Reader, uses: Uses, session: ReadSession) -> InquiryLog:
-    rows = await uses.log(session, client, inquiry_id)
+async def inquiry_log(inquiry_id: UUID, principal: Reader, uses: Uses, session: ReadSession) -> InquiryLog:
+    rows = await uses.log(session, principal, inquiry_id)
     return InquiryLog(inquiry_id=inquiry_id, entries=[LogEntryRead.model_validate(r._asdict()) for r in rows])
 
 
 @router.get("/inquiry-log/export", summary="The MCO Inquiry Log for a date range, as .xlsx or CSV",
             response_class=Response)
-async def export_log(client: Reader, uses: Uses, session: ReadSession, start: CalendarDate, end: CalendarDate,
+async def export_log(principal: Reader, uses: Uses, session: ReadSession, start: CalendarDate, end: CalendarDate,
                      format: Literal["xlsx", "csv"] = "xlsx") -> Response:
     if end < start:
         raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
                       errors=[{"field": "end", "reason": "must not be before start"}])
-    rows = await uses.log_of_dates(session, client, start, end)
+    rows = await uses.log_of_dates(session, principal, start, end)
     zone, name = uses.calendar.zone, f"mco-inquiry-log_{start}_{end}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     if format == "csv":

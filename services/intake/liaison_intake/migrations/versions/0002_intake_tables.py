@@ -1,4 +1,5 @@
-"""Inquiries, inquiry log, clocks, API clients, idempotency keys.
+"""Inquiries, inquiry log, clocks, idempotency keys, as `tables.py` declares them
+(a database made before 0003 also had API clients).
 
 Revision ID: 0002
 """
@@ -17,3 +18,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     metadata.drop_all(op.get_bind())
+    op.execute("DROP TABLE IF EXISTS api_clients")
