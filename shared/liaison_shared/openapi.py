@@ -38,8 +38,8 @@ PROBLEM_SCHEMAS: dict[str, Any] = {
     },
 }
 SECURITY_SCHEMES = {
-    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-    "Bearer": {"type": "http", "scheme": "bearer"},
+    "Bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+               "description": "An access token of the program's OpenID provider (docs/identity.md)."},
 }
 _SECONDS = {"schema": {"type": "string", "pattern": "^[0-9]+$"}, "description": "Seconds to wait."}
 PIPELINE_RESPONSES: dict[str, dict[str, Any]] = {
@@ -91,7 +91,7 @@ def _rewrite(path: str, operation: dict[str, Any]) -> None:
     if path in PUBLIC_PATHS:
         operation["security"] = []
         return
-    operation["security"] = [{"ApiKey": []}, {"Bearer": []}]
+    operation["security"] = [{"Bearer": []}]
     wanted = dict(PIPELINE_RESPONSES)
     if operation.get("requestBody"):
         wanted.update(BODY_RESPONSES)

@@ -46,7 +46,7 @@ PUBLIC_PATHS = frozenset({"/healthz", "/readyz", "/metrics", "/docs", "/docs/oau
 BULK_BODY = {"x-liaison-bulk-body": True}
 """`openapi_extra` of a route whose body is a bulk file: the larger limit, read as a stream."""
 MAX_JSON_DEPTH = 32
-WWW_AUTHENTICATE = 'Bearer realm="liaison", ApiKey realm="liaison", header="X-API-Key"'
+WWW_AUTHENTICATE = 'Bearer realm="liaison"'
 DETAILS = {400: "The request body is not well-formed JSON.", 413: "The request body is too large.",
            422: "One or more fields are invalid."}
 _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{8,128}")
@@ -136,7 +136,7 @@ class RequestPipeline:
                 await _too_many(send, wait)
                 return
             await _problem(send, 401, "unauthenticated", "Unauthenticated",
-                           detail="Send a valid credential in X-API-Key or as a bearer token.",
+                           detail="Send a valid access token of the program's OpenID provider as a bearer token.",
                            headers={"www-authenticate": WWW_AUTHENTICATE})
             return
         wait = self._per_client.take(principal.id)
@@ -182,9 +182,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
 
 
 def _credential(scope: Scope) -> str | None:
-    key = _header(scope, b"x-api-key")
-    if key:
-        return key
     authorization = _header(scope, b"authorization") or ""
     scheme, _, token = authorization.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None

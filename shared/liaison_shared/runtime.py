@@ -35,7 +35,6 @@ from liaison_shared.oidc import TokenVerifier
 from liaison_shared.openapi import describe_truthfully
 from liaison_shared.outbox import Outbox, OutboxRelay
 from liaison_shared.pipeline import BULK_BODY, RequestPipeline
-from liaison_shared.principal import Authenticate, Principal
 from liaison_shared.problems import install_problem_handlers
 from liaison_shared.retry import Backoff, wait_or_stop
 from liaison_shared.settings import ServiceSettings
@@ -63,7 +62,6 @@ class Runtime:
         self._migrations = migrations
         self._routers: list[APIRouter] = []
         self._provided: dict[type, object] = {Runtime: self}
-        self._authenticate: Authenticate = _nobody
         self._workers: list[Worker] = []
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
@@ -87,13 +85,6 @@ class Runtime:
     def provide(self, *objects: object) -> None:
         """Make these objects (the service's use cases) available to routes, by type (`liaison_shared.deps`)."""
         self._provided.update({type(obj): obj for obj in objects})
-
-    def authenticate_with(self, authenticate: Authenticate) -> None:
-        """Also accept what `authenticate` accepts (API keys), beside the provider's access tokens."""
-        self._authenticate = authenticate
-
-    async def _authenticated(self, credential: str) -> Principal | None:
-        return await self.identity.authenticate(credential) or await self._authenticate(credential)
 
     def unit_of_work(self) -> UnitOfWork:
         """A new transaction on the service's schema."""
@@ -152,7 +143,7 @@ class Runtime:
         app.include_router(_operations_router(self))
         bulk_paths = [route.path_regex for router in self._routers for route in router.routes
                       if isinstance(route, APIRoute) and (route.openapi_extra or {}).get(next(iter(BULK_BODY)))]
-        app.add_middleware(RequestPipeline, authenticate=self._authenticated, limits=self.settings.http_limits,
+        app.add_middleware(RequestPipeline, authenticate=self.identity.authenticate, limits=self.settings.http_limits,
                            bulk_paths=bulk_paths)
         app.add_middleware(RequestMetrics, service=self.settings.service)
         describe_truthfully(app)
@@ -161,10 +152,6 @@ class Runtime:
 
 def _name_of(worker: Worker) -> str:
     return str(getattr(getattr(worker, "func", worker), "__name__", "worker"))  # a worker may be a partial
-
-
-async def _nobody(_: str) -> Principal | None:
-    return None
 
 
 async def _supervised(worker: Worker, stop: asyncio.Event) -> None:

@@ -3,7 +3,6 @@ delivers it once the broker is back."""
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -17,15 +16,20 @@ from sqlalchemy import text
 from liaison_shared.events import Event
 from liaison_shared.payloads import InquiryResolvedV1
 from liaison_shared.runtime import Runtime
-from liaison_shared.static_keys import static_keys
 from liaison_shared.testing.bus_process import MIGRATIONS
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.private_servers import PrivateKafka
 from liaison_shared.testing.waiting import wait_until
 from liaison_shared.vocabulary import ResolvedBy
 
 PRIVATE_PORT = 19092
-KEY = "outage-test-key"
+AUTH: dict[str, str] = {}  # a system's bearer token, from the test OpenID provider
+
+
+@pytest.fixture(autouse=True)
+async def _signed_in(tokens: Tokens) -> None:
+    AUTH["Authorization"] = f"Bearer {await tokens.system('call-center')}"
 
 
 @pytest.fixture
@@ -55,7 +59,6 @@ def resolve_router(runtime_box: list[Runtime]) -> APIRouter:
 async def runtime(make_settings: SettingsFactory, private_kafka: PrivateKafka) -> AsyncIterator[Runtime]:
     box: list[Runtime] = []
     runtime = Runtime(make_settings(kafka_bootstrap=private_kafka.bootstrap), migrations=MIGRATIONS)
-    runtime.authenticate_with(static_keys({"write": [hashlib.sha256(KEY.encode()).hexdigest()]}))
     runtime.add_routers(resolve_router(box))
     box.append(runtime)
     await runtime.start()
@@ -77,7 +80,7 @@ async def test_accepted_write_is_delivered_after_kafka_comes_back(
         assert checks == {"database": True, "kafka": False, "identity_keys": True}
 
         inquiry_id = uuid.uuid4()
-        response = await client.post(f"/inquiries/{inquiry_id}/resolution", headers={"X-API-Key": KEY})
+        response = await client.post(f"/inquiries/{inquiry_id}/resolution", headers=AUTH)
         assert response.status_code == 202
         event_id = response.json()["event_id"]
 

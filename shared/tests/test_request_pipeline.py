@@ -5,7 +5,6 @@ problem+json and logs no PHI."""
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -23,11 +22,16 @@ from liaison_shared.pipeline import BULK_BODY
 from liaison_shared.rate_limit import Rate, RateLimiter, retry_after
 from liaison_shared.runtime import Runtime
 from liaison_shared.settings import ServiceSettings
-from liaison_shared.static_keys import static_keys
 from liaison_shared.testing.bus_process import MIGRATIONS
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.plugin import SettingsFactory
 
-KEY = "pipeline-test-key"
+AUTH: dict[str, str] = {}  # a system's bearer token, from the test OpenID provider
+
+
+@pytest.fixture(autouse=True)
+async def _signed_in(tokens: Tokens) -> None:
+    AUTH["Authorization"] = f"Bearer {await tokens.system('call-center')}"
 PHI = "Jane Pipelinemember"
 
 
@@ -64,7 +68,6 @@ def router(seen: dict[str, Any]) -> APIRouter:
 
 def _runtime(make_settings: SettingsFactory, seen: dict[str, Any], **settings: Any) -> Runtime:
     runtime = Runtime(make_settings(ServiceSettings, **settings), migrations=MIGRATIONS)
-    runtime.authenticate_with(static_keys({"write": [hashlib.sha256(KEY.encode()).hexdigest()]}))
     runtime.add_routers(router(seen))
     return runtime
 
@@ -106,7 +109,7 @@ async def test_no_credential_is_refused_before_any_of_the_body_is_read(make_sett
 
 async def test_body_over_the_limit_is_refused_413_by_its_length_and_by_its_stream(app: Any) -> None:
     http, seen = app
-    headers = {"X-API-Key": KEY}
+    headers = AUTH
     declared = await http.post("/notes", content=b'{"name": "' + b"a" * 5000 + b'"}',
                                headers={**headers, "Content-Type": "application/json"})
     assert declared.status_code == 413
@@ -125,7 +128,7 @@ async def test_body_over_the_limit_is_refused_413_by_its_length_and_by_its_strea
 
 async def test_a_bulk_route_takes_a_larger_body_as_a_stream_up_to_its_own_limit(app: Any) -> None:
     http, _ = app
-    headers = {"X-API-Key": KEY, "Content-Type": "text/csv"}
+    headers = {**AUTH, "Content-Type": "text/csv"}
     ok = await http.post("/files", content=b"a,b\n" * 10_000, headers=headers)  # 40 kB > the JSON limit
     assert ok.status_code == 200
     assert ok.json() == {"size": 40_000}
@@ -139,7 +142,7 @@ async def test_a_bulk_route_takes_a_larger_body_as_a_stream_up_to_its_own_limit(
 
 async def test_wrong_keys_from_one_address_are_answered_429_with_retry_after(app: Any) -> None:
     http, _ = app
-    answers = [await http.get("/items/" + str(uuid.uuid4()), headers={"X-API-Key": f"wrong-{n}"})
+    answers = [await http.get("/items/" + str(uuid.uuid4()), headers={"Authorization": f"Bearer wrong.token.{n}"})
                for n in range(12)]
     statuses = [a.status_code for a in answers]
     assert statuses[:5] == [401] * 5
@@ -151,7 +154,7 @@ async def test_wrong_keys_from_one_address_are_answered_429_with_retry_after(app
 async def test_one_client_over_its_rate_is_answered_429(make_settings: SettingsFactory) -> None:
     runtime = _runtime(make_settings, {}, rate_burst_per_client=3, rate_per_client=0.01)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app()), base_url="http://svc") as http:
-        statuses = [(await http.get(f"/items/{uuid.uuid4()}", headers={"X-API-Key": KEY})).status_code
+        statuses = [(await http.get(f"/items/{uuid.uuid4()}", headers=AUTH)).status_code
                     for _ in range(5)]
     assert statuses == [200, 200, 200, 429, 429]
 
@@ -164,7 +167,7 @@ async def test_one_client_over_its_rate_is_answered_429(make_settings: SettingsF
 ])
 async def test_malformed_body_is_400_naming_the_body(app: Any, body: bytes, reason: str) -> None:
     http, seen = app
-    response = await http.post("/notes", content=body, headers={"X-API-Key": KEY,
+    response = await http.post("/notes", content=body, headers={**AUTH,
                                                                  "Content-Type": "application/json"})
     assert response.status_code == 400
     [error] = response.json()["errors"]
@@ -181,7 +184,7 @@ async def test_control_characters_in_text_are_422_naming_the_field(app: Any, bod
                                                                   field: str) -> None:
     http, seen = app
     response = await http.post("/notes", content=json.dumps(body).encode(),
-                               headers={"X-API-Key": KEY, "Content-Type": "application/json"})
+                               headers={**AUTH, "Content-Type": "application/json"})
     assert response.status_code == 422
     assert response.json()["errors"] == [{"field": field, "reason": "must not contain control characters",
                                           "kind": "control_characters"}]
@@ -191,14 +194,14 @@ async def test_control_characters_in_text_are_422_naming_the_field(app: Any, bod
 
 async def test_tabs_and_line_ends_are_text(app: Any) -> None:
     http, seen = app
-    response = await http.post("/notes", json={"name": "line one\r\nline\ttwo\n"}, headers={"X-API-Key": KEY})
+    response = await http.post("/notes", json={"name": "line one\r\nline\ttwo\n"}, headers=AUTH)
     assert response.status_code == 200
     assert seen["note"] == "line one\r\nline\ttwo\n"
 
 
 async def test_control_characters_in_the_query_are_422_naming_the_parameter(app: Any) -> None:
     http, _ = app
-    response = await http.get(f"/items/{uuid.uuid4()}?mco=IA%00TC", headers={"X-API-Key": KEY})
+    response = await http.get(f"/items/{uuid.uuid4()}?mco=IA%00TC", headers=AUTH)
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "mco"
 
@@ -208,7 +211,7 @@ async def test_an_error_is_a_problem_with_a_correlation_id_and_its_message_is_ne
 ) -> None:
     http, _ = app
     with caplog.at_level(logging.ERROR):
-        response = await http.get("/boom", headers={"X-API-Key": KEY, "X-Correlation-ID": "drill-0001-abc"})
+        response = await http.get("/boom", headers={**AUTH, "X-Correlation-ID": "drill-0001-abc"})
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["correlation_id"] == "drill-0001-abc" == response.headers["x-correlation-id"]
@@ -225,7 +228,7 @@ async def test_an_error_is_a_problem_with_a_correlation_id_and_its_message_is_ne
 
 async def test_an_undeclared_method_is_405_with_allow(app: Any) -> None:
     http, _ = app
-    response = await http.delete("/notes", headers={"X-API-Key": KEY})
+    response = await http.delete("/notes", headers=AUTH)
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
     assert response.headers["content-type"] == "application/problem+json"
