@@ -79,9 +79,9 @@ def _listed(value: Any) -> Any:
     return [part.strip() for part in value.split(";") if part.strip()] if isinstance(value, str) else value
 
 
-def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[Record]:
-    """Valid records of `kind` from a file, counting the refused ones in `report` (rows numbered from 1).
-    A file without a column that every record needs is unreadable as a whole."""
+def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[tuple[int, Record]]:
+    """Valid records of `kind` from a file with their row numbers (from 1), counting the refused ones in
+    `report`. A file without a column that every record needs is unreadable as a whole."""
     model = MODELS[kind]
     lists = {name for name, f in model.model_fields.items() if get_origin(f.annotation) is list}
     required = [name for name, f in model.model_fields.items() if f.is_required()]
@@ -95,4 +95,4 @@ def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[Record]
                                    for e in invalid.errors()])
             continue
         report.accepted += 1
-        yield record
+        yield number, record

@@ -10,10 +10,8 @@ from liaison_attribution.contract import AttributionConfigError, load_attributio
 from liaison_attribution.service import Attribution
 from liaison_attribution.settings import Settings
 from liaison_attribution.survey import SurveyError, load_survey
-from liaison_shared.access import ATTRIBUTION_READ, ATTRIBUTION_WRITE
 from liaison_shared.program import ProgramError
 from liaison_shared.runtime import Runtime, serve
-from liaison_shared.static_keys import static_keys
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,8 +21,6 @@ def bootstrap(settings: Settings) -> Runtime:
     config = load_attribution_config(settings.config_path)
     survey = load_survey()
     runtime = Runtime(settings, migrations=MIGRATIONS)
-    runtime.authenticate_with(static_keys({ATTRIBUTION_READ: settings.read_key_sha256 + settings.write_key_sha256,
-                                           ATTRIBUTION_WRITE: settings.write_key_sha256}))
     runtime.provide(Attribution(config, runtime.outbox), survey)
     runtime.add_routers(*ROUTERS)
     return runtime

@@ -1,7 +1,11 @@
 """Attribution's use cases: take in members, providers and claims; attribute
 members to PCPs by the rules; member changes, PCP panel removals and the
 reassignment campaign; practices' attribution lists; survey outcomes. Every
-change publishes its events through the outbox in the caller's transaction."""
+change publishes its events through the outbox in the caller's transaction.
+
+A principal of one MCO reaches only the members enrolled with that MCO: any
+other member, and a panel removal of one, answers as if it did not exist
+(404, absent from lists and counts, or a refused row of a file)."""
 
 from __future__ import annotations
 
@@ -33,11 +37,22 @@ from liaison_shared.payloads import (
     PcpAssignedV1,
     SurveyOutcomeV1,
 )
+from liaison_shared.principal import Principal
 from liaison_shared.problems import Conflict, NotFound
 from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
 
 SOURCE = "/liaison/attribution"
 BATCH_CHUNK = 5000
+
+
+def _member_not_found() -> NotFound:
+    return NotFound("member-not-found", "Member not found", "No member with this id.")
+
+
+def _may_enrol(principal: Principal, record: MemberRecord, before: Row[Any] | None) -> bool:
+    """Whether `principal` may store this member record: an MCO's own members only, never moving
+    another MCO's member to it."""
+    return principal.may_see(record.mco) and (before is None or principal.may_see(before.mco))
 
 
 class Attribution:
@@ -51,9 +66,16 @@ class Attribution:
 
     # -- data in ----------------------------------------------------------------------------------
 
-    async def put_member(self, session: AsyncSession, record: MemberRecord, *, as_of: date) -> UUID:
+    async def put_member(self, session: AsyncSession, record: MemberRecord, *, as_of: date,
+                         principal: Principal) -> UUID:
         """Store a member; publish enrollment changes; re-attribute the member if what the rules use changed."""
         before = await store.member_by_medicaid_id(session, record.medicaid_id)
+        if not _may_enrol(principal, record, before):
+            raise NotFound("member-not-found", "Member not found", "No member with this Medicaid ID for this MCO.")
+        return await self._store_member(session, record, before, as_of=as_of)
+
+    async def _store_member(self, session: AsyncSession, record: MemberRecord, before: Row[Any] | None, *,
+                            as_of: date) -> UUID:
         member_id = before.member_id if before is not None else uuid.uuid4()
         await store.upsert_member(session, member_id, record)
         enrollment = (record.mco, record.eligible_from, record.eligible_to, tuple(sorted(record.risk_flags)))
@@ -74,9 +96,10 @@ class Attribution:
     async def put_providers(self, session: AsyncSession, records: Sequence[ProviderRecord]) -> None:
         await store.upsert_providers(session, records)
 
-    async def put_claims(self, session: AsyncSession, records: Sequence[ClaimRecord]) -> list[int]:
+    async def put_claims(self, session: AsyncSession, records: Sequence[ClaimRecord], *, principal: Principal
+                         ) -> list[int]:
         """Store claim lines; the positions of lines whose member is unknown (not stored)."""
-        ids = await store.member_ids(session, (r.medicaid_id for r in records))
+        ids = await store.member_ids(session, (r.medicaid_id for r in records), mco=principal.mco)
         rows, unknown = [], []
         for position, record in enumerate(records):
             member_id = ids.get(record.medicaid_id)
@@ -87,28 +110,36 @@ class Attribution:
         await store.add_claims(session, rows)
         return unknown
 
-    async def put_file(self, session: AsyncSession, kind: Kind, records: Sequence[Record], *, as_of: date
-                       ) -> list[int]:
-        """Store the records of a file of `kind`; the positions of claim lines whose member is unknown."""
+    async def put_file(self, session: AsyncSession, kind: Kind, records: Sequence[Record], *, as_of: date,
+                       principal: Principal) -> list[int]:
+        """Store the records of a file of `kind`; the positions of the rows not stored: claim lines whose
+        member is unknown, members the principal may not enrol."""
         if kind == "members":
-            for record in records:
+            refused = []
+            for position, record in enumerate(records):
                 assert isinstance(record, MemberRecord)
-                await self.put_member(session, record, as_of=as_of)
-            return []
+                before = await store.member_by_medicaid_id(session, record.medicaid_id)
+                if _may_enrol(principal, record, before):
+                    await self._store_member(session, record, before, as_of=as_of)
+                else:
+                    refused.append(position)
+            return refused
         if kind == "providers":
             await self.put_providers(session, [r for r in records if isinstance(r, ProviderRecord)])
             return []
-        return await self.put_claims(session, [r for r in records if isinstance(r, ClaimRecord)])
+        return await self.put_claims(session, [r for r in records if isinstance(r, ClaimRecord)],
+                                     principal=principal)
 
     # -- attribution ------------------------------------------------------------------------------
 
-    async def run_batch(self, session: AsyncSession, *, as_of: date) -> dict[str, int]:
-        """Attribute every eligible member without a PCP; counts by method (and network gaps).
+    async def run_batch(self, session: AsyncSession, *, as_of: date, principal: Principal) -> dict[str, int]:
+        """Attribute every eligible member without a PCP (of the principal's MCO, if it has one); counts by
+        method (and network gaps).
 
         In chunks: each reads the capacity the previous ones used (same transaction), and no
         statement carries more member ids than PostgreSQL's bind-parameter limit allows."""
         tally: dict[str, int] = {}
-        needing = await store.members_needing_a_pcp(session, as_of)
+        needing = await store.members_needing_a_pcp(session, as_of, mco=principal.mco)
         for start in range(0, len(needing), BATCH_CHUNK):
             chunk = await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of)
             for method, count in chunk.items():
@@ -162,19 +193,19 @@ class Attribution:
                                                            effective_from=as_of))
         return tally
 
-    async def current_pcp(self, session: AsyncSession, member_id: UUID) -> Row[Any]:
+    async def current_pcp(self, session: AsyncSession, member_id: UUID, *, principal: Principal) -> Row[Any]:
         """The member's current assignment (a PCP, or a flagged network gap)."""
         assignment = await store.current_assignment(session, member_id)
-        if assignment is None:
+        if assignment is None or not await self._may_see(session, member_id, principal):
             raise NotFound("no-attribution", "No attribution", "This member has no attribution.")
         return assignment
 
     async def change_pcp(self, session: AsyncSession, member_id: UUID, npi: str, *, reason_code: str,
-                         reason_text: str | None, as_of: date) -> None:
+                         reason_text: str | None, as_of: date, principal: Principal) -> None:
         """A member's own choice of PCP (online or through Member Services)."""
         member = await store.member(session, member_id)
-        if member is None:
-            raise NotFound("member-not-found", "Member not found", "No member with this id.")
+        if member is None or not principal.may_see(member.mco):
+            raise _member_not_found()
         provider = next((p for p in await store.all_providers(session) if p.npi == npi), None)
         if provider is None or not provider.is_pcp or member.mco not in provider.networks:
             raise Conflict("not-in-network", "Not an in-network PCP",
@@ -189,10 +220,12 @@ class Attribution:
     # -- panel removals and the reassignment campaign -----------------------------------------------
 
     async def remove_from_panel(self, session: AsyncSession, member_id: UUID, npi: str, *,
-                                reason: PanelRemovalReason, documentation: str) -> UUID:
+                                reason: PanelRemovalReason, documentation: str, principal: Principal) -> UUID:
         member = await store.member(session, member_id)
+        if member is None or not principal.may_see(member.mco):
+            raise _member_not_found()
         current = await store.current_assignment(session, member_id)
-        if member is None or current is None or current.npi != npi:
+        if current is None or current.npi != npi:
             raise Conflict("not-on-panel", "Not on this panel", "The member is not attributed to this PCP.")
         kind = classify(reason, member.risk_flags, self.config)
         held = kind.held_for_compliance_review
@@ -208,12 +241,11 @@ class Attribution:
             requested_at=now))
         return removal_id
 
-    async def release_hold(self, session: AsyncSession, removal_id: UUID) -> None:
+    async def release_hold(self, session: AsyncSession, removal_id: UUID, *, principal: Principal) -> None:
         """Compliance review allowed the removal: outreach starts and the choice window runs from now."""
-        removal = await store.removal(session, removal_id, for_update=True)
-        if removal is None or removal.status != "held":
+        removal, member = await self._removal(session, removal_id, principal)
+        if removal.status != "held":
             raise Conflict("not-held", "Not held", "This panel removal is not held for compliance review.")
-        member = await store.member(session, removal.member_id)
         now = clock.now()
         await store.update_removal(session, removal_id, status="open",
                                    window_ends=now.date() + timedelta(days=self.config.reassignment_window_days))
@@ -222,19 +254,21 @@ class Attribution:
             high_risk=removal.high_risk, held_for_compliance_review=False,
             mco=member.mco if member is not None else None, requested_at=now))
 
-    async def member_chose(self, session: AsyncSession, removal_id: UUID, npi: str, *, as_of: date) -> None:
-        removal = await store.removal(session, removal_id, for_update=True)
-        if removal is None or removal.status not in ("open", "held"):
+    async def member_chose(self, session: AsyncSession, removal_id: UUID, npi: str, *, as_of: date,
+                           principal: Principal) -> None:
+        removal, _ = await self._removal(session, removal_id, principal)
+        if removal.status not in ("open", "held"):
             raise Conflict("removal-closed", "Removal not open", "This panel removal is not waiting for a choice.")
         if npi == removal.npi:
             raise Conflict("removing-pcp", "Same PCP", "The member cannot choose the PCP that removed them.")
         await self.change_pcp(session, removal.member_id, npi, reason_code="panel_removal",
-                              reason_text=None, as_of=as_of)
+                              reason_text=None, as_of=as_of, principal=principal)
         await self._close_removal(session, removal_id, "member_chose")
 
-    async def run_campaign(self, session: AsyncSession, *, as_of: date) -> dict[str, int]:
-        """Re-assign, by the rules and never to the removing PCP, members whose window has passed."""
-        due = await store.due_removals(session, as_of)
+    async def run_campaign(self, session: AsyncSession, *, as_of: date, principal: Principal) -> dict[str, int]:
+        """Re-assign, by the rules and never to the removing PCP, members (of the principal's MCO, if it
+        has one) whose window has passed."""
+        due = await store.due_removals(session, as_of, mco=principal.mco)
         for removal in due:
             await self.attribute(session, [removal.member_id], as_of=as_of,
                                  excluded={removal.member_id: frozenset({removal.npi})},
@@ -245,20 +279,37 @@ class Attribution:
     async def _close_removal(self, session: AsyncSession, removal_id: UUID, status: str) -> None:
         await store.update_removal(session, removal_id, status=status, closed_at=clock.now())
 
-    async def progress(self, session: AsyncSession) -> dict[str, Any]:
-        return {"by_status": await store.campaign_progress(session)}
+    async def _removal(self, session: AsyncSession, removal_id: UUID, principal: Principal
+                       ) -> tuple[Row[Any], Row[Any] | None]:
+        """The panel removal (locked) and its member, if the principal may see them."""
+        removal = await store.removal(session, removal_id, for_update=True)
+        member = None if removal is None else await store.member(session, removal.member_id)
+        if removal is None or not principal.may_see(member.mco if member is not None else None):
+            raise NotFound("removal-not-found", "Panel removal not found", "No panel removal with this id.")
+        return removal, member
+
+    async def _may_see(self, session: AsyncSession, member_id: UUID, principal: Principal) -> bool:
+        if principal.mco is None:
+            return True
+        member = await store.member(session, member_id)
+        return member is not None and principal.may_see(member.mco)
+
+    async def progress(self, session: AsyncSession, *, principal: Principal) -> dict[str, Any]:
+        """Panel removals by status (of the principal's MCO's members, if it has one)."""
+        return {"by_status": await store.campaign_progress(session, mco=principal.mco)}
 
     # -- attribution lists and survey outcomes ------------------------------------------------------
 
-    async def practice_list(self, session: AsyncSession, *, practice_npi: str, mco: str, as_of: date
-                            ) -> dict[str, Any]:
-        """The ATR Group of one practice and MCO on `as_of`; change types count from the start of that month."""
+    async def practice_list(self, session: AsyncSession, *, practice_npi: str, mco: str, as_of: date,
+                            principal: Principal) -> dict[str, Any]:
+        """The ATR Group of one practice and MCO on `as_of`; change types count from the start of that month.
+        Another MCO's list has no members for a principal of one MCO."""
         practice_name = await store.practice_name(session, practice_npi)
         if practice_name is None:
             raise NotFound("practice-not-found", "Practice not found", "No practice with this NPI.")
         month = as_of.replace(day=1)
         periods = await store.practice_periods(session, practice_npi=practice_npi, mco=mco, as_of=as_of,
-                                               since=month)
+                                               since=month) if principal.may_see(mco) else []
         # A member's latest period with this practice decides its entry.
         latest = {period.member_id: period for period in periods}
         earlier = {p.member_id for p in periods if latest[p.member_id] is not p}
@@ -281,8 +332,11 @@ class Attribution:
                                  contract_id=f"{mco}-{practice_npi}", entries=entries, as_of=as_of)
 
     async def survey_answered(self, session: AsyncSession, result: SurveyResult, *, inquiry_id: UUID | None,
-                              member_id: UUID | None) -> UUID:
-        """Publish the outcome of an answered survey, the event that starts it; the response's id."""
+                              member_id: UUID | None, principal: Principal) -> UUID:
+        """Publish the outcome of an answered survey, the event that starts it; the response's id.
+        A principal of one MCO may name only a member of its own."""
+        if member_id is not None and not await self._may_see(session, member_id, principal):
+            raise _member_not_found()
         response_id = uuid.uuid4()
         await self._outbox.add(session, Event(SurveyOutcomeV1(
             response_id=response_id, inquiry_id=inquiry_id, member_id=member_id, outcome=result.outcome,

@@ -18,5 +18,3 @@ class Settings(ServiceSettings):
     http_port: int = 8005
     config_path: Path = Field(default=DEFAULT_CONFIG, description="Lookback, procedure codes, distances (YAML).")
     payer: str = Field(default="Iowa Medicaid", description="The payer named in attribution lists.")
-    write_key_sha256: list[str] = Field(default_factory=list, description="SHA-256 (hex) of keys that may write.")
-    read_key_sha256: list[str] = Field(default_factory=list, description="SHA-256 (hex) of keys that may read.")

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import ColumnElement, Row, func, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,10 +42,17 @@ async def add_claims(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> N
         await session.execute(insert(claims).on_conflict_do_nothing(), list(rows))
 
 
-async def member_ids(session: AsyncSession, medicaid_ids: Iterable[str]) -> dict[str, UUID]:
+def _enrolled_with(mco: str | None) -> ColumnElement[bool]:
+    """Members of `mco` (every member if None)."""
+    return true() if mco is None else members.c.mco == mco
+
+
+async def member_ids(session: AsyncSession, medicaid_ids: Iterable[str], *, mco: str | None = None
+                     ) -> dict[str, UUID]:
+    """Member ids by Medicaid ID, of `mco`'s members only if given."""
     wanted = list(set(medicaid_ids))
     rows = await session.execute(select(members.c.medicaid_id, members.c.member_id)
-                                 .where(members.c.medicaid_id.in_(wanted)))
+                                 .where(members.c.medicaid_id.in_(wanted), _enrolled_with(mco)))
     return {r.medicaid_id: r.member_id for r in rows}
 
 
@@ -73,14 +80,14 @@ async def current_assignment(session: AsyncSession, member_id: UUID, *, for_upda
     return (await session.execute(query.with_for_update() if for_update else query)).first()
 
 
-async def members_needing_a_pcp(session: AsyncSession, as_of: date) -> list[UUID]:
-    """Eligible members with no current assignment, or only a flagged network gap."""
+async def members_needing_a_pcp(session: AsyncSession, as_of: date, *, mco: str | None = None) -> list[UUID]:
+    """Eligible members (of `mco`, if given) with no current assignment, or only a flagged network gap."""
     has_pcp = select(assignments.c.member_id).where(assignments.c.effective_to.is_(None),
                                                     assignments.c.npi.isnot(None))
     rows = await session.execute(select(members.c.member_id).where(
         members.c.eligible_from <= as_of,
         (members.c.eligible_to.is_(None)) | (members.c.eligible_to >= as_of),
-        members.c.member_id.not_in(has_pcp)).order_by(members.c.member_id))
+        members.c.member_id.not_in(has_pcp), _enrolled_with(mco)).order_by(members.c.member_id))
     return [r[0] for r in rows]
 
 
@@ -125,14 +132,23 @@ async def removal(session: AsyncSession, removal_id: UUID, *, for_update: bool =
     return (await session.execute(query.with_for_update() if for_update else query)).first()
 
 
-async def due_removals(session: AsyncSession, as_of: date) -> Sequence[Row[Any]]:
+def _removal_of_member_with(mco: str | None) -> ColumnElement[bool]:
+    """Panel removals of `mco`'s members (every removal if None)."""
+    return true() if mco is None else panel_removals.c.member_id.in_(
+        select(members.c.member_id).where(_enrolled_with(mco)))
+
+
+async def due_removals(session: AsyncSession, as_of: date, *, mco: str | None = None) -> Sequence[Row[Any]]:
+    """Open removals (of `mco`'s members, if given) whose choice window ended by `as_of`, locked."""
     return (await session.execute(select(panel_removals).where(
-        panel_removals.c.status == "open", panel_removals.c.window_ends <= as_of)
+        panel_removals.c.status == "open", panel_removals.c.window_ends <= as_of, _removal_of_member_with(mco))
         .order_by(panel_removals.c.window_ends).with_for_update(skip_locked=True))).all()
 
 
-async def campaign_progress(session: AsyncSession) -> dict[str, int]:
-    rows = await session.execute(select(panel_removals.c.status, func.count()).group_by(panel_removals.c.status))
+async def campaign_progress(session: AsyncSession, *, mco: str | None = None) -> dict[str, int]:
+    """Panel removals (of `mco`'s members, if given) by status."""
+    rows = await session.execute(select(panel_removals.c.status, func.count())
+                                 .where(_removal_of_member_with(mco)).group_by(panel_removals.c.status))
     return {status: int(n) for status, n in rows}
 
 

@@ -1,8 +1,9 @@
-"""Attribution in-process on the real PostgreSQL and Kafka, reached over ASGI."""
+"""Attribution in-process on the real PostgreSQL and Kafka, reached over ASGI with tokens of the
+real OpenID provider: the enrollment and claims feed writes (attribution-feed), a member liaison
+reads (maria, attribution:read)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
@@ -10,27 +11,40 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from liaison_attribution.main import bootstrap
 from liaison_attribution.settings import Settings
 from liaison_shared.events import Event, decode
 from liaison_shared.runtime import Runtime
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 
-KEY = {"X-API-Key": "writer"}
+Headers = dict[str, str]
+WRITER = "attribution-feed"  # system: attribution:write and attribution:read
+READER = "maria"  # member liaison: attribution:read only
 DES_MOINES = (41.5868, -93.6250)
 
 
 @dataclass
 class Harness:
     runtime: Runtime
+    app: FastAPI
     http: httpx.AsyncClient
+    writer: Headers
+    reader: Headers
 
-    async def post(self, path: str, body: Any = None, **kwargs: Any) -> httpx.Response:
-        headers = {**KEY, **kwargs.pop("headers", {})}
+    async def post(self, path: str, body: Any = None, *, by: Headers | None = None, **kwargs: Any
+                   ) -> httpx.Response:
+        """POST as the feed (or `by`)."""
+        headers = {**(self.writer if by is None else by), **kwargs.pop("headers", {})}
         return await self.http.post(path, json=body, headers=headers, **kwargs)
+
+    async def get(self, path: str, *, by: Headers | None = None, **kwargs: Any) -> httpx.Response:
+        """GET as the member liaison (or `by`)."""
+        return await self.http.get(path, headers=self.reader if by is None else by, **kwargs)
 
     async def exactly_one_current_assignment_each(self) -> None:
         """The invariant: every member has exactly one current assignment (a PCP or a flagged gap)."""
@@ -59,13 +73,14 @@ class Harness:
 
 
 @pytest.fixture
-async def attribution(make_settings: SettingsFactory) -> AsyncIterator[Harness]:
-    runtime = bootstrap(make_settings(Settings, write_key_sha256=[hashlib.sha256(b"writer").hexdigest()]))
+async def attribution(make_settings: SettingsFactory, tokens: Tokens) -> AsyncIterator[Harness]:
+    writer, reader = await tokens.headers(system=WRITER), await tokens.headers(person=READER)
+    runtime = bootstrap(make_settings(Settings))
+    app = runtime.app()
     await runtime.start()
     try:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=runtime.app()),
-                                     base_url="http://attribution") as http:
-            yield Harness(runtime, http)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://attribution") as http:
+            yield Harness(runtime, app, http, writer, reader)
     finally:
         await runtime.stop()
 

@@ -25,7 +25,7 @@ async def test_member_is_attributed_by_claims_then_changes_pcp_and_events_follow
     created = (await attribution.post("/v1/members", member("1234567A"))).json()
     member_id = created["member_id"]
     await attribution.exactly_one_current_assignment_each()
-    first = (await attribution.http.get(f"/v1/members/{member_id}/pcp", headers={"X-API-Key": "writer"})).json()
+    first = (await attribution.get(f"/v1/members/{member_id}/pcp")).json()
     assert (first["npi"], first["method"]) == (near, "geography")
     assert first["evidence"]["distance_miles"] < 1
 
@@ -35,7 +35,7 @@ async def test_member_is_attributed_by_claims_then_changes_pcp_and_events_follow
                                                       "procedure_code": "99213", "place_of_service": "11"}
                                        )).status_code == 200
     await attribution.post("/v1/members", member("1234567A", chosen_npi=None, household_id="H1"))
-    by_claims = (await attribution.http.get(f"/v1/members/{member_id}/pcp", headers={"X-API-Key": "writer"})).json()
+    by_claims = (await attribution.get(f"/v1/members/{member_id}/pcp")).json()
     assert (by_claims["npi"], by_claims["method"]) == (far, "claims_history")
     assert by_claims["evidence"]["visit_counts"] == {far: 2}
     await attribution.exactly_one_current_assignment_each()
@@ -54,7 +54,7 @@ async def test_member_is_attributed_by_claims_then_changes_pcp_and_events_follow
 async def test_no_pcp_in_range_is_a_flagged_network_gap(attribution: Harness) -> None:
     await attribution.post("/v1/providers", provider(NPIS[0], lat=43.5, lon=-96.7))  # ~200 miles away
     member_id = (await attribution.post("/v1/members", member("2345678B"))).json()["member_id"]
-    gap = (await attribution.http.get(f"/v1/members/{member_id}/pcp", headers={"X-API-Key": "writer"})).json()
+    gap = (await attribution.get(f"/v1/members/{member_id}/pcp")).json()
     assert (gap["npi"], gap["network_gap"]) == (None, True)
     await attribution.exactly_one_current_assignment_each()
 
@@ -90,11 +90,11 @@ async def test_panel_removal_flow_outreach_choice_and_reassignment_never_to_the_
     ran = (await attribution.post("/v1/reassignment-campaign/runs", params={"as_of": after_window})).json()
     assert ran == {"reassigned": 1}
     for member_id in (chooser, silent):
-        pcp = (await attribution.http.get(f"/v1/members/{member_id}/pcp", headers={"X-API-Key": "writer"})).json()
+        pcp = (await attribution.get(f"/v1/members/{member_id}/pcp")).json()
         assert pcp["npi"] == other
-    progress = (await attribution.http.get("/v1/reassignment-campaign", headers={"X-API-Key": "writer"})).json()
+    progress = (await attribution.get("/v1/reassignment-campaign")).json()
     assert progress["by_status"] == {"member_chose": 1, "reassigned": 1, "held": 1}
-    held_pcp = (await attribution.http.get(f"/v1/members/{held}/pcp", headers={"X-API-Key": "writer"})).json()
+    held_pcp = (await attribution.get(f"/v1/members/{held}/pcp")).json()
     assert held_pcp["npi"] == removing  # nothing happens to a held removal before review
 
     assert (await attribution.post(f"/v1/panel-removals/{removals[held]}/release")).status_code == 200
@@ -109,7 +109,7 @@ async def test_bulk_files_report_rejected_rows_and_reloading_changes_nothing(att
                      f"{NPIS[0]},Dr A,true,{NPIS[0]},Clinic,41.6,-93.6,en;es,50,true,IA-TC\n"
                      f"1234567890,Dr Bad,true,{NPIS[0]},Clinic,41.6,-93.6,en,50,true,IA-TC\n")
     report = (await attribution.post("/v1/imports/providers", content=providers_csv.encode(),
-                                     headers={"X-API-Key": "writer", "Content-Type": "text/csv"})).json()
+                                     headers={"Content-Type": "text/csv"})).json()
     assert (report["read"], report["accepted"], report["rejected_count"]) == (2, 1, 1)
     assert report["rejected"][0]["row"] == 2
     assert report["rejected"][0]["errors"][0] == {"field": "npi",
@@ -121,8 +121,7 @@ async def test_bulk_files_report_rejected_rows_and_reloading_changes_nothing(att
     parquet = io.BytesIO()
     pq.write_table(table, parquet)
     for _ in range(2):
-        members = (await attribution.post("/v1/imports/members", content=parquet.getvalue(),
-                                          headers={"X-API-Key": "writer"})).json()
+        members = (await attribution.post("/v1/imports/members", content=parquet.getvalue())).json()
         assert (members["accepted"], members["rejected_count"]) == (2, 1)
         assert members["rejected"][0]["errors"][0]["field"] == "medicaid_id"
         assert "bad" not in str(members["rejected"])  # reasons, never values
@@ -130,15 +129,14 @@ async def test_bulk_files_report_rejected_rows_and_reloading_changes_nothing(att
                   f"6789012F,{NPIS[0]},2026-05-01,99214,11\n9999999Z,{NPIS[0]},2026-05-01,99214,11\n")
     for _ in range(2):
         claims = (await attribution.post("/v1/imports/claims", content=claims_csv.encode(),
-                                         headers={"X-API-Key": "writer", "Content-Type": "text/csv"})).json()
+                                         headers={"Content-Type": "text/csv"})).json()
         assert (claims["accepted"], claims["rejected_count"]) == (1, 1)
     async with attribution.runtime.engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM claims")) == 1
         assert await conn.scalar(text("SELECT count(*) FROM members")) == 2
         assert await conn.scalar(text("SELECT count(*) FROM assignments")) == 2  # the reload re-attributed none
     await attribution.exactly_one_current_assignment_each()
-    unreadable = await attribution.post("/v1/imports/members", content=b"\xff\xfe\x00garbage",
-                                        headers={"X-API-Key": "writer"})
+    unreadable = await attribution.post("/v1/imports/members", content=b"\xff\xfe\x00garbage")
     assert unreadable.status_code == 422 and unreadable.json()["code"] == "unreadable-file"
     assert (await attribution.http.post("/v1/imports/members", content=b"x")).status_code == 401
 
@@ -148,7 +146,7 @@ async def test_re_attributed_member_keeps_a_full_pcp_whose_place_it_holds(attrib
     await attribution.post("/v1/providers", provider(NPIS[1], lat=DES_MOINES[0] + 0.1))
     member_id = (await attribution.post("/v1/members", member("8901234H"))).json()["member_id"]
     await attribution.post("/v1/members", member("8901234H", language="es"))  # a change the rules read
-    pcp = (await attribution.http.get(f"/v1/members/{member_id}/pcp", headers={"X-API-Key": "writer"})).json()
+    pcp = (await attribution.get(f"/v1/members/{member_id}/pcp")).json()
     assert pcp["npi"] == NPIS[0]  # its own place on the full panel is not counted against it
     await attribution.exactly_one_current_assignment_each()
 
@@ -162,7 +160,7 @@ async def test_batch_run_in_chunks_respects_capacity_across_chunks(
     await attribution.post("/v1/providers", provider(NPIS[1], lat=DES_MOINES[0] + 0.1))
     tally = (await attribution.post("/v1/attribution-runs")).json()
     assert tally == {"geography": 5}
-    npis = [(await attribution.http.get(f"/v1/members/{i}/pcp", headers={"X-API-Key": "writer"})).json()["npi"]
+    npis = [(await attribution.get(f"/v1/members/{i}/pcp")).json()["npi"]
             for i in ids]
     assert sorted(npis) == sorted([NPIS[0]] * 3 + [NPIS[1]] * 2)
     await attribution.exactly_one_current_assignment_each()

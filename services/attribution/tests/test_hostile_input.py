@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from .conftest import KEY, NPIS, Harness, member, provider
+from .conftest import NPIS, Harness, member, provider
 
 
 async def count(attribution: Harness, table: str) -> int:
@@ -50,7 +50,7 @@ async def test_a_file_row_with_a_control_character_is_rejected_and_the_rest_load
            b"6789012F,A Member,1990-01-01,IA-TC,2026-01-01\n"
            b"7890123G,B\x00Member,1991-02-02,IA-TC,2026-01-01\n")
     report = (await attribution.post("/v1/imports/members", content=csv,
-                                     headers={**KEY, "Content-Type": "text/csv"})).json()
+                                     headers={"Content-Type": "text/csv"})).json()
     assert (report["read"], report["accepted"], report["rejected_count"]) == (2, 1, 1)
     assert report["rejected"][0]["errors"] == [{"field": "name", "reason": "Value error, must not contain "
                                                 "control characters"}]
@@ -64,16 +64,14 @@ async def test_a_file_row_with_a_control_character_is_rejected_and_the_rest_load
 async def test_an_unreadable_file_is_422_and_loads_nothing(attribution: Harness, content: bytes,
                                                           reason: str) -> None:
     response = await attribution.post("/v1/imports/members", content=content,
-                                      headers={**KEY, "Content-Type": "text/csv"})
+                                      headers={"Content-Type": "text/csv"})
     assert response.status_code == 422
     assert reason in response.json()["detail"]
     assert await count(attribution, "members") == 0
 
 
 async def test_practice_list_needs_a_real_npi_and_mco_code(attribution: Harness) -> None:
-    bad_npi = await attribution.http.get("/v1/practices/%00/attribution-list", params={"mco": "IA-TC"},
-                                         headers=KEY)
+    bad_npi = await attribution.get("/v1/practices/%00/attribution-list", params={"mco": "IA-TC"})
     assert bad_npi.status_code == 422
-    bad_mco = await attribution.http.get(f"/v1/practices/{NPIS[0]}/attribution-list", params={"mco": "ia tc"},
-                                         headers=KEY)
+    bad_mco = await attribution.get(f"/v1/practices/{NPIS[0]}/attribution-list", params={"mco": "ia tc"})
     assert bad_mco.status_code == 422 and bad_mco.json()["errors"][0]["field"] == "mco"

@@ -23,9 +23,8 @@ async def test_practice_list_is_a_valid_atr_group_with_new_and_dropped_members(a
     leaving = (await attribution.post("/v1/members", member("2222222B"))).json()["member_id"]
     await attribution.post(f"/v1/members/{leaving}/pcp-change", {"npi": elsewhere, "reason_code": "moved"})
 
-    response = await attribution.http.get(f"/v1/practices/{practice}/attribution-list",
-                                          params={"mco": "IA-TC", "as_of": date.today().isoformat()},
-                                          headers={"X-API-Key": "writer"})
+    response = await attribution.get(f"/v1/practices/{practice}/attribution-list",
+                                     params={"mco": "IA-TC", "as_of": date.today().isoformat()})
     assert response.status_code == 200
     group = response.json()
     Group.model_validate(group)  # a valid FHIR R4 Group
@@ -35,13 +34,12 @@ async def test_practice_list_is_a_valid_atr_group_with_new_and_dropped_members(a
     assert entries[f"Patient/{leaving}"]["inactive"] is True
     assert group["quantity"] == 1
     assert "Test Member" not in response.text and "1111111A" not in response.text
-    missing = await attribution.http.get("/v1/practices/1003000126/attribution-list", params={"mco": "IA-TC"},
-                                         headers={"X-API-Key": "writer"})
+    missing = await attribution.get("/v1/practices/1003000126/attribution-list", params={"mco": "IA-TC"})
     assert missing.status_code == 404
 
 
 async def test_survey_answers_give_one_outcome_and_its_event(attribution: Harness) -> None:
-    questions = (await attribution.http.get("/v1/survey", headers={"X-API-Key": "writer"})).json()
+    questions = (await attribution.get("/v1/survey")).json()
     assert questions["root"] == "fwa-signs" and len(questions["questions"]) >= 5
     answers = {"fwa-signs": "no", "quality-of-care": "no", "raised-by": "member",
                "assigned-without-consent": "no", "member-wants-change": "yes"}

@@ -1,4 +1,5 @@
-"""Practices' attribution lists, as HL7 FHIR R4 Da Vinci ATR Groups."""
+"""Practices' attribution lists, as HL7 FHIR R4 Da Vinci ATR Groups (another MCO's list has no members
+for a principal of one MCO)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ router = APIRouter(prefix="/v1", tags=["attribution"])
 
 @router.get("/practices/{practice_npi}/attribution-list",
             summary="A practice's attribution list for one MCO as an HL7 FHIR R4 Da Vinci ATR Group")
-async def attribution_list(practice_npi: Npi, mco: McoCode, _: Reader, uses: Uses, session: ReadSession,
+async def attribution_list(practice_npi: Npi, mco: McoCode, principal: Reader, uses: Uses, session: ReadSession,
                            as_of: AsOf = None) -> dict[str, Any]:
-    return await uses.practice_list(session, practice_npi=practice_npi, mco=mco, as_of=as_of or today())
+    return await uses.practice_list(session, practice_npi=practice_npi, mco=mco, as_of=as_of or today(),
+                                    principal=principal)

@@ -10,7 +10,7 @@ router = APIRouter(prefix="/v1", tags=["attribution"])
 
 
 @router.post("/attribution-runs", summary="Attribute every eligible member without a PCP")
-async def run(_: Writer, uses: Uses, work: Work, as_of: AsOf = None) -> dict[str, int]:
-    tally = await uses.run_batch(work.session, as_of=as_of or today())
+async def run(principal: Writer, uses: Uses, work: Work, as_of: AsOf = None) -> dict[str, int]:
+    tally = await uses.run_batch(work.session, as_of=as_of or today(), principal=principal)
     await work.commit()
     return tally
