@@ -21,6 +21,7 @@ import asyncio
 import csv
 import functools
 import io
+import re
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -58,6 +59,9 @@ from liaison_shared.principal import CurrentPrincipal, Principal, require_scope
 from liaison_shared.retry import wait_or_stop
 from liaison_shared.runtime import Runtime
 
+PHI_READ = {"x-liaison-phi-read": True}
+"""`openapi_extra` of a route that returns PHI: it records each read through `AuditTrail`
+(tests/test_access_audit.py walks every route so marked)."""
 PURGE_EVERY_SECONDS = 24 * 3600
 RETENTION_FLOOR_DAYS = 6 * 366  # no row younger than six years can be deleted, whatever is configured
 
@@ -115,7 +119,8 @@ class AccessRecorder:
     async def record(self, resource_ids: Sequence[object], *, records: int | None = None) -> None:
         """Record this request's read of these resources (committed before the answer is sent)."""
         route = self._request.scope.get("route")
-        operation = f"{self._request.method} {getattr(route, 'path', self._request.url.path)}"
+        template = re.sub(r":\w+}", "}", getattr(route, "path", self._request.url.path))  # {id:uuid} -> {id}
+        operation = f"{self._request.method} {template}"
         client = self._request.client
         async with self._runtime.unit_of_work() as uow:
             await uow.session.execute(insert(access_audit).values(

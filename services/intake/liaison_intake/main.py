@@ -9,6 +9,7 @@ from liaison_intake.api import ROUTERS
 from liaison_intake.handlers import handlers
 from liaison_intake.service import IntakeService
 from liaison_intake.settings import Settings
+from liaison_shared.audit import keep_access_audit
 from liaison_shared.program import ProgramError, program_calendar
 from liaison_shared.runtime import Runtime, serve
 
@@ -24,6 +25,7 @@ def bootstrap(settings: Settings) -> Runtime:
     runtime.consume(handlers.bind(intake))
     runtime.provide(intake)
     runtime.add_routers(*ROUTERS)
+    keep_access_audit(runtime)
     return runtime
 
 

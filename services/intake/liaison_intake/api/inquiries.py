@@ -30,6 +30,7 @@ from liaison_intake.rules.case import Status
 from liaison_intake.service import Inquiry, IntakeService, Recorded
 from liaison_intake.store import InquiryFilter
 from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.audit import PHI_READ, AuditTrail
 from liaison_shared.fields import McoCode, QueryInstant
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, ProviderIdentity
 from liaison_shared.principal import Principal
@@ -60,14 +61,18 @@ async def create_ime_callback_request(body: ImeCallbackRequestCreate, principal:
     return await idempotent(request, work, principal, key, opening(uses, principal, body))
 
 
-@router.get("/inquiries/{inquiry_id:uuid}", summary="One inquiry with state, track, priority, queue, deadlines")
-async def get_inquiry(inquiry_id: UUID, principal: Reader, uses: Uses, session: ReadSession) -> InquiryRead:
-    return inquiry_read(await uses.get(session, principal, inquiry_id), uses.calendar)
+@router.get("/inquiries/{inquiry_id:uuid}", summary="One inquiry with state, track, priority, queue, deadlines",
+            openapi_extra=PHI_READ)
+async def get_inquiry(inquiry_id: UUID, principal: Reader, uses: Uses, session: ReadSession,
+                      trail: AuditTrail) -> InquiryRead:
+    found = await uses.get(session, principal, inquiry_id)
+    await trail.record([inquiry_id])
+    return inquiry_read(found, uses.calendar)
 
 
-@router.get("/inquiries", summary="Inquiries, newest first, filtered and paginated")
+@router.get("/inquiries", summary="Inquiries, newest first, filtered and paginated", openapi_extra=PHI_READ)
 async def list_inquiries(
-    principal: Reader, uses: Uses, session: ReadSession, status: Status | None = None, track: Track | None = None,
+    principal: Reader, uses: Uses, session: ReadSession, trail: AuditTrail, status: Status | None = None, track: Track | None = None,
     priority: Priority | None = None, queue: Queue | None = None, mco: McoCode | None = None,
     source: Source | None = None, category: Category | None = None,
     due_before: Annotated[QueryInstant | None, Query(description="Has an unmet deadline before this")] = None,
@@ -82,6 +87,7 @@ async def list_inquiries(
     filters = InquiryFilter(status=status, track=track, priority=priority, queue=queue, mco=mco, source=source,
                             category=category, due_before=due_before)
     found = await uses.find(session, principal, filters, limit=limit, after=after)
+    await trail.record([i.row.id for i in found])
     return InquiryList(items=[inquiry_read(i, uses.calendar) for i in found],
                        next_cursor=cursor_after(found[-1]) if len(found) == limit else None)
 
