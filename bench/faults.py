@@ -48,15 +48,15 @@ import yaml
 from aiosmtpd.controller import Controller
 
 from liaison_shared.kafka import delete_topics
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.private_servers import PrivateKafka, PrivatePostgres
 from liaison_shared.testing.system import SERVICES, LiaisonSystem, free_port
-from liaison_shared.testing.system_client import SystemClient
+from liaison_shared.testing.system_client import BearerAuth, SystemClient
 from liaison_shared.testing.waiting import wait_until
 
 KAFKA_PORT = 19492  # controller on 19493; shared/tests use 19092, tests/test_fault_drills.py 19392
 POSTGRES_PORT = 54359  # shared/tests use 54339, tests/test_fault_drills.py 54349
 DRILL_KINDS = ("kill", "kafka", "postgres")
-SCOPES = ("intake:write", "inquiry:read")
 PRIORITY_ASSIGNED = "inquiry.priority-assigned"
 CLOCK_STARTED = "liaison.sla.clock-started.v1"
 
@@ -440,11 +440,11 @@ def drill_plan(only: Sequence[str] = ()) -> list[str]:
 
 class Drills:
     def __init__(self, kafka: PrivateKafka, postgres: PrivatePostgres, workdir: Path, settings: DrillSettings,
-                 name: str, log: Callable[[str], None]) -> None:
+                 name: str, log: Callable[[str], None], tokens: Tokens) -> None:
         self.kafka, self.postgres, self.settings, self.log = kafka, postgres, settings, log
         self.mail = MailCounter()
         self.system = LiaisonSystem(name=name, database_url=postgres.database_url, bootstrap=kafka.bootstrap,
-                                    workdir=workdir, smtp_port=0)
+                                    workdir=workdir, smtp_port=0, tokens=tokens)
         self.dsn = postgres.database_url.replace("postgresql+asyncpg://", "postgresql://")
         self.inspector = Inspector(self.system, self.dsn, self.mail)
         self.all_accepted: set[str] = set()
@@ -457,9 +457,11 @@ class Drills:
         self.mail.start()
         self.system.smtp_port = self.mail.port
         await self.system.start()
-        key = await self.system.issue_intake_key("fault-drills", *SCOPES)
-        self.client = SystemClient(self.system, key)
-        self.http = httpx.AsyncClient(base_url=self.system.url("intake"), headers={"X-API-Key": key}, timeout=10,
+        # The load comes from the call center's system; the roster from the attribution feed; a member
+        # liaison reads the samples. Tokens are renewed as they near expiry: the drills run for minutes.
+        self.client = SystemClient(self.system)
+        self.http = httpx.AsyncClient(base_url=self.system.url("intake"), timeout=10,
+                                      auth=BearerAuth(self.system.tokens, system="call-center"),
                                       limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
         for provider in PROVIDERS:
             await self.client.roster("/v1/providers", provider)
@@ -643,12 +645,14 @@ class Drills:
 
 async def run_drills(kafka: PrivateKafka, postgres: PrivatePostgres, *, workdir: Path,
                      settings: DrillSettings | None = None, only: Sequence[str] = (), name: str | None = None,
-                     log: Callable[[str], None] = print) -> list[DrillResult]:
+                     log: Callable[[str], None] = print, tokens: Tokens | None = None) -> list[DrillResult]:
     """Run the drills against a whole system on `kafka` and `postgres` (both running, both private: the
-    drills stop them). Returns one result per drill, then a last one, "all (recheck)", that checks every
-    drill's inquiries again at the end. The system's schemas and topics are gone afterwards."""
+    drills stop them), its callers' tokens from `tokens` (default: the local OpenID provider). Returns one
+    result per drill, then a last one, "all (recheck)", that checks every drill's inquiries again at the
+    end. The system's schemas and topics are gone afterwards."""
     settings = settings or DrillSettings()
-    drills = Drills(kafka, postgres, workdir, settings, name or f"fd{uuid.uuid4().hex[:10]}", log)
+    drills = Drills(kafka, postgres, workdir, settings, name or f"fd{uuid.uuid4().hex[:10]}", log,
+                    tokens or Tokens())
     results: list[DrillResult] = []
     try:
         started = time.monotonic()

@@ -4,7 +4,9 @@
 
 raw: C workers INSERT inquiry-sized rows (autocommit) for S seconds. intake: the
 service in its own process (uvicorn); C workers POST /v1/inquiries/member for S
-seconds as fast as they can (peak), then at half that rate on a fixed schedule.
+seconds as fast as they can (peak), then at half that rate on a fixed schedule,
+with the call center's access token (client credentials at the local OpenID
+provider, renewed before it expires).
 The inquiries table must hold one row per 202, or the run fails. See bench/README.md.
 """
 
@@ -26,7 +28,9 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.service_process import BIN, DSN, Created, clean_up, service_env, spawn, tail
+from bench.service_process import DSN, Created, clean_up, service_env, spawn, tail
+from liaison_shared.testing.identity import Tokens
+from liaison_shared.testing.system_client import BearerAuth
 
 BOOTSTRAP = "127.0.0.1:9092"
 TARGET_RATIO, TARGET_P99_MS, VERDICT = 0.5, 50.0, ("MISS", "PASS")
@@ -95,12 +99,6 @@ def service_cpu_seconds(pid: int) -> float:
     """User + system CPU time the process has used so far (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def issue_api_key(env: dict[str, str]) -> str:
-    done = subprocess.run([str(BIN / "liaison-intake-keys"), "bench", "intake:write", "inquiry:read"], env=env,
-                          capture_output=True, text=True, timeout=60, check=True)
-    return done.stdout.strip().splitlines()[-1]
 
 
 @dataclass
@@ -177,17 +175,19 @@ def report(f: dict[str, float]) -> None:
 
 
 async def measure_intake(env: dict[str, str], created: Created, seconds: float, c: int) -> dict[str, float]:
-    """Start the service, issue a key, drive it at peak and at half peak; the figures and the 202 count."""
+    """Start the service, drive it at peak and at half peak as the call center; the figures and the 202 count."""
     base = f"http://127.0.0.1:{env['LIAISON_INTAKE_HTTP_PORT']}"
     with tempfile.TemporaryDirectory(prefix="bench-intake-") as tmp:
         log = Path(tmp) / "intake.log"
         created.service = service = spawn("intake", env, log)
         await wait_until_ready(base, service, log)
-        headers = {"X-API-Key": issue_api_key(env), "Content-Type": "application/json"}
+        auth = BearerAuth(Tokens(), system="call-center")
+        await auth.token()  # fetched before the clock starts
         body = json.dumps(member_inquiry()).encode()
         limits = httpx.Limits(max_connections=c, max_keepalive_connections=c)
-        async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30, limits=limits) as http:
-            warm, _ = await measure_paced(http, body, rate=50, seconds=1, c=c)  # connections, key cache
+        async with httpx.AsyncClient(base_url=base, headers={"Content-Type": "application/json"}, auth=auth,
+                                     timeout=30, limits=limits) as http:
+            warm, _ = await measure_paced(http, body, rate=50, seconds=1, c=c)  # connections, provider keys
             cpu, own_cpu = service_cpu_seconds(service.pid), time.process_time()
             peak, peak_s = await measure_peak(http, body, seconds, c)
             cpu, own_cpu = service_cpu_seconds(service.pid) - cpu, time.process_time() - own_cpu

@@ -4,8 +4,9 @@
 
 The five services run as processes from their console scripts (`LiaisonSystem`). A load
 generator in its own process posts member inquiries of enrolled members to intake at fixed
-rates, one step per rate. A Kafka reader in this process times, for every 202, the inquiry's
-priority-assigned and its first notification.sent. Per step: achieved rates, latencies from
+rates, one step per rate, with the call center's access token (client credentials). A Kafka
+reader in this process times, for every 202, the inquiry's priority-assigned and its first
+notification.sent. Per step: achieved rates, latencies from
 the 202, and whether the system kept up; the highest rate it kept up with is the sustained
 rate. Then the CPU of each process per inquiry at that rate. See bench/README.md.
 """
@@ -41,12 +42,15 @@ from bench.service_process import DATABASE_URL, DSN, Created, drop_run
 from liaison_shared.events import decode
 from liaison_shared.kafka import ensure_topics, reliable_producer
 from liaison_shared.payloads import NotificationFailedV1, NotificationSentV1, PriorityAssignedV1
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.system import SERVICES, LiaisonSystem, free_port
+from liaison_shared.testing.system_client import BearerAuth
 from liaison_shared.testing.waiting import wait_until
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_RATES = "5,10,20,30,40,50,60,80,100"
 MCO = "IA-TC"
+LOAD_CLIENT = "call-center"  # the load generator's system client (intake:write)
 SYSTEM_PARTS = (*SERVICES, "kafka", "postgresql")  # what counts as the system's CPU
 OUTSIDE_PARTS = ("load generator", "harness")  # this benchmark's own processes
 GROWTH_MS = 250.0  # a step did not keep up if its last third's p50 is this much above its first third's
@@ -104,8 +108,10 @@ async def load_generator() -> None:
     ({"rate", "seconds"}, answered with one JSON line on stdout) until {"stop": true} or EOF."""
     config = json.loads(await asyncio.to_thread(sys.stdin.readline))
     limits = httpx.Limits(max_connections=config["connections"], max_keepalive_connections=config["connections"])
-    headers = {"X-API-Key": config["key"], "Content-Type": "application/json"}
-    async with httpx.AsyncClient(base_url=config["base_url"], headers=headers, limits=limits, timeout=60) as http:
+    auth = BearerAuth(Tokens(config["issuer"]), system=config["client_id"])  # renewed before it expires
+    await auth.token()
+    async with httpx.AsyncClient(base_url=config["base_url"], headers={"Content-Type": "application/json"},
+                                 auth=auth, limits=limits, timeout=60) as http:
         while line := await asyncio.to_thread(sys.stdin.readline):
             command = json.loads(line)
             if command.get("stop"):
@@ -134,13 +140,13 @@ class LoadGenerator:
         self.process = process
 
     @classmethod
-    async def start(cls, base_url: str, key: str, medicaid_ids: list[str], connections: int) -> LoadGenerator:
+    async def start(cls, base_url: str, issuer: str, medicaid_ids: list[str], connections: int) -> LoadGenerator:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bench.system", "--load-generator", cwd=REPO,
             stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, limit=1 << 26)
         generator = cls(process)
-        await generator._send({"base_url": base_url, "key": key, "medicaid_ids": medicaid_ids,
-                               "connections": connections})
+        await generator._send({"base_url": base_url, "issuer": issuer, "client_id": LOAD_CLIENT,
+                               "medicaid_ids": medicaid_ids, "connections": connections})
         return generator
 
     @property
@@ -385,11 +391,12 @@ async def measure_raw_round_trip(bootstrap: str, topic: str, rate: float, second
 
 async def load_roster(system: LiaisonSystem, members: int) -> list[str]:
     """Two PCPs and `members` members enrolled with the MCO, through attribution's API (bodies as in
-    deploy/local/demo.py); returns the members' Medicaid IDs once triage has heard of every one."""
+    deploy/local/demo.py) as the attribution feed; returns the members' Medicaid IDs once triage has heard
+    of every one."""
     medicaid_ids = [f"{9100000 + i}A" for i in range(members)]
     since = (date.today() - timedelta(days=365)).isoformat()
-    async with httpx.AsyncClient(base_url=system.url("attribution"), headers={"X-API-Key": system.ops_key},
-                                 timeout=30) as http:
+    async with httpx.AsyncClient(base_url=system.url("attribution"), timeout=30,
+                                 auth=BearerAuth(system.tokens, system="attribution-feed")) as http:
         for npi, networks in (("1245319599", [MCO, "IA-AG"]), ("1003000126", [MCO])):
             response = await http.post("/v1/providers", json={
                 "npi": npi, "name": "Bench Family Medicine", "is_pcp": True, "practice_npi": npi,
@@ -641,16 +648,15 @@ async def measure(args: argparse.Namespace, system: LiaisonSystem, mail: MailSin
     await system.start()
     print(f"  system ready in {time.monotonic() - started:.1f} s", flush=True)
     medicaid_ids = await load_roster(system, args.members)
-    key = await system.issue_intake_key("bench-load", "intake:write", "inquiry:read")
     prefix = system.topic_prefix
     handles["consumer"] = consumer = AIOKafkaConsumer(
         f"{prefix}inquiry.priority-assigned", f"{prefix}notification.delivery",
         bootstrap_servers=system.bootstrap, auto_offset_reset="earliest")
     await consumer.start()
     handles["tracker"] = tracker = Tracker(consumer)
-    handles["generator"] = generator = await LoadGenerator.start(system.url("intake"), key, medicaid_ids,
-                                                                 args.connections)
-    warm = await generator.step(10, 2)  # connections, key cache, consumer groups, relays, SMTP
+    handles["generator"] = generator = await LoadGenerator.start(system.url("intake"), system.tokens.issuer,
+                                                                 medicaid_ids, args.connections)
+    warm = await generator.step(10, 2)  # connections, provider keys, consumer groups, relays, SMTP
     try:
         await wait_for_all(system, tracker, [i for i, _, _ in warm.accepted], 120)
     except TimeoutError as exc:

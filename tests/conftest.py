@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from liaison_shared.kafka import delete_topics
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.system import LiaisonSystem, free_port
 
 
@@ -45,9 +46,9 @@ SystemFactory = Callable[..., Awaitable[LiaisonSystem]]
 
 
 @pytest.fixture(scope="module")
-async def start_system(database_url: str, kafka_bootstrap: str, mailbox: Any,
+async def start_system(database_url: str, kafka_bootstrap: str, mailbox: Any, tokens: Tokens,
                        tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SystemFactory]:
-    """Start a whole system (its processes stop, and its topics go, with the module).
+    """Start a whole system on the test OpenID provider (its processes stop, and its topics go, with the module).
 
     `at` is the business instant the system's clock starts from (a drill offset
     for every process); `settings` adds per-service settings."""
@@ -58,7 +59,7 @@ async def start_system(database_url: str, kafka_bootstrap: str, mailbox: Any,
         offset = (at - datetime.now(UTC)).total_seconds() if at else 0.0
         system = LiaisonSystem(name=name, database_url=database_url, bootstrap=kafka_bootstrap,
                                workdir=Path(tmp_path_factory.mktemp(name)), smtp_port=mailbox.port,
-                               clock_offset_seconds=offset, settings=settings or {})
+                               clock_offset_seconds=offset, settings=settings or {}, tokens=tokens)
         systems.append(system)
         await system.start()
         return system

@@ -30,6 +30,10 @@ CPU_SCALED = [service for service in SERVICES if service not in CONSUMERS]
 # Run as N instances with `docker compose up --scale`: no host port, no container_name.
 SCALED = ["triage", "sla-monitor", "notifier"]
 PUBLISHED = {"intake": "8001:8080", "attribution": "8005:8080"}
+KEYCLOAK_IMAGE = "quay.io/keycloak/keycloak:26.5.6"  # as deploy/local/keycloak.sh
+REALM_FILE = ROOT / "deploy" / "local" / "keycloak" / "liaison-realm.json"
+COMPOSE_ISSUER = "http://localhost:8180/realms/liaison"  # what tokens name, for callers on the host
+COMPOSE_PROVIDER_URL = "http://keycloak:8080/realms/liaison"  # where the services reach it in the network
 
 
 def env_prefix(service: str) -> str:
@@ -121,9 +125,9 @@ def container_of(deployment: dict[str, Any]) -> dict[str, Any]:
 # --- docker-compose.yml ---------------------------------------------------------------------------------------------
 
 
-def test_compose_defines_postgres_kafka_and_the_five_services() -> None:
+def test_compose_defines_postgres_kafka_keycloak_and_the_five_services() -> None:
     services = load_compose()["services"]
-    assert set(services) == {"postgres", "kafka", *SERVICES}
+    assert set(services) == {"postgres", "kafka", "keycloak", *SERVICES}
 
 
 def test_compose_uses_the_compose_spec_without_a_version_key() -> None:
@@ -136,10 +140,29 @@ def test_compose_pins_the_official_postgres_and_kafka_images() -> None:
     assert services["kafka"]["image"] == "apache/kafka:4.1.1"
 
 
-def test_compose_postgres_and_kafka_report_health() -> None:
+def test_compose_postgres_kafka_and_keycloak_report_health() -> None:
     services = load_compose()["services"]
     assert "pg_isready" in " ".join(services["postgres"]["healthcheck"]["test"])
     assert "/opt/kafka/bin/kafka-broker-api-versions.sh" in " ".join(services["kafka"]["healthcheck"]["test"])
+    keycloak = " ".join(services["keycloak"]["healthcheck"]["test"])
+    assert "/health/ready" in keycloak and "curl" not in keycloak, "the Keycloak image has no curl"
+    assert compose_environment(services["keycloak"])["KC_HEALTH_ENABLED"] == "true"
+
+
+def test_compose_keycloak_imports_the_realm_file_read_only_and_names_a_stable_issuer() -> None:
+    keycloak = load_compose()["services"]["keycloak"]
+    assert keycloak["image"] == KEYCLOAK_IMAGE
+    command = keycloak["command"] if isinstance(keycloak["command"], list) else shlex.split(keycloak["command"])
+    assert command == ["start-dev", "--import-realm"]
+    source, target, mode = keycloak["volumes"][0].split(":")
+    assert (ROOT / source).resolve() == REALM_FILE and target == "/opt/keycloak/data/import/liaison-realm.json"
+    assert mode == "ro"
+    env = compose_environment(keycloak)
+    assert env["KC_HOSTNAME"] == COMPOSE_ISSUER.removesuffix("/realms/liaison")
+    assert env["KC_BOOTSTRAP_ADMIN_USERNAME"] and env["KC_BOOTSTRAP_ADMIN_PASSWORD"].startswith("${")
+    assert keycloak["ports"] == ["8180:8080"]
+    # The same Keycloak as the native scripts run.
+    assert f"version={KEYCLOAK_IMAGE.rsplit(':', 1)[1]}" in (ROOT / "deploy" / "local" / "keycloak.sh").read_text()
 
 
 def test_compose_kafka_is_a_single_node_kraft_broker_advertised_inside_the_network() -> None:
@@ -176,10 +199,10 @@ def test_compose_service_has_a_healthcheck_against_its_http_endpoint(service: st
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_compose_service_waits_for_healthy_postgres_and_kafka(service: str) -> None:
+def test_compose_service_waits_for_healthy_postgres_kafka_and_keycloak(service: str) -> None:
     depends_on = load_compose()["services"][service]["depends_on"]
     assert isinstance(depends_on, dict), "list form of depends_on cannot wait for health"
-    for dependency in ("postgres", "kafka"):
+    for dependency in ("postgres", "kafka", "keycloak"):
         assert depends_on[dependency]["condition"] == "service_healthy"
 
 
@@ -221,6 +244,15 @@ def test_compose_service_points_at_compose_postgres_and_kafka_and_listens_on_808
     assert env[f"{prefix}KAFKA_BOOTSTRAP"] == "kafka:9092"
     assert env[f"{prefix}HTTP_HOST"] == "0.0.0.0"
     assert env[f"{prefix}HTTP_PORT"] == "8080"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_compose_service_accepts_the_issuer_callers_see_and_reaches_keycloak_inside_the_network(
+        service: str) -> None:
+    env = compose_environment(load_compose()["services"][service])
+    prefix = env_prefix(service)
+    assert env[f"{prefix}OIDC_ISSUER"] == COMPOSE_ISSUER
+    assert env[f"{prefix}OIDC_PROVIDER_URL"] == COMPOSE_PROVIDER_URL
 
 
 # --- Dockerfiles ----------------------------------------------------------------------------------------------------
@@ -372,6 +404,18 @@ def test_deployment_takes_settings_from_liaison_config_and_liaison_secrets_under
         if "secretKeyRef" in ref:
             assert ref["secretKeyRef"]["key"] in secret_keys, var["name"]
     assert by_name[f"{prefix}HTTP_PORT"]["value"] == "8080"
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_deployment_takes_the_openid_provider_from_liaison_config(service: str) -> None:
+    config = base_objects("ConfigMap")["liaison-config"]["data"]
+    by_name = {var["name"]: var for var in container_of(base_objects("Deployment")[service])["env"]}
+    prefix = env_prefix(service)
+    for setting in ("OIDC_ISSUER", "OIDC_PROVIDER_URL"):
+        ref = by_name[f"{prefix}{setting}"]["valueFrom"]["configMapKeyRef"]
+        assert ref == {"name": "liaison-config", "key": setting}
+    assert config["OIDC_ISSUER"].endswith("/realms/liaison")
+    assert config["OIDC_PROVIDER_URL"].endswith("/realms/liaison")
 
 
 def test_secret_in_the_repository_holds_only_placeholders() -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from bench.faults import DrillSettings, drill_plan, run_drills
 from liaison_shared.kafka import delete_topics
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.private_servers import PrivateKafka, PrivatePostgres
 
 # Not 9092/54329 (shared), 19092/54339 (shared/tests) nor 19492/54359 (python -m bench.faults).
@@ -41,12 +42,12 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 
 @pytest.mark.timeout(1800)
 async def test_nothing_accepted_is_lost_or_duplicated_through_faults(
-        private_kafka: PrivateKafka, private_postgres: PrivatePostgres, tmp_path: Path) -> None:
+        private_kafka: PrivateKafka, private_postgres: PrivatePostgres, tokens: Tokens, tmp_path: Path) -> None:
     name = f"t{uuid.uuid4().hex[:12]}"
     try:
         results = await run_drills(private_kafka, private_postgres, workdir=tmp_path, name=name,
                                    settings=DrillSettings(rate=RATE, steady_s=4.0, kafka_outage_s=60.0),
-                                   log=lambda line: print(line, flush=True))
+                                   log=lambda line: print(line, flush=True), tokens=tokens)
     finally:
         await asyncio.to_thread(private_kafka.start)  # a no-op unless a failed drill left it stopped
         await delete_topics(private_kafka.bootstrap, f"{name}.")

@@ -24,8 +24,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from liaison_shared.kafka import delete_topics
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.private_servers import PrivateKafka
 from liaison_shared.testing.system import LiaisonSystem
+from liaison_shared.testing.system_client import BearerAuth
 from liaison_shared.testing.waiting import wait_until
 
 TRIAGE_TABLES = ("decisions", "awaiting_enrollment")  # an inquiry of an unknown member waits for enrollment
@@ -50,11 +52,11 @@ def private_kafka() -> Iterator[PrivateKafka]:
 
 
 @pytest.fixture
-async def system(database_url: str, private_kafka: PrivateKafka, mailbox: Any,
+async def system(database_url: str, private_kafka: PrivateKafka, mailbox: Any, tokens: Tokens,
                  tmp_path: Path) -> AsyncIterator[LiaisonSystem]:
     running = LiaisonSystem(name=f"t{uuid.uuid4().hex[:12]}", database_url=database_url,
                             bootstrap=private_kafka.bootstrap, workdir=tmp_path, smtp_port=mailbox.port,
-                            settings={"triage": {"CONSUMER_MAX_ATTEMPTS": "2"}})
+                            settings={"triage": {"CONSUMER_MAX_ATTEMPTS": "2"}}, tokens=tokens)
     await running.start()
     try:
         yield running
@@ -112,12 +114,11 @@ async def logged(system: LiaisonSystem, service: str, fragment: str) -> None:
 async def test_no_seeded_phi_reaches_any_log_line_under_failure(
     system: LiaisonSystem, private_kafka: PrivateKafka, database_url: str
 ) -> None:
-    key = await system.issue_intake_key("phi-trap", "intake:write", "inquiry:read", "inquiry:act")
     trap = Trap(database_url)
     async with httpx.AsyncClient(base_url=system.url("intake"), timeout=30,
-                                 headers={"X-API-Key": key}) as intake, \
+                                 auth=BearerAuth(system.tokens, system="call-center")) as intake, \
             httpx.AsyncClient(base_url=system.url("attribution"), timeout=30,
-                              headers={"X-API-Key": system.ops_key}) as attribution:
+                              auth=BearerAuth(system.tokens, system="attribution-feed")) as attribution:
         async def post(body: dict[str, Any]) -> httpx.Response:
             return await intake.post("/v1/inquiries/member", json=body,
                                      headers={"Idempotency-Key": uuid.uuid4().hex})

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
-import uuid
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -29,7 +28,6 @@ from liaison_shared.testing.system_client import Json, SystemClient
 
 CHICAGO = ZoneInfo("America/Chicago")
 DRILL_START = datetime(2026, 11, 25, 16, 59, tzinfo=CHICAGO)
-LIAISON_SCOPES = ("intake:write", "inquiry:read", "inquiry:act")
 
 
 def local(text: str) -> datetime:
@@ -53,8 +51,9 @@ async def system(start_system: Any) -> LiaisonSystem:
 
 @pytest.fixture(scope="module")
 async def liaison(system: LiaisonSystem) -> AsyncIterator[SystemClient]:
-    """A member/provider liaison's credentials, and the roster the scenarios share."""
-    client = SystemClient(system, await system.issue_intake_key("liaison-desk", *LIAISON_SCOPES))
+    """The program's side: the call center's system posts inquiries, a member liaison (maria, signed in)
+    works them, the attribution feed sends the roster the scenarios share."""
+    client = SystemClient(system)
     for npi, name, networks in (("1245319599", "Prairie Family Medicine", ["IA-TC", "IA-AG"]),
                                 ("1003000126", "Riverside Community Clinic", ["IA-TC"])):
         await client.roster("/v1/providers", {
@@ -65,9 +64,9 @@ async def liaison(system: LiaisonSystem) -> AsyncIterator[SystemClient]:
     await client.aclose()
 
 
-async def mco_client(system: LiaisonSystem, mco: str) -> SystemClient:
-    name = f"{mco}-integration-{uuid.uuid4().hex[:6]}"
-    return SystemClient(system, await system.issue_intake_key(name, "inquiry:read", "inquiry:act", f"mco:{mco}"))
+def mco_client(system: LiaisonSystem, mco: str) -> SystemClient:
+    """An MCO's integration, with its system client's token (confined to the cases referred to it)."""
+    return SystemClient.of_mco(system, mco)
 
 
 async def enrol(client: SystemClient, medicaid_id: str, mco: str, **extra: Any) -> None:
@@ -120,7 +119,7 @@ async def test_urgent_member_mco_silent_past_close_of_business(
     assert "1000001A" not in inbox[0].as_string() and "Scenario Member" not in inbox[0].as_string()
     await liaison.wait_for_entry(inquiry, "notification.sent", notification_id=sent[0]["notification_id"])
 
-    mco = await mco_client(system, "IA-TC")
+    mco = mco_client(system, "IA-TC")
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports",
                    {"mco": "IA-TC", "report": "member_contacted", "actor": "iatc.care-coordinator"})
     await liaison.wait_for_entry(inquiry, "sla.met", clock="liaison_follow_up")
@@ -182,7 +181,7 @@ async def test_escalated_member_resolved_by_the_state_without_the_mco(
 
     # Never referred, so no MCO sees it, not even the member's own.
     for code in ("IA-AG", "IA-TC"):
-        mco = await mco_client(system, code)
+        mco = mco_client(system, code)
         assert (await mco.intake.get(f"/v1/inquiries/{inquiry}")).status_code == 404
         await mco.aclose()
 
@@ -210,7 +209,7 @@ async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_ca
     requested = await liaison.wait_for_entry(inquiry, "inquiry.letter-requested")
     ready = await liaison.wait_for_entry(inquiry, "notification.letter-ready")
     assert (await liaison.inquiry(inquiry))["failed_phone_attempts"] == 2
-    printed = await liaison.ops["notifier"].get(f"/v1/letters/{ready['details']['letter_id']}")
+    printed = await liaison.readers["notifier"].get(f"/v1/letters/{ready['details']['letter_id']}")
     assert printed.status_code == 200 and inquiry in printed.text  # the reference number on the letter
     assert "plan card" not in printed.text, "the letter does not repeat the caller's description"
     clocks = {c["clock"]: c["state"] for c in await liaison.clocks(inquiry)}
@@ -262,7 +261,7 @@ async def test_escalated_provider_mco_clock_crosses_the_holiday_and_weekend(
     await liaison.wait_for_entry(inquiry, "sla.met", clock="acknowledged")
     await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
                        {"channel": "phone", "outcome": "reached", "actor": "provider-liaison.d"})
-    mco = await mco_client(system, "IA-AG")
+    mco = mco_client(system, "IA-AG")
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports",
                    {"mco": "IA-AG", "report": "provider_contacted", "actor": "iaag.provider-relations"})
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports", {
@@ -386,7 +385,7 @@ async def test_mco_integration_reads_only_its_topic_and_reports_back_over_http(
         "description": "Asks when the plan will decide a pending request for physical therapy visits.",
         "received_at": at(25, 16, 45)}))["inquiry_id"]
         for medicaid_id in ("1000006F", "1000007G")]
-    integration = McoIntegration(system, await mco_client(system, "IA-TC"), "IA-TC")
+    integration = McoIntegration(system, mco_client(system, "IA-TC"), "IA-TC")
     await integration.start()
     try:
         for inquiry in (ours, theirs):
@@ -394,7 +393,7 @@ async def test_mco_integration_reads_only_its_topic_and_reports_back_over_http(
             assert (assigned["details"]["track"], assigned["details"]["priority"]) == ("member_mco", "escalated")
             await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"actor": "msa.g"})
         reported = await liaison.wait_for_entry(ours, "inquiry.mco-reported", report="member_contacted")
-        assert reported["actor"].startswith("IA-TC-integration")
+        assert reported["actor"] == "mco-ia-tc:care-coordinator"  # the client's name, then the body's actor
         await liaison.wait_for_entry(ours, "sla.met", clock="mco_contacts_member")
         await liaison.wait_for_entry(ours, "sla.met", clock="mco_silence")
     finally:
@@ -437,7 +436,7 @@ class McoIntegration:
                 continue
             inquiry = str(event.payload.inquiry_id)  # type: ignore[attr-defined]
             self.seen.append(inquiry)
-            details = await self.client.inquiry(inquiry)  # the member's details, through its own key
+            details = await self.client.inquiry(inquiry)  # the member's details, with its own token
             self.readable.append(bool(details["identity"]["member"]["medicaid_id"]))
             if details["status"] != "resolved":  # an older referral, closed since: nothing to report
                 await self.client.post(f"/v1/inquiries/{inquiry}/mco-reports",

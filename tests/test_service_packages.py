@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from liaison_shared.kafka import delete_topics
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.system import SERVICES, LiaisonSystem
 from liaison_shared.testing.waiting import wait_until
 
@@ -42,10 +43,10 @@ def install_alone(service: str, target: Path) -> Path:
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("service", SERVICES)
 async def test_service_installed_alone_starts_and_is_ready(service: str, tmp_path: Path, database_url: str,
-                                                           kafka_bootstrap: str, mailbox: Any) -> None:
+                                                           kafka_bootstrap: str, mailbox: Any, tokens: Tokens) -> None:
     bin_dir = await asyncio.to_thread(install_alone, service, tmp_path / "venv")
     system = LiaisonSystem(name=f"t{uuid.uuid4().hex[:12]}", database_url=database_url, bootstrap=kafka_bootstrap,
-                           workdir=tmp_path, smtp_port=mailbox.port)
+                           workdir=tmp_path, smtp_port=mailbox.port, tokens=tokens)
     log = tmp_path / f"{service}.log"
     with log.open("ab") as out:
         process = subprocess.Popen([str(bin_dir / f"liaison-{service}")], env=system.env(service), stdout=out,

@@ -1,6 +1,7 @@
 """Each of the five services starts as its own process from its console
-script, answers /healthz, /readyz and /metrics on the real infrastructure,
-and shuts down cleanly on SIGTERM."""
+script, answers /healthz, /readyz and /metrics on the real infrastructure
+(ready once it holds the OpenID provider's keys), and shuts down cleanly on
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from liaison_shared.testing.plugin import TEST_PARTITIONS
+from liaison_shared.testing.plugin import OIDC_ISSUER, TEST_PARTITIONS
 from liaison_shared.testing.system import SERVICES, free_port
 from liaison_shared.testing.waiting import wait_until
 
@@ -27,7 +28,8 @@ async def test_service_process_serves_probes_and_stops_on_sigterm(
     port = free_port()
     env = {**os.environ, prefix + "DATABASE_URL": database_url, prefix + "KAFKA_BOOTSTRAP": kafka_bootstrap,
            prefix + "HTTP_PORT": str(port), prefix + "DB_SCHEMA": f"{unique_name}_svc",
-           prefix + "TOPIC_PREFIX": f"{unique_name}.", prefix + "TOPIC_PARTITIONS": str(TEST_PARTITIONS)}
+           prefix + "TOPIC_PREFIX": f"{unique_name}.", prefix + "TOPIC_PARTITIONS": str(TEST_PARTITIONS),
+           prefix + "OIDC_ISSUER": OIDC_ISSUER}
     script = Path(sys.executable).parent / f"liaison-{service}"
     assert script.exists(), f"console script liaison-{service} is not installed"
     process = subprocess.Popen([str(script)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -43,8 +45,8 @@ async def test_service_process_serves_probes_and_stops_on_sigterm(
 
             await wait_until(ready, timeout=60, what=f"{service} to be ready")
             assert (await client.get("/healthz")).json() == {"status": "ok", "service": service}
-            assert (await client.get("/readyz")).json() == {"ready": True,
-                                                            "checks": {"database": True, "kafka": True}}
+            assert (await client.get("/readyz")).json() == {
+                "ready": True, "checks": {"database": True, "kafka": True, "identity_keys": True}, "degraded": []}
             metrics = (await client.get("/metrics")).text
             assert f'liaison_http_requests_total{{method="GET",route="/readyz",service="{service}"' in metrics
             assert "liaison_outbox_backlog" in metrics

@@ -1,110 +1,110 @@
-"""A small demo data set for `make up`: a demo API key and a few inquiries.
+"""A small demo data set for `make up`, sent as the program's callers send it,
+each with its access token from the local OpenID provider: the roster by the
+attribution feed, three inquiries by the call center's system (client
+credentials), and the first steps on the urgent one by a member liaison
+(maria, signed in on the provider's login form).
 
-Re-running is safe: the key is kept in $LIAISON_STATE_DIR/run/demo-key, and
-the inquiries are loaded only when that key sees none yet.
+Re-running is safe: the roster is sent again (the same records), and the
+inquiries only when the liaison sees none yet.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
-import subprocess
-import sys
-import urllib.error
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
+
+from liaison_shared.testing.identity import ISSUER, Tokens
+from liaison_shared.testing.system_client import BearerAuth
+
 INTAKE = "http://127.0.0.1:8001"
 ATTRIBUTION = "http://127.0.0.1:8005"
-SCOPES = ["intake:write", "inquiry:read", "inquiry:act"]
+REALM_FILE = Path(__file__).with_name("keycloak") / "liaison-realm.json"
+SYSTEM = "call-center"
+LIAISON = "maria"
 
 
-def attribution_key(state: Path) -> str:
-    """The demo's key for writing to attribution (the service is given only its hash)."""
-    path = state / "attribution-key"
-    if not path.exists():
-        state.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_urlsafe(32))
-        path.chmod(0o600)
-    return path.read_text().strip()
+def token_command(client_id: str = SYSTEM, issuer: str = ISSUER) -> str:
+    """The one command a system runs for its token (client credentials), leaving it in $TOKEN."""
+    return (f"TOKEN=$(curl -s -d grant_type=client_credentials -d client_id={client_id} "
+            f"-d client_secret={client_id}-demo-secret {issuer}/protocol/openid-connect/token "
+            """| python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')""")
 
 
-def load_roster(state: Path) -> None:
+def people() -> list[tuple[str, str]]:
+    """The realm's demo people and their program roles (each one's password is `<name>-demo`)."""
+    realm = json.loads(REALM_FILE.read_text())
+    return [(user["username"], ", ".join(user.get("realmRoles", [])) +
+             "".join(f" ({mco})" for mco in user.get("attributes", {}).get("mco", [])))
+            for user in realm.get("users", []) if not user["username"].startswith("service-account-")]
+
+
+def systems() -> list[str]:
+    """The realm's system clients (client credentials; each one's secret is `<client id>-demo-secret`)."""
+    realm = json.loads(REALM_FILE.read_text())
+    return [client["clientId"] for client in realm.get("clients", []) if client.get("serviceAccountsEnabled")]
+
+
+PROVIDERS = [{"npi": "1245319599", "name": "Demo Family Medicine", "is_pcp": True, "practice_npi": "1245319599",
+              "practice_name": "Demo Family Medicine", "lat": 41.59, "lon": -93.62, "languages": ["en", "es"],
+              "capacity": 500, "open_panel": True, "networks": ["IA-TC", "IA-AG"]},
+             {"npi": "1003000126", "name": "Demo Community Clinic", "is_pcp": True, "practice_npi": "1003000126",
+              "practice_name": "Demo Community Clinic", "lat": 41.66, "lon": -93.70, "languages": ["en"],
+              "capacity": 500, "open_panel": True, "networks": ["IA-TC"]}]
+MEMBER = {"medicaid_id": "1234567A", "name": "Demo Member", "birth_date": "1975-04-12", "lat": 41.60, "lon": -93.63,
+          "language": "en", "mco": "IA-TC", "eligible_from": "2026-01-01", "risk_flags": ["chronic_condition"]}
+
+
+async def load_roster(tokens: Tokens) -> None:
     """Two PCPs and the demo member in attribution: the member is attributed and enrolled (triage hears it)."""
-    key = attribution_key(state)
-    records = [("/v1/providers", {"npi": "1245319599", "name": "Demo Family Medicine", "is_pcp": True,
-                                  "practice_npi": "1245319599", "practice_name": "Demo Family Medicine",
-                                  "lat": 41.59, "lon": -93.62, "languages": ["en", "es"], "capacity": 500,
-                                  "open_panel": True, "networks": ["IA-TC", "IA-AG"]}),
-               ("/v1/providers", {"npi": "1003000126", "name": "Demo Community Clinic", "is_pcp": True,
-                                  "practice_npi": "1003000126", "practice_name": "Demo Community Clinic",
-                                  "lat": 41.66, "lon": -93.70, "languages": ["en"], "capacity": 500,
-                                  "open_panel": True, "networks": ["IA-TC"]}),
-               ("/v1/members", {"medicaid_id": "1234567A", "name": "Demo Member", "birth_date": "1975-04-12",
-                                "lat": 41.60, "lon": -93.63, "language": "en", "mco": "IA-TC",
-                                "eligible_from": "2026-01-01", "risk_flags": ["chronic_condition"]})]
-    for path, body in records:
-        request = urllib.request.Request(ATTRIBUTION + path, data=json.dumps(body).encode(), method="POST",  # noqa: S310
-                                         headers={"X-API-Key": key, "Content-Type": "application/json"})
-        with urllib.request.urlopen(request, timeout=10):  # noqa: S310
-            pass
+    async with httpx.AsyncClient(base_url=ATTRIBUTION, timeout=10,
+                                 auth=BearerAuth(tokens, system="attribution-feed")) as http:
+        for path, body in [*(("/v1/providers", p) for p in PROVIDERS), ("/v1/members", MEMBER)]:
+            (await http.post(path, json=body)).raise_for_status()
 
 
-def demo_key(state: Path) -> str:
-    path = state / "demo-key"
-    if path.exists() and _get("/v1/inquiries?limit=1", path.read_text().strip())[0] == 200:
-        return path.read_text().strip()
-    name = f"demo-{datetime.now(UTC):%Y%m%d%H%M%S}"
-    key = subprocess.run([str(Path(sys.executable).parent / "liaison-intake-keys"), name, *SCOPES],  # noqa: S603
-                         check=True, capture_output=True, text=True).stdout.strip()
-    path.write_text(key)
-    path.chmod(0o600)
-    return key
-
-
-def _get(path: str, key: str) -> tuple[int, Any]:
-    request = urllib.request.Request(INTAKE + path, headers={"X-API-Key": key})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, None
-
-
-def _post(path: str, key: str, idempotency_key: str, body: dict[str, Any]) -> dict[str, Any]:
-    request = urllib.request.Request(INTAKE + path, data=json.dumps(body).encode(), method="POST",  # noqa: S310
-                                     headers={"X-API-Key": key, "Idempotency-Key": idempotency_key,
-                                              "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-        return dict(json.load(response))
-
-
-def load(state: Path) -> str:
-    """Post the demo inquiries; returns the demo key."""
-    load_roster(state)
-    key = demo_key(state)
-    if _get("/v1/inquiries?limit=1", key)[1]["items"]:
-        return key  # loaded by an earlier `make up`
-    today = datetime.now(UTC).replace(microsecond=0)
+def inquiries(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
+    """(path, idempotency key, body) of the three demo inquiries, received shortly before `now`."""
     member = {"source": "managed_care_ombudsman", "category": "pharmacy", "member_name": "Demo Member",
               "medicaid_id": "1234567A", "caller_name": "Demo Caller", "callback_phone": "515-555-0100",
               "description": "Member cannot get an insulin refill approved; runs out tomorrow.", "mco": "IA-TC",
-              "requested_priority": "urgent", "received_at": (today - timedelta(hours=1)).isoformat()}
+              "requested_priority": "urgent", "received_at": (now - timedelta(hours=1)).isoformat()}
     provider = {"source": "provider", "category": "claims_billing", "npi": "1245319599",
                 "contact_name": "Demo Billing Office", "contact_phone": "515-555-0101",
                 "description": "Claims denied for timely filing although filed on time.", "mco": "IA-AG",
-                "received_at": (today - timedelta(hours=3)).isoformat()}
+                "received_at": (now - timedelta(hours=3)).isoformat()}
     callback = {"category": "eligibility_enrollment", "member_name": "Demo Caller Two",
                 "caller_name": "Demo Caller Two", "callback_phone": "515-555-0102",
                 "description": "Asks why coverage ended; wants a supervisor to call back.",
-                "received_at": (today - timedelta(minutes=20)).isoformat()}
-    urgent = _post("/v1/inquiries/member", key, "demo-member-1", member)
-    _post("/v1/inquiries/provider", key, "demo-provider-1", provider)
-    _post("/v1/inquiries/ime-callback-requests", key, "demo-callback-1", callback)
-    inquiry = urgent["inquiry_id"]
-    _post(f"/v1/inquiries/{inquiry}/contact-attempts", key, "demo-member-1-call-1",
-          {"channel": "phone", "outcome": "reached", "actor": "demo.liaison"})
-    _post(f"/v1/inquiries/{inquiry}/mco-referrals", key, "demo-member-1-referral", {"actor": "demo.liaison"})
-    return key
+                "received_at": (now - timedelta(minutes=20)).isoformat()}
+    return [("/v1/inquiries/member", "demo-member-1", member),
+            ("/v1/inquiries/provider", "demo-provider-1", provider),
+            ("/v1/inquiries/ime-callback-requests", "demo-callback-1", callback)]
+
+
+async def load(tokens: Tokens | None = None) -> None:
+    """Send the roster, then (the first time) the demo inquiries and the urgent one's first steps."""
+    tokens = tokens or Tokens()
+    await load_roster(tokens)
+    async with httpx.AsyncClient(base_url=INTAKE, timeout=10, auth=BearerAuth(tokens, person=LIAISON)) as liaison, \
+            httpx.AsyncClient(base_url=INTAKE, timeout=10, auth=BearerAuth(tokens, system=SYSTEM)) as call_center:
+        seen = await liaison.get("/v1/inquiries", params={"limit": 1})
+        seen.raise_for_status()
+        if seen.json()["items"]:
+            return  # loaded by an earlier `make up`
+
+        async def post(client: httpx.AsyncClient, path: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+            response = await client.post(path, json=body, headers={"Idempotency-Key": key})
+            response.raise_for_status()
+            return dict(response.json())
+
+        now = datetime.now(UTC).replace(microsecond=0)
+        received = [await post(call_center, *inquiry) for inquiry in inquiries(now)]
+        urgent = received[0]["inquiry_id"]
+        await post(liaison, f"/v1/inquiries/{urgent}/contact-attempts", "demo-member-1-call-1",
+                   {"channel": "phone", "outcome": "reached", "actor": "demo.liaison"})
+        await post(liaison, f"/v1/inquiries/{urgent}/mco-referrals", "demo-member-1-referral",
+                   {"actor": "demo.liaison"})

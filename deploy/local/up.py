@@ -4,13 +4,15 @@
     python -m deploy.local.up --stop   # stop what this started
 
 Logs and pid files live in $LIAISON_STATE_DIR/run (default ~/.cache/liaison/run).
+The services accept the access tokens of the Keycloak `make infra` starts
+(their default issuer); the summary says how people sign in and how a system
+gets its token.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
+import asyncio
 import os
 import signal
 import subprocess
@@ -20,10 +22,16 @@ import urllib.request
 from pathlib import Path
 
 from deploy.local import demo
+from liaison_shared.testing.identity import ISSUER
 
 SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 8004, "attribution": 8005}
 STATE = Path(os.environ.get("LIAISON_STATE_DIR", Path.home() / ".cache" / "liaison")) / "run"
 BIN = Path(sys.executable).parent
+
+# A supervisor callback the call center's token may post (intake:write); received now.
+TRY_BODY = ('{"category": "eligibility_enrollment", "member_name": "Try Caller", "caller_name": "Try Caller", '
+            '"callback_phone": "515-555-0199", "description": "Asks to be called back.", '
+            '"received_at": "\'"$(date -Iseconds)"\'"}')
 
 
 def _pidfile(service: str) -> Path:
@@ -60,11 +68,8 @@ def _commands() -> dict[str, tuple[list[str], dict[str, str]]]:
     # e-mails land as files in run/mail, to be read instead of sent.
     mail = [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:2525", "-c",
             "aiosmtpd.handlers.Mailbox", str(STATE / "mail")]
-    key_hash = hashlib.sha256(demo.attribution_key(STATE).encode()).hexdigest()
-    envs = {"attribution": {**os.environ, "LIAISON_ATTRIBUTION_WRITE_KEY_SHA256": json.dumps([key_hash])}}
     return {"mail": (mail, dict(os.environ)),
-            **{service: ([str(BIN / f"liaison-{service}")], envs.get(service, dict(os.environ)))
-               for service in SERVICES}}
+            **{service: ([str(BIN / f"liaison-{service}")], dict(os.environ)) for service in SERVICES}}
 
 
 def start() -> None:
@@ -90,18 +95,35 @@ def start() -> None:
     if pending:
         sys.exit(f"not ready after 90 s: {', '.join(pending)}; logs in {STATE}")
     print("loading the demo data set (two PCPs and a member in attribution, three inquiries at intake)")
-    key = demo.load(STATE)
+    asyncio.run(demo.load())
+    print(summary())
+
+
+def summary() -> str:
+    """What `make up` prints once everything answers: where things are, how to sign in, how to get a token."""
     urls = "\n".join(f"  {service:<12} http://127.0.0.1:{port}/docs   metrics: http://127.0.0.1:{port}/metrics"
                      for service, port in SERVICES.items())
-    print(f"""
+    people = "\n".join(f"    {name:<7} {name + '-demo':<13} {roles}" for name, roles in demo.people())
+    admin_password = os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin-demo")  # as deploy/local/keycloak.sh
+    return f"""
 Liaison is up, with demo data loaded.
 {urls}
-  Demo key:    {key}   (also in {STATE / 'demo-key'})
-  Try:         curl -s -H "X-API-Key: $(cat {STATE / 'demo-key'})" http://127.0.0.1:8001/v1/inquiries
+
+  People sign in at Keycloak, realm liaison ({ISSUER}):
+    account console  {ISSUER}/account
+    admin console    {ISSUER.rsplit("/realms/", 1)[0]}/admin   (admin / {admin_password})
+    user    password      program role
+{people}
+  Systems get a token with client credentials (client id <id>, secret <id>-demo-secret:
+  {", ".join(demo.systems())}); the call center's, into $TOKEN:
+    {demo.token_command()}
+  Try:         curl -s -H "Authorization: Bearer $TOKEN" -H "Idempotency-Key: $(date +%s%N)" \\
+                 -H "Content-Type: application/json" http://127.0.0.1:8001/v1/inquiries/ime-callback-requests \\
+                 -d '{TRY_BODY}'
   Events:      .venv/bin/python -m deploy.local.tail      (every event as it flows, PHI-free)
   Mail:        the notifier's e-mails land in {STATE / 'mail'} (a local mail catcher)
   Logs:        {STATE}/<service>.log
-  Stop:        make down""")
+  Stop:        make down"""
 
 
 def stop() -> None:

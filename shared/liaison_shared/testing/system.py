@@ -3,17 +3,16 @@ started from its console script as deployed, on real Kafka and PostgreSQL.
 
 End-to-end tests, fault drills and the system load benchmark all run it. One
 `LiaisonSystem` has its own schemas (`<name>_<service>`), topic prefix
-(`<name>.`), ports and keys, so several can share the infrastructure; its
-topics are the caller's to delete (`liaison_shared.kafka.delete_topics`).
+(`<name>.`) and ports, so several can share the infrastructure; its topics are
+the caller's to delete (`liaison_shared.kafka.delete_topics`). Its services
+accept the access tokens of one OpenID provider (the test Keycloak unless told
+otherwise), and callers get theirs from `tokens`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -23,6 +22,7 @@ from pathlib import Path
 
 import httpx
 
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
 SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution")
@@ -58,8 +58,8 @@ class LiaisonSystem:
     partitions: int = 2
     settings: dict[str, dict[str, str]] = field(default_factory=dict)
     """Extra settings per service, without the LIAISON_<SERVICE>_ prefix."""
-    ops_key: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    """Reads clocks, deliveries and attribution, and writes the roster."""
+    tokens: Tokens = field(default_factory=Tokens)
+    """Where callers get access tokens: the services accept those of its issuer."""
     ports: dict[str, int] = field(default_factory=lambda: {service: free_port() for service in SERVICES})
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -77,15 +77,11 @@ class LiaisonSystem:
         return self.workdir / f"{service}.log"
 
     def env(self, service: str) -> dict[str, str]:
-        ops_hash = json.dumps([hashlib.sha256(self.ops_key.encode()).hexdigest()])
         values = {"DATABASE_URL": self.database_url, "DB_SCHEMA": self.schema(service),
                   "KAFKA_BOOTSTRAP": self.bootstrap, "TOPIC_PREFIX": self.topic_prefix,
                   "TOPIC_PARTITIONS": str(self.partitions), "HTTP_PORT": str(self.ports[service]),
-                  "RELAY_SWEEP_SECONDS": "0.5", "LOG_LEVEL": "INFO", **LOAD_RATE_LIMITS}
-        if service in ("sla-monitor", "notifier", "attribution"):
-            values["READ_KEY_SHA256"] = ops_hash
-        if service == "attribution":
-            values["WRITE_KEY_SHA256"] = ops_hash
+                  "OIDC_ISSUER": self.tokens.issuer, "RELAY_SWEEP_SECONDS": "0.5", "LOG_LEVEL": "INFO",
+                  **LOAD_RATE_LIMITS}
         if service == "notifier":
             values.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp_port))
         values.update(self.settings.get(service, {}))
@@ -152,13 +148,3 @@ class LiaisonSystem:
                 process.kill()
                 await asyncio.to_thread(process.wait, 30)
             del self.processes[service]
-
-    async def issue_intake_key(self, name: str, *scopes: str) -> str:
-        """An intake API key, issued the way an operator does (`liaison-intake-keys`)."""
-        process = await asyncio.create_subprocess_exec(
-            str(BIN / "liaison-intake-keys"), name, *scopes, env=self.env("intake"),
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
-        out, err = await process.communicate()
-        if process.returncode != 0:
-            raise RuntimeError(f"liaison-intake-keys failed: {err.decode(errors='replace')[-2000:]}")
-        return out.decode().strip()

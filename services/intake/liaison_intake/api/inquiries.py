@@ -29,8 +29,8 @@ from liaison_intake.api.schemas import (
 from liaison_intake.rules.case import Status
 from liaison_intake.service import Inquiry, IntakeService, Recorded
 from liaison_intake.store import InquiryFilter
-from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.audit import PHI_READ, AuditTrail
+from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.fields import McoCode, QueryInstant
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, ProviderIdentity
 from liaison_shared.principal import Principal
