@@ -73,8 +73,8 @@ async def get_inquiry(inquiry_id: UUID, principal: Reader, uses: Uses, session: 
 @router.get("/inquiries", summary="Inquiries, newest first, filtered and paginated", openapi_extra=PHI_READ)
 async def list_inquiries(
     principal: Reader, uses: Uses, session: ReadSession, trail: AuditTrail, status: Status | None = None,
-    track: Track | None = None, priority: Priority | None = None, queue: Queue | None = None, mco: McoCode | None = None,
-    source: Source | None = None, category: Category | None = None,
+    track: Track | None = None, priority: Priority | None = None, queue: Queue | None = None,
+    mco: McoCode | None = None, source: Source | None = None, category: Category | None = None,
     due_before: Annotated[QueryInstant | None, Query(description="Has an unmet deadline before this")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_=-]+$")] = None,
