@@ -28,7 +28,7 @@ from liaison_shared.fields import npi_is_valid
 __all__ = [
     "ATR_GROUP_PROFILE", "CONTRACT_SYSTEM", "EXT_ATTRIBUTED_PROVIDER", "EXT_ATTRIBUTION_LIST_STATUS",
     "EXT_CHANGE_TYPE", "EXT_CONTRACT_VALIDITY_PERIOD", "EXT_COVERAGE_REFERENCE", "NPI_SYSTEM",
-    "AttributedMember", "ChangeType", "attribution_group",
+    "AttributedMember", "ChangeType", "attribution_group", "listed_members",
 ]
 
 _ATR = "http://hl7.org/fhir/us/davinci-atr/StructureDefinition/"
@@ -122,6 +122,11 @@ def attribution_group(
     # Validation doubles as normalisation: the dump is what any FHIR client would read back.
     dumped: dict[str, Any] = Group.model_validate(resource).model_dump(mode="json")
     return dumped
+
+
+def listed_members(group: dict[str, Any]) -> list[str]:
+    """The member ids an ATR Group (from `attribution_group`) lists, active or not, in its order."""
+    return [m["entity"]["reference"].removeprefix("Patient/") for m in group.get("member", [])]
 
 
 def _member(entry: AttributedMember) -> dict[str, Any]:

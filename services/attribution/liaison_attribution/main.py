@@ -10,6 +10,7 @@ from liaison_attribution.contract import AttributionConfigError, load_attributio
 from liaison_attribution.service import Attribution
 from liaison_attribution.settings import Settings
 from liaison_attribution.survey import SurveyError, load_survey
+from liaison_shared.audit import keep_access_audit
 from liaison_shared.program import ProgramError
 from liaison_shared.runtime import Runtime, serve
 
@@ -23,6 +24,7 @@ def bootstrap(settings: Settings) -> Runtime:
     runtime = Runtime(settings, migrations=MIGRATIONS)
     runtime.provide(Attribution(config, runtime.outbox), survey)
     runtime.add_routers(*ROUTERS)
+    keep_access_audit(runtime)
     return runtime
 
 

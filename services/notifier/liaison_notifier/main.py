@@ -16,6 +16,7 @@ from liaison_notifier.handlers import handlers
 from liaison_notifier.service import Notifier
 from liaison_notifier.settings import Settings
 from liaison_shared import clock
+from liaison_shared.audit import keep_access_audit
 from liaison_shared.program import ProgramError, program_calendar
 from liaison_shared.runtime import Runtime, serve
 
@@ -31,6 +32,7 @@ def bootstrap(settings: Settings, now: Callable[[], datetime] = clock.now) -> Ru
     runtime.consume(handlers.bind(notifier))
     runtime.add_routers(*ROUTERS)
     runtime.add_worker(functools.partial(workers.deliver, deliverer, settings, config))
+    keep_access_audit(runtime)
     return runtime
 
 

@@ -46,13 +46,13 @@ async def save_letter(session: AsyncSession, letter_id: UUID, inquiry_id: UUID, 
     return stored.first() is not None
 
 
-async def letter_html(session: AsyncSession, letter_id: UUID, *, visible_to_mco: str | None) -> str | None:
-    """A letter's HTML; None if there is none, or none `visible_to_mco` (if given) may see."""
-    query = select(letters.c.html).where(letters.c.letter_id == letter_id)
+async def letter(session: AsyncSession, letter_id: UUID, *, visible_to_mco: str | None
+                 ) -> Row[Any, Any] | None:
+    """A letter (its inquiry_id and html); None if there is none, or none `visible_to_mco` (if given) may see."""
+    query = select(letters.c.inquiry_id, letters.c.html).where(letters.c.letter_id == letter_id)
     if visible_to_mco is not None:
         query = query.where(_referred_to(visible_to_mco, letters.c.inquiry_id))
-    html: str | None = (await session.execute(query)).scalar()
-    return html
+    return (await session.execute(query)).first()
 
 
 # -- deliveries ----------------------------------------------------------------------------------

@@ -91,10 +91,18 @@ async def test_an_mco_finds_only_deliveries_and_letters_of_inquiries_referred_to
         other = await http.get("/v1/deliveries", params={"inquiry_id": str(to_ag.inquiry_id)}, headers=tina)
         assert (other.status_code, other.json()) == (200, [])
 
+        read: list[tuple[str, str]] = []
         for person, mine in (("tina", to_tc.inquiry_id), ("adam", to_ag.inquiry_id), ("maria", None)):
             for case, letter in letters.items():
                 answer = await http.get(f"/v1/letters/{letter}", headers=await tokens.headers(person=person))
                 if mine is None or case == mine:
                     assert answer.status_code == 200, (person, case)
+                    read.append((person, str(letter)))
                 else:  # as if there were no such letter
                     assert (answer.status_code, answer.json()["code"]) == (404, "letter-not-found"), (person, case)
+
+    # Only the letters each could see are on record as read (the access audit), once each.
+    async with mco_readers.runtime.engine.connect() as conn:
+        audited = (await conn.execute(text("SELECT roles, resource_ids[1] FROM access_audit ORDER BY id"))).all()
+    roles = {"tina": ["mco-staff"], "adam": ["mco-staff"], "maria": ["member-liaison"]}
+    assert [(r, letter) for r, letter in audited] == [(roles[person], letter) for person, letter in read]

@@ -9,14 +9,18 @@ from fastapi import APIRouter
 
 from liaison_attribution.api.deps import Reader, ReadSession, Uses, Work, Writer, today
 from liaison_attribution.api.schemas import PcpChange
+from liaison_shared.audit import PHI_READ, AuditTrail
 from liaison_shared.openapi import CONFLICT
 
 router = APIRouter(prefix="/v1", tags=["attribution"])
 
 
-@router.get("/members/{member_id:uuid}/pcp", summary="The member's current PCP, how it was chosen, and why")
-async def current_pcp(member_id: UUID, principal: Reader, uses: Uses, session: ReadSession) -> dict[str, Any]:
+@router.get("/members/{member_id:uuid}/pcp", summary="The member's current PCP, how it was chosen, and why",
+            openapi_extra=PHI_READ)
+async def current_pcp(member_id: UUID, principal: Reader, uses: Uses, session: ReadSession,
+                      trail: AuditTrail) -> dict[str, Any]:
     row = await uses.current_pcp(session, member_id, principal=principal)
+    await trail.record([member_id])
     return {"member_id": str(member_id), "npi": row.npi, "method": row.method, "network_gap": row.network_gap,
             "effective_from": row.effective_from.isoformat(), "evidence": row.evidence}
 
