@@ -37,10 +37,12 @@ from liaison_shared.events import Event, encode
 from liaison_shared.kafka import ensure_topics, reliable_producer
 from liaison_shared.migrations import upgrade
 from liaison_shared.outbox import Outbox, OutboxRelay
-from liaison_shared.payloads import InquiryResolvedV1
+from liaison_shared.payloads import Actor, InquiryResolvedV1
 from liaison_shared.testing.bus_process import EFFECT_TYPE, MIGRATIONS, record_effect
 from liaison_shared.testing.waiting import wait_until
 from liaison_shared.vocabulary import ResolvedBy
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 DATABASE_URL = "postgresql+asyncpg://liaison@127.0.0.1:54329/liaison"
 BOOTSTRAP = "127.0.0.1:9092"
@@ -70,7 +72,7 @@ class Bus:
 
 def resolved_event() -> Event:
     payload = InquiryResolvedV1(inquiry_id=uuid.uuid4(), resolved_by=ResolvedBy.STATE,
-                                resolution_code="answered", by="bench", at=datetime.now(UTC))
+                                resolution_code="answered", actor=ACTOR, at=datetime.now(UTC))
     return Event(payload=payload, source="/bench")
 
 

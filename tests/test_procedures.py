@@ -95,8 +95,8 @@ async def test_urgent_member_mco_silent_past_close_of_business(
     assert local(clocks["mco_referral"]["warn_at"]) == datetime(2026, 11, 30, 9, 50, tzinfo=CHICAGO)
 
     await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
-                       {"channel": "phone", "outcome": "reached", "actor": "liaison.a", "at": at(25, 16, 52)})
-    await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"actor": "liaison.a", "at": at(25, 16, 55)})
+                       {"channel": "phone", "outcome": "reached", "at": at(25, 16, 52)})
+    await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"at": at(25, 16, 55)})
     await liaison.wait_for_entry(inquiry, "sla.met", clock="originator_contacted")
     await liaison.wait_for_entry(inquiry, "sla.met", clock="mco_referral")
     started = await liaison.wait_for_entry(inquiry, "sla.clock-started", clock="mco_contacts_member")
@@ -121,11 +121,11 @@ async def test_urgent_member_mco_silent_past_close_of_business(
 
     mco = mco_client(system, "IA-TC")
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports",
-                   {"mco": "IA-TC", "report": "member_contacted", "actor": "iatc.care-coordinator"})
+                   {"mco": "IA-TC", "report": "member_contacted"})
     await liaison.wait_for_entry(inquiry, "sla.met", clock="liaison_follow_up")
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports",
                    {"mco": "IA-TC", "report": "resolved", "resolution_code": "refill_authorized",
-                    "summary": "Prior authorization approved; refill picked up.", "actor": "iatc.care-coordinator"})
+                    "summary": "Prior authorization approved; refill picked up."})
     await mco.aclose()
     await liaison.wait_for_entry(inquiry, "inquiry.resolved")
     assert (await liaison.inquiry(inquiry))["status"] == "resolved"
@@ -166,9 +166,9 @@ async def test_escalated_member_resolved_by_the_state_without_the_mco(
                                                         and x["status"] == "sent"])
 
     await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
-                       {"channel": "phone", "outcome": "reached", "actor": "msa.b"})
+                       {"channel": "phone", "outcome": "reached"})
     await liaison.post(f"/v1/inquiries/{inquiry}/resolution", {
-        "resolved_by": "state", "resolution_code": "referral_expedited", "actor": "msa.b",
+        "resolved_by": "state", "resolution_code": "referral_expedited",
         "summary": "Specialist appointment confirmed with the member."})
     await liaison.wait_for_entry(inquiry, "sla.met", clock="originator_contacted")
     read = await liaison.inquiry(inquiry)
@@ -205,7 +205,7 @@ async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_ca
 
     for minute in (45, 50):
         await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts", {
-            "channel": "phone", "outcome": "not_reached", "actor": "unit-lead.c", "at": at(25, 16, minute)})
+            "channel": "phone", "outcome": "not_reached", "at": at(25, 16, minute)})
     requested = await liaison.wait_for_entry(inquiry, "inquiry.letter-requested")
     ready = await liaison.wait_for_entry(inquiry, "notification.letter-ready")
     assert (await liaison.inquiry(inquiry))["failed_phone_attempts"] == 2
@@ -217,10 +217,10 @@ async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_ca
 
     # The letter goes out: the callback is complete.
     await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
-                       {"channel": "letter", "outcome": "reached", "actor": "unit-lead.c"})
+                       {"channel": "letter", "outcome": "reached"})
     await liaison.wait_for_entry(inquiry, "sla.met", clock="unit_lead_callback")
     await liaison.post(f"/v1/inquiries/{inquiry}/resolution", {
-        "resolved_by": "state", "resolution_code": "letter_sent", "actor": "unit-lead.c"})
+        "resolved_by": "state", "resolution_code": "letter_sent"})
     assert (await liaison.inquiry(inquiry))["status"] == "resolved"
     steps = types(await liaison.log(inquiry))
     assert steps.count("inquiry.contact-attempted") == 3
@@ -257,16 +257,16 @@ async def test_escalated_provider_mco_clock_crosses_the_holiday_and_weekend(
     assert {d["clock"]: d["due_local"][:20] for d in read["open_deadlines"]}["mco_contacts_provider"] == \
         "Fri 2026-12-04 10:00"
 
-    await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"actor": "provider-liaison.d"})
+    await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {})
     await liaison.wait_for_entry(inquiry, "sla.met", clock="acknowledged")
     await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
-                       {"channel": "phone", "outcome": "reached", "actor": "provider-liaison.d"})
+                       {"channel": "phone", "outcome": "reached"})
     mco = mco_client(system, "IA-AG")
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports",
-                   {"mco": "IA-AG", "report": "provider_contacted", "actor": "iaag.provider-relations"})
+                   {"mco": "IA-AG", "report": "provider_contacted"})
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports", {
         "mco": "IA-AG", "report": "resolved", "resolution_code": "claims_reprocessed",
-        "summary": "Claims reprocessed without the referral edit.", "actor": "iaag.provider-relations"})
+        "summary": "Claims reprocessed without the referral edit."})
     await mco.aclose()
     for clock in ("originator_contacted", "mco_contacts_provider"):
         await liaison.wait_for_entry(inquiry, "sla.met", clock=clock)
@@ -302,7 +302,7 @@ async def test_panel_removal_of_an_ordinary_member_outreach_then_member_chooses(
     assert (case["status"], case["category"]) == ("triaged", "pcp_assignment")
 
     await liaison.post(f"/v1/inquiries/{removal}/contact-attempts",
-                       {"channel": "phone", "outcome": "reached", "actor": "outreach.e"})
+                       {"channel": "phone", "outcome": "reached"})
     await liaison.wait_for_entry(removal, "sla.met", clock="outreach_contact")
     chosen = OTHER_PCP[npi]
     await liaison.roster(f"/v1/panel-removals/{removal}/choice", {"npi": chosen})
@@ -310,7 +310,7 @@ async def test_panel_removal_of_an_ordinary_member_outreach_then_member_chooses(
     pcp = await liaison.attribution(f"/v1/members/{member_id}/pcp")
     assert pcp["npi"] == chosen
     await liaison.post(f"/v1/inquiries/{removal}/resolution",
-                       {"resolved_by": "state", "resolution_code": "member_chose_pcp", "actor": "outreach.e"})
+                       {"resolved_by": "state", "resolution_code": "member_chose_pcp"})
     assert {c["state"] for c in await liaison.clocks(removal)} == {"met"}
 
 
@@ -333,7 +333,7 @@ async def test_panel_removal_of_a_high_risk_member_is_an_urgent_ccm_ticket(
     assert "[URGENT]" in ticket[0]["Subject"]
 
     await liaison.post(f"/v1/inquiries/{removal}/contact-attempts",
-                       {"channel": "phone", "outcome": "reached", "actor": "ccm.f"})
+                       {"channel": "phone", "outcome": "reached"})
     await liaison.wait_for_entry(removal, "sla.met", clock="ccm_acknowledged")
 
 
@@ -391,9 +391,10 @@ async def test_mco_integration_reads_only_its_topic_and_reports_back_over_http(
         for inquiry in (ours, theirs):
             assigned = await liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
             assert (assigned["details"]["track"], assigned["details"]["priority"]) == ("member_mco", "escalated")
-            await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"actor": "msa.g"})
+            await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {})
         reported = await liaison.wait_for_entry(ours, "inquiry.mco-reported", report="member_contacted")
-        assert reported["actor"] == "mco-ia-tc:care-coordinator"  # the client's name, then the body's actor
+        actor = reported["actor"]  # who reported is the MCO's system, as its token says
+        assert (actor["name"], actor["client"], actor["roles"]) == ("mco-ia-tc", "mco-ia-tc", [])
         await liaison.wait_for_entry(ours, "sla.met", clock="mco_contacts_member")
         await liaison.wait_for_entry(ours, "sla.met", clock="mco_silence")
     finally:
@@ -440,7 +441,7 @@ class McoIntegration:
             self.readable.append(bool(details["identity"]["member"]["medicaid_id"]))
             if details["status"] != "resolved":  # an older referral, closed since: nothing to report
                 await self.client.post(f"/v1/inquiries/{inquiry}/mco-reports",
-                                       {"mco": self.mco, "report": "member_contacted", "actor": "care-coordinator"},
+                                       {"mco": self.mco, "report": "member_contacted"},
                                        idempotency_key=f"{self.mco}-contacted-{inquiry}")
             await self.consumer.commit()
 

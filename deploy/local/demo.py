@@ -105,6 +105,6 @@ async def load(tokens: Tokens | None = None) -> None:
         received = [await post(call_center, *inquiry) for inquiry in inquiries(now)]
         urgent = received[0]["inquiry_id"]
         await post(liaison, f"/v1/inquiries/{urgent}/contact-attempts", "demo-member-1-call-1",
-                   {"channel": "phone", "outcome": "reached", "actor": "demo.liaison"})
+                   {"channel": "phone", "outcome": "reached"})
         await post(liaison, f"/v1/inquiries/{urgent}/mco-referrals", "demo-member-1-referral",
-                   {"actor": "demo.liaison"})
+                   {})

@@ -37,6 +37,16 @@ class Payload(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class Actor(Payload):
+    """Who acted, as the request pipeline authenticated them (never what a request body says):
+    the token's subject, the person's or system's name, their program roles, the client used."""
+
+    subject: ShortText
+    name: ShortText
+    roles: tuple[str, ...] = ()
+    client: ShortText | None = None
+
+
 class MemberIdentity(Payload):
     name: ShortText
     medicaid_id: ShortText | None = None
@@ -118,7 +128,7 @@ class PriorityOverrideRequestedV1(Payload):
     inquiry_id: UUID
     priority: Priority
     reason: ShortText
-    by: ShortText
+    actor: Actor
     at: AwareDatetime
 
 
@@ -127,7 +137,7 @@ class InquiryUpdatedV1(Payload):
 
     inquiry_id: UUID
     note: LongText
-    by: ShortText
+    actor: Actor
     at: AwareDatetime
 
 
@@ -145,7 +155,7 @@ class ContactAttemptedV1(Payload):
     channel: ContactChannel
     outcome: ContactOutcome
     attempt_number: int = Field(ge=1)
-    by: ShortText
+    actor: Actor
     at: AwareDatetime
 
 
@@ -154,7 +164,7 @@ class McoContactedV1(Payload):
 
     inquiry_id: UUID
     mco: McoCode
-    by: ShortText
+    actor: Actor
     at: AwareDatetime
 
 
@@ -164,7 +174,7 @@ class McoReportedV1(Payload):
     inquiry_id: UUID
     mco: McoCode
     report: McoReportKind
-    by: ShortText
+    actor: Actor
     at: AwareDatetime
 
 
@@ -173,14 +183,14 @@ class InquiryResolvedV1(Payload):
     resolved_by: ResolvedBy
     resolution_code: ShortText
     summary: LongText | None = None
-    by: ShortText
+    actor: Actor
     at: AwareDatetime
 
 
 class InquiryReopenedV1(Payload):
     inquiry_id: UUID
     reason: ShortText
-    by: ShortText
+    actor: Actor
     at: AwareDatetime
 
 

@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from liaison_shared.payloads import Actor
 from liaison_shared.problems import Problem
 
 MCO_SCOPE_PREFIX = "mco:"
@@ -35,6 +36,10 @@ class Principal:
         """The MCO this credential is confined to, if any."""
         return next((s.removeprefix(MCO_SCOPE_PREFIX) for s in sorted(self.scopes)
                      if s.startswith(MCO_SCOPE_PREFIX)), None)
+
+    def actor(self) -> Actor:
+        """This principal as the actor of what it does (on events and in logs)."""
+        return Actor(subject=self.id, name=self.name, roles=tuple(sorted(self.roles)), client=self.client)
 
     def may_see(self, referred_mco: str | None) -> bool:
         """Whether a case referred to `referred_mco` (None: not referred) is visible to this principal."""

@@ -15,13 +15,15 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from liaison_shared.events import Event
-from liaison_shared.payloads import InquiryResolvedV1
+from liaison_shared.payloads import Actor, InquiryResolvedV1
 from liaison_shared.vocabulary import ResolvedBy
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 
 def resolved_event() -> Event:
     payload = InquiryResolvedV1(inquiry_id=uuid.uuid4(), resolved_by=ResolvedBy.STATE,
-                                resolution_code="answered", by="tester", at=datetime.now(UTC))
+                                resolution_code="answered", actor=ACTOR, at=datetime.now(UTC))
     return Event(payload=payload, source="/tests")
 
 

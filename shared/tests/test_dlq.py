@@ -20,13 +20,15 @@ from liaison_shared.db import create_engine
 from liaison_shared.events import Event, KafkaRecord, encode
 from liaison_shared.kafka import ensure_topics
 from liaison_shared.migrations import upgrade
-from liaison_shared.payloads import InquiryResolvedV1
+from liaison_shared.payloads import Actor, InquiryResolvedV1
 from liaison_shared.testing.bus_process import EFFECT_TYPE, MIGRATIONS, record_effect
 from liaison_shared.testing.plugin import TEST_PARTITIONS
 from liaison_shared.testing.waiting import wait_until
 from liaison_shared.vocabulary import ResolvedBy
 
 from .bus_fixtures import resolved_event, scalar
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 PHI = "Zelda Quixote called about her insulin"  # free text in the payloads: must never be printed
 TOPIC = "inquiry.resolved"
@@ -50,7 +52,7 @@ async def engine(database_url: str, unique_name: str, topics: str) -> AsyncItera
 
 def resolved(inquiry_id: uuid.UUID) -> Event:
     payload = InquiryResolvedV1(inquiry_id=inquiry_id, resolved_by=ResolvedBy.STATE, resolution_code="answered",
-                                summary=PHI, by="tester", at=datetime.now(UTC))
+                                summary=PHI, actor=ACTOR, at=datetime.now(UTC))
     return Event(payload=payload, source="/tests")
 
 

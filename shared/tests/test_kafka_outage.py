@@ -14,7 +14,7 @@ from fastapi import APIRouter
 from sqlalchemy import text
 
 from liaison_shared.events import Event
-from liaison_shared.payloads import InquiryResolvedV1
+from liaison_shared.payloads import Actor, InquiryResolvedV1
 from liaison_shared.runtime import Runtime
 from liaison_shared.testing.bus_process import MIGRATIONS
 from liaison_shared.testing.identity import Tokens
@@ -22,6 +22,8 @@ from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.private_servers import PrivateKafka
 from liaison_shared.testing.waiting import wait_until
 from liaison_shared.vocabulary import ResolvedBy
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 PRIVATE_PORT = 19092
 AUTH: dict[str, str] = {}  # a system's bearer token, from the test OpenID provider
@@ -45,7 +47,7 @@ def resolve_router(runtime_box: list[Runtime]) -> APIRouter:
     async def resolve(inquiry_id: uuid.UUID) -> dict[str, str]:
         runtime = runtime_box[0]
         event = Event(InquiryResolvedV1(inquiry_id=inquiry_id, resolved_by=ResolvedBy.STATE,
-                                        resolution_code="answered", by="tester", at=datetime.now(UTC)),
+                                        resolution_code="answered", actor=ACTOR, at=datetime.now(UTC)),
                       source="/tests")
         async with runtime.unit_of_work() as uow:
             await runtime.outbox.add(uow.session, event)

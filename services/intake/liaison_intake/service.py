@@ -23,6 +23,7 @@ from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
 from liaison_shared.payloads import (
+    Actor,
     HoldReleasedV1,
     InquiryReceivedV1,
     InquiryResolvedV1,
@@ -38,7 +39,7 @@ SOURCE = "/liaison/intake"
 class Decision(Protocol):
     """A case action's rule (a `decide_*` of `rules.case` with the command's fields given)."""
 
-    def __call__(self, case: Case, *, by: str, at: datetime) -> list[Payload]: ...
+    def __call__(self, case: Case, *, actor: Actor, at: datetime) -> list[Payload]: ...
 
 
 @dataclass(frozen=True)
@@ -105,18 +106,16 @@ class IntakeService:
         await self._outbox.add(session, *events[1:])
 
     async def act(
-        self, session: AsyncSession, principal: Principal, inquiry_id: UUID, actor: str | None, at: datetime | None,
-        decide: Decision,
+        self, session: AsyncSession, principal: Principal, inquiry_id: UUID, at: datetime | None, decide: Decision,
     ) -> Recorded:
         """Apply one case action under a row lock, so concurrent actions serialise."""
         row = await store.get_inquiry(session, inquiry_id, for_update=True)
         if row is None or not principal.may_see(row.referred_mco):
             raise not_found()
         case = store.case_of(row)
-        by = principal.name if actor is None else f"{principal.name}:{actor}"
         when = at or clock.now()
         try:
-            payloads = decide(case, by=by, at=when)
+            payloads = decide(case, actor=principal.actor(), at=when)
         except IllegalAction as refused:
             raise Conflict(refused.code, "Action not allowed", refused.detail, status_now=case.status) from None
         events = [Event(p, source=SOURCE, subject=str(inquiry_id), time=when) for p in payloads]

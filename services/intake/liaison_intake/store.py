@@ -19,7 +19,7 @@ from liaison_shared.events import Event
 from liaison_shared.vocabulary import Party
 
 OPEN_CLOCK_STATES = ("open", "breached")
-_NOT_LOGGED = {"inquiry_id", "at", "by"}
+_NOT_LOGGED = {"inquiry_id", "at"}
 
 
 async def insert_inquiry(session: AsyncSession, values: dict[str, Any], *, if_new: bool = False) -> None:
@@ -109,7 +109,8 @@ async def append_log(session: AsyncSession, events: Sequence[Event], *, inquiry_
         data = event.payload.model_dump(mode="json")
         rows.append({"event_id": event.id, "inquiry_id": inquiry_id or data["inquiry_id"], "event_type": event.type,
                      "source": event.source, "at": event.time,
-                     "actor": data.get("by"), "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}})
+                     "actor": (data.get("actor") or {}).get("name"),
+                     "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}})
     # executemany form: one cached statement, whatever the number of rows
     await session.execute(pg_insert(inquiry_log).on_conflict_do_nothing(index_elements=["event_id"]), rows)
 

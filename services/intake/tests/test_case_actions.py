@@ -29,7 +29,7 @@ async def test_urgent_member_case_walks_from_contact_to_mco_resolution(intake: I
     headers = await intake.person("maria")
     inquiry_id = await new_inquiry(intake, headers)
     contact = await act(intake, headers, inquiry_id, "contact-attempts",
-                        {"channel": "phone", "outcome": "reached", "actor": "jliaison"})
+                        {"channel": "phone", "outcome": "reached"})
     assert contact["status"] == "in_progress"
     assert (await act(intake, headers, inquiry_id, "mco-referrals", {}))["status"] == "referred_to_mco"
     report = await act(intake, headers, inquiry_id, "mco-reports", {"mco": "IA-TC", "report": "member_contacted"})
@@ -41,7 +41,9 @@ async def test_urgent_member_case_walks_from_contact_to_mco_resolution(intake: I
     log = (await intake.http.get(f"/v1/inquiries/{inquiry_id}/log", headers=headers)).json()["entries"]
     assert [e["event_type"].split(".")[2] for e in log] == [
         "received", "contact-attempted", "mco-contacted", "mco-reported", "mco-reported", "resolved"]
-    assert log[1]["actor"].endswith(":jliaison")
+    actor = log[1]["actor"]  # who acted is who signed in, never a body field
+    assert (actor["name"], actor["roles"], actor["client"]) == ("Maria Lopez", ["member-liaison"], "liaison-console")
+    assert actor["subject"] and log[0]["actor"] is None  # the inquiry itself was received, not acted on
     [resolved] = await intake.events("inquiry.resolved", 1)
     assert isinstance(resolved.payload, InquiryResolvedV1) and resolved.payload.resolved_by == "mco"
 

@@ -9,8 +9,10 @@ import pytest
 
 from liaison_intake.rules import case as rules
 from liaison_intake.rules.case import Case, IllegalAction, Status
-from liaison_shared.payloads import InquiryResolvedV1, LetterRequestedV1, McoReportedV1, PriorityAssignedV1
+from liaison_shared.payloads import Actor, InquiryResolvedV1, LetterRequestedV1, McoReportedV1, PriorityAssignedV1
 from liaison_shared.vocabulary import ContactChannel, ContactOutcome, McoReportKind, Party, Priority, ResolvedBy
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -31,7 +33,7 @@ def test_second_failed_call_requests_a_letter_and_the_third_does_not() -> None:
     letters = []
     for _ in range(3):
         events = rules.decide_contact_attempt(current, channel=ContactChannel.PHONE,
-                                               outcome=ContactOutcome.NOT_REACHED, by="u", at=AT)
+                                               outcome=ContactOutcome.NOT_REACHED, actor=ACTOR, at=AT)
         letters.append(any(isinstance(e, LetterRequestedV1) for e in events))
         current = fold(current, *events)
     assert letters == [False, True, False]
@@ -40,13 +42,13 @@ def test_second_failed_call_requests_a_letter_and_the_third_does_not() -> None:
 
 def test_reached_call_does_not_count_as_failed() -> None:
     events = rules.decide_contact_attempt(case(failed_phone_attempts=1), channel=ContactChannel.PHONE,
-                                           outcome=ContactOutcome.REACHED, by="u", at=AT)
+                                           outcome=ContactOutcome.REACHED, actor=ACTOR, at=AT)
     assert len(events) == 1
 
 
 def test_referral_uses_the_inquiry_mco_when_none_is_named() -> None:
     start = case()
-    [event] = rules.decide_referral(start, mco=None, by="u", at=AT)
+    [event] = rules.decide_referral(start, mco=None, actor=ACTOR, at=AT)
     after = fold(start, event)
     assert (after.status, after.referred_mco) == (Status.REFERRED_TO_MCO, "IA-TC")
 
@@ -54,32 +56,32 @@ def test_referral_uses_the_inquiry_mco_when_none_is_named() -> None:
 def test_mco_resolution_report_resolves_the_inquiry() -> None:
     referred = case(status=Status.MCO_ENGAGED, referred_mco="IA-TC")
     events = rules.decide_mco_report(referred, mco="IA-TC", report=McoReportKind.RESOLVED, resolution_code=None,
-                                      summary=None, by="mco", at=AT)
+                                      summary=None, actor=ACTOR, at=AT)
     assert [type(e) for e in events] == [McoReportedV1, InquiryResolvedV1]
     assert fold(referred, *events).status is Status.RESOLVED
 
 
 @pytest.mark.parametrize("decide", [
     lambda c: rules.decide_contact_attempt(c, channel=ContactChannel.PHONE, outcome=ContactOutcome.REACHED,
-                                            by="u", at=AT),
-    lambda c: rules.decide_referral(c, mco="IA-TC", by="u", at=AT),
+                                            actor=ACTOR, at=AT),
+    lambda c: rules.decide_referral(c, mco="IA-TC", actor=ACTOR, at=AT),
     lambda c: rules.decide_resolution(c, resolved_by=ResolvedBy.STATE, resolution_code="x", summary=None,
-                                       by="u", at=AT),
-    lambda c: rules.decide_priority_override(c, priority=Priority.URGENT, reason="r", by="u", at=AT),
-    lambda c: rules.decide_update(c, note="n", by="u", at=AT),
+                                       actor=ACTOR, at=AT),
+    lambda c: rules.decide_priority_override(c, priority=Priority.URGENT, reason="r", actor=ACTOR, at=AT),
+    lambda c: rules.decide_update(c, note="n", actor=ACTOR, at=AT),
 ])
 def test_nothing_but_reopen_acts_on_a_resolved_inquiry(decide) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(IllegalAction) as refused:
         decide(case(status=Status.RESOLVED))
     assert refused.value.code == "inquiry-resolved"
-    assert rules.decide_reopen(case(status=Status.RESOLVED), reason="r", by="u", at=AT)
+    assert rules.decide_reopen(case(status=Status.RESOLVED), reason="r", actor=ACTOR, at=AT)
 
 
 def test_provider_inquiry_cannot_be_reported_as_member_contacted() -> None:
     provider = case(party=Party.PROVIDER, status=Status.REFERRED_TO_MCO, referred_mco="IA-TC")
     with pytest.raises(IllegalAction, match="provider_contacted"):
         rules.decide_mco_report(provider, mco="IA-TC", report=McoReportKind.MEMBER_CONTACTED, resolution_code=None,
-                                 summary=None, by="mco", at=AT)
+                                 summary=None, actor=ACTOR, at=AT)
 
 
 def test_triage_moves_only_a_received_inquiry_to_triaged() -> None:

@@ -159,7 +159,7 @@ async def test_a_panel_removal_opens_a_case_outreach_can_act_on(intake: Intake) 
     # Released after compliance review, the removal arrives again: one case, and intake says it was released.
     await publish(intake, "/liaison/attribution", removal(removal_id, now + timedelta(hours=1)))
     attempt = await intake.post(f"/v1/inquiries/{removal_id}/contact-attempts",
-                                {"channel": "phone", "outcome": "reached", "actor": "outreach.a"}, headers)
+                                {"channel": "phone", "outcome": "reached"}, headers)
     assert attempt.status_code == 202, attempt.text
 
     async def logged() -> list[str] | None:

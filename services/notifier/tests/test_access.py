@@ -20,12 +20,14 @@ from sqlalchemy import text
 
 from liaison_notifier.rules.ids import letter_id
 from liaison_shared.access import DEFAULT_FILE, DELIVERIES_READ, FILE_VARIABLE, MCO_ROLE, program_access
-from liaison_shared.payloads import LetterRequestedV1, McoContactedV1
+from liaison_shared.payloads import Actor, LetterRequestedV1, McoContactedV1
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 
 from .conftest import NOW, SECRET, Harness, Inbox, Receiver, assigned, started_notifier
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 
 async def test_a_credential_without_deliveries_read_is_refused(notifier: Harness, tokens: Tokens) -> None:
@@ -64,8 +66,8 @@ async def test_an_mco_finds_only_deliveries_and_letters_of_inquiries_referred_to
 ) -> None:
     to_tc, to_ag, unreferred = assigned(mco="IA-TC"), assigned(mco="IA-AG"), assigned(mco="IA-TC")
     await mco_readers.publish(to_tc, to_ag, unreferred)
-    await mco_readers.publish(McoContactedV1(inquiry_id=to_tc.inquiry_id, mco="IA-TC", by="l", at=NOW),
-                              McoContactedV1(inquiry_id=to_ag.inquiry_id, mco="IA-AG", by="l", at=NOW))
+    await mco_readers.publish(McoContactedV1(inquiry_id=to_tc.inquiry_id, mco="IA-TC", actor=ACTOR, at=NOW),
+                              McoContactedV1(inquiry_id=to_ag.inquiry_id, mco="IA-AG", actor=ACTOR, at=NOW))
     cases = (to_tc.inquiry_id, to_ag.inquiry_id, unreferred.inquiry_id)
     await mco_readers.publish(*[LetterRequestedV1(inquiry_id=case, party="member", failed_attempts=2, at=NOW)
                                 for case in cases])

@@ -10,11 +10,13 @@ from sqlalchemy import text
 
 from liaison_notifier.rules.ids import notification_id
 from liaison_shared.events import decode
-from liaison_shared.payloads import LetterReadyV1, LetterRequestedV1, McoContactedV1, McoInquiryReferredV1
+from liaison_shared.payloads import Actor, LetterReadyV1, LetterRequestedV1, McoContactedV1, McoInquiryReferredV1
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
 from .conftest import NOW, Harness, assigned
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 
 async def delivery_log(harness: Harness, inquiry_id: uuid.UUID, tokens: Tokens) -> list[dict[str, object]]:
@@ -75,8 +77,8 @@ async def test_webhook_that_fails_three_times_gets_the_event_exactly_once(
 async def test_each_mco_topic_carries_only_its_own_referrals_and_no_phi(notifier: Harness) -> None:
     tc, ag = assigned(mco="IA-TC"), assigned(mco="IA-AG")
     await notifier.publish(tc, ag)
-    await notifier.publish(McoContactedV1(inquiry_id=tc.inquiry_id, mco="IA-TC", by="l", at=NOW),
-                           McoContactedV1(inquiry_id=ag.inquiry_id, mco="IA-AG", by="l", at=NOW))
+    await notifier.publish(McoContactedV1(inquiry_id=tc.inquiry_id, mco="IA-TC", actor=ACTOR, at=NOW),
+                           McoContactedV1(inquiry_id=ag.inquiry_id, mco="IA-AG", actor=ACTOR, at=NOW))
     prefix = notifier.runtime.settings.topic_prefix
     for mco, mine in (("IA-TC", tc), ("IA-AG", ag)):
         consumer = AIOKafkaConsumer(f"{prefix}mco.{mco}.inquiries",

@@ -10,18 +10,20 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from liaison_shared.payloads import McoContactedV1, PriorityAssignedV1
+from liaison_shared.payloads import Actor, McoContactedV1, PriorityAssignedV1
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
 from .conftest import MONDAY_10, Monitor, assigned
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 MONDAY = {"due_from": "2026-11-16T00:00:00Z", "due_to": "2026-11-17T00:00:00Z"}
 NOVEMBER = {"start": "2026-11-01T00:00:00Z", "end": "2026-12-01T00:00:00Z"}
 
 
 def referral(case: PriorityAssignedV1, mco: str, at: datetime) -> McoContactedV1:
-    return McoContactedV1(inquiry_id=case.inquiry_id, mco=mco, by="liaison", at=at)
+    return McoContactedV1(inquiry_id=case.inquiry_id, mco=mco, actor=ACTOR, at=at)
 
 
 async def referrals_recorded(monitor: Monitor, inquiry_id: uuid.UUID, count: int) -> None:

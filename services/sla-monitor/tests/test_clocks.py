@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from liaison_shared.payloads import (
+    Actor,
     ContactAttemptedV1,
     InquiryReopenedV1,
     InquiryResolvedV1,
@@ -20,13 +21,15 @@ from liaison_shared.testing.waiting import wait_until
 
 from .conftest import MONDAY_10, Monitor, assigned
 
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
+
 Z = UTC
 MONDAY_14 = datetime(2026, 11, 16, 20, 0, tzinfo=Z)  # 4 business hours after Monday 10:00 CST
 
 
 def contact(inquiry_id: uuid.UUID, at: datetime, outcome: str = "reached") -> ContactAttemptedV1:
     return ContactAttemptedV1(inquiry_id=inquiry_id, channel="phone", outcome=outcome, attempt_number=1,
-                              by="liaison", at=at)
+                              actor=ACTOR, at=at)
 
 
 async def test_urgent_member_clocks_warn_get_met_or_breach(monitor: Monitor) -> None:
@@ -73,7 +76,7 @@ async def test_silent_mco_past_end_of_day_brings_a_follow_up(monitor: Monitor) -
     case = assigned()
     await monitor.publish(case)
     referral_at = MONDAY_10 + timedelta(hours=1)
-    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", by="liaison", at=referral_at))
+    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", actor=ACTOR, at=referral_at))
     started = {c.clock: c for c in await monitor.events("clock-started.v1", case.inquiry_id, 3)}
     end_of_day = datetime(2026, 11, 16, 23, 0, tzinfo=Z)  # Monday 17:00 CST
     assert started["mco_contacts_member"].due_at == end_of_day
@@ -86,7 +89,7 @@ async def test_silent_mco_past_end_of_day_brings_a_follow_up(monitor: Monitor) -
     assert breached == {"originator_contacted", "mco_contacts_member"}  # the referral itself was on time
 
     await monitor.publish(McoReportedV1(inquiry_id=case.inquiry_id, mco="IA-TC", report="member_contacted",
-                                        by="mco", at=end_of_day + timedelta(hours=1)))
+                                        actor=ACTOR, at=end_of_day + timedelta(hours=1)))
     mets = {m.clock for m in await monitor.events("sla.met.v1", case.inquiry_id, 2)}
     assert "liaison_follow_up" in mets
 
@@ -99,9 +102,9 @@ async def test_resolution_stops_clocks_and_reopening_restarts_them(monitor: Moni
     assert first.due_at == datetime(2026, 11, 18, 16, 0, tzinfo=Z)  # 2 business days: Wednesday 10:00 CST
     resolved_at = MONDAY_10 + timedelta(hours=2)
     await monitor.publish(InquiryResolvedV1(inquiry_id=case.inquiry_id, resolved_by="state",
-                                            resolution_code="answered", by="l", at=resolved_at))
+                                            resolution_code="answered", actor=ACTOR, at=resolved_at))
     reopened_at = datetime(2026, 11, 17, 15, 0, tzinfo=Z)  # Tuesday 09:00 CST
-    await monitor.publish(InquiryReopenedV1(inquiry_id=case.inquiry_id, reason="called back", by="l",
+    await monitor.publish(InquiryReopenedV1(inquiry_id=case.inquiry_id, reason="called back", actor=ACTOR,
                                             at=reopened_at))
     [_, restarted] = await monitor.events("clock-started.v1", case.inquiry_id, 2)
     assert restarted.due_at == datetime(2026, 11, 19, 15, 0, tzinfo=Z)  # Thursday 09:00 CST

@@ -10,10 +10,12 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from liaison_shared.payloads import InquiryResolvedV1, McoContactedV1, McoReportedV1
+from liaison_shared.payloads import Actor, InquiryResolvedV1, McoContactedV1, McoReportedV1
 
 from .conftest import MONDAY_10, Monitor, assigned
 from .test_clocks import MONDAY_14
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 
 async def test_a_referral_recorded_after_the_breach_but_made_before_the_deadline_withdraws_it(
@@ -27,7 +29,7 @@ async def test_a_referral_recorded_after_the_breach_but_made_before_the_deadline
     assert {b.clock for b in breaches} == {"originator_contacted", "mco_referral"}
 
     made_at = MONDAY_10 + timedelta(hours=3)  # 13:00, before the deadline; recorded at 14:05
-    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", by="liaison", at=made_at))
+    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", actor=ACTOR, at=made_at))
     [withdrawn] = await monitor.events("breach-withdrawn.v1", case.inquiry_id)
     assert (withdrawn.clock, withdrawn.met_at, withdrawn.due_at) == ("mco_referral", made_at, MONDAY_14)
     assert withdrawn.withdrawn_at == MONDAY_14 + timedelta(minutes=5)
@@ -44,7 +46,7 @@ async def test_an_action_taken_after_the_deadline_leaves_the_breach_standing(mon
     await monitor.events("clock-started.v1", case.inquiry_id, 2)
     monitor.clock.set(MONDAY_14 + timedelta(minutes=5))
     await monitor.events("sla.breached.v1", case.inquiry_id, 2)
-    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", by="liaison",
+    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", actor=ACTOR,
                                          at=MONDAY_14 + timedelta(minutes=1)))
     # The referral starts the MCO's clock in the same transaction that would have withdrawn the breach.
     await monitor.events("clock-started.v1", case.inquiry_id, 3)
@@ -61,7 +63,7 @@ async def test_a_withdrawn_breach_stops_the_follow_up_it_started(monitor: Monito
     case = assigned()
     await monitor.publish(case)
     referral_at = MONDAY_10 + timedelta(hours=1)
-    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", by="liaison", at=referral_at))
+    await monitor.publish(McoContactedV1(inquiry_id=case.inquiry_id, mco="IA-TC", actor=ACTOR, at=referral_at))
     await monitor.events("clock-started.v1", case.inquiry_id, 3)
     end_of_day = MONDAY_10.replace(hour=23)  # Monday 17:00 CST: mco_contacts_member is due
     monitor.clock.set(end_of_day + timedelta(hours=1))
@@ -69,7 +71,7 @@ async def test_a_withdrawn_breach_stops_the_follow_up_it_started(monitor: Monito
     assert follow_up.clock == "liaison_follow_up"
 
     await monitor.publish(McoReportedV1(inquiry_id=case.inquiry_id, mco="IA-TC", report="member_contacted",
-                                        by="mco", at=end_of_day - timedelta(minutes=30)))  # before its deadline
+                                        actor=ACTOR, at=end_of_day - timedelta(minutes=30)))  # before its deadline
     withdrawn = await monitor.events("breach-withdrawn.v1", case.inquiry_id)
     assert [w.clock for w in withdrawn] == ["mco_contacts_member"]
     [stopped] = await monitor.events("clock-stopped.v1", case.inquiry_id)
@@ -82,7 +84,7 @@ async def test_resolution_publishes_each_clock_it_stops(monitor: Monitor) -> Non
     [started] = await monitor.events("clock-started.v1", case.inquiry_id)
     resolved_at = MONDAY_10 + timedelta(hours=2)
     await monitor.publish(InquiryResolvedV1(inquiry_id=case.inquiry_id, resolved_by="state",
-                                            resolution_code="answered", by="l", at=resolved_at))
+                                            resolution_code="answered", actor=ACTOR, at=resolved_at))
     [stopped] = await monitor.events("clock-stopped.v1", case.inquiry_id)
     assert (stopped.clock, stopped.reason, stopped.stopped_at, stopped.due_at) == (
         started.clock, "resolved", resolved_at, started.due_at)

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from liaison_shared.payloads import (
+    Actor,
     InquiryReopenedV1,
     McoContactedV1,
     MemberIdentity,
@@ -20,6 +21,8 @@ from liaison_shared.testing.waiting import wait_until
 from liaison_triage import store
 
 from .conftest import TriageHarness, enrolled, received
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 AT = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)
 
@@ -49,12 +52,12 @@ async def test_override_wins_over_the_rules_and_survives_reopening(triage: Triag
     [first] = await triage.decided(inquiry.inquiry_id)
     assert first.priority == "escalated"
     await triage.publish(PriorityOverrideRequestedV1(inquiry_id=inquiry.inquiry_id, priority="urgent",
-                                                     reason="Appointment moved to today", by="liaison", at=AT))
+                                                     reason="Appointment moved to today", actor=ACTOR, at=AT))
     [second] = await triage.decided(inquiry.inquiry_id, count=2)
     assert (second.priority, second.queue) == ("urgent", "unit_lead")
     assert second.override_reason == "Appointment moved to today"
     assert second.rules_fired == ("liaison-override",)
-    await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", by="l", at=AT))
+    await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", actor=ACTOR, at=AT))
     [third] = await triage.decided(inquiry.inquiry_id, count=3)
     assert third.priority == "urgent"
 
@@ -64,10 +67,10 @@ async def test_a_case_referred_to_another_mco_is_renamed_after_it_and_keeps_the_
     await triage.publish(inquiry)
     [first] = await triage.decided(inquiry.inquiry_id)
     assert "MCO IA-TC" in first.subject
-    await triage.publish(McoContactedV1(inquiry_id=inquiry.inquiry_id, mco="IA-AG", by="liaison", at=AT))
+    await triage.publish(McoContactedV1(inquiry_id=inquiry.inquiry_id, mco="IA-AG", actor=ACTOR, at=AT))
     renamed = await triage.renamed(inquiry.inquiry_id)
     assert renamed.subject == first.subject.replace("MCO IA-TC", "MCO IA-AG") and renamed.mco == "IA-AG"
-    await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", by="l", at=AT))
+    await triage.publish(InquiryReopenedV1(inquiry_id=inquiry.inquiry_id, reason="called again", actor=ACTOR, at=AT))
     [again] = await triage.decided(inquiry.inquiry_id, count=2)
     assert "MCO IA-AG" in again.subject  # a re-decision names the MCO it was referred to
 
@@ -75,7 +78,7 @@ async def test_a_case_referred_to_another_mco_is_renamed_after_it_and_keeps_the_
 async def test_a_case_referred_before_triage_decides_it_is_named_after_that_mco(triage: TriageHarness) -> None:
     inquiry = received(mco="IA-TC", member=MemberIdentity(name="Jane Testmember", medicaid_id="4444444F"))
     await triage.publish(inquiry)  # waits for its member's enrollment
-    await triage.publish(McoContactedV1(inquiry_id=inquiry.inquiry_id, mco="IA-AG", by="liaison", at=AT))
+    await triage.publish(McoContactedV1(inquiry_id=inquiry.inquiry_id, mco="IA-AG", actor=ACTOR, at=AT))
 
     async def referral_kept() -> bool:
         async with triage.runtime.sessions() as session:
@@ -92,7 +95,7 @@ async def test_override_that_arrives_before_its_inquiry_is_applied_when_it_is_de
 ) -> None:
     inquiry = received()
     await triage.publish(PriorityOverrideRequestedV1(inquiry_id=inquiry.inquiry_id, priority="escalated",
-                                                     reason="Known case", by="liaison", at=AT))
+                                                     reason="Known case", actor=ACTOR, at=AT))
     await triage.publish(inquiry)
 
     # The two topics are not ordered: triage sees the override first (one decision, with it) or

@@ -88,5 +88,4 @@ async def add_update(inquiry_id: UUID, body: UpdateCreate, principal: Actor, key
 def acting(uses: IntakeService, principal: Principal, inquiry_id: UUID, body: Action,
            decide: Decision) -> Callable[[AsyncSession], Awaitable[Recorded]]:
     """The use case that applies `decide` to the inquiry, for `idempotent` to run."""
-    return functools.partial(uses.act, principal=principal, inquiry_id=inquiry_id, actor=body.actor, at=body.at,
-                             decide=decide)
+    return functools.partial(uses.act, principal=principal, inquiry_id=inquiry_id, at=body.at, decide=decide)

@@ -25,7 +25,8 @@ async def inquiry_log(inquiry_id: UUID, principal: Reader, uses: Uses, session: 
                       trail: AuditTrail) -> InquiryLog:
     rows = await uses.log(session, principal, inquiry_id)
     await trail.record([inquiry_id], records=len(rows))
-    return InquiryLog(inquiry_id=inquiry_id, entries=[LogEntryRead.model_validate(r._asdict()) for r in rows])
+    return InquiryLog(inquiry_id=inquiry_id, entries=[
+        LogEntryRead.model_validate({**r._asdict(), "actor": r.details.get("actor")}) for r in rows])
 
 
 @router.get("/inquiry-log/export", summary="The MCO Inquiry Log for a date range, as .xlsx or CSV",

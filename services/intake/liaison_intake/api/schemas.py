@@ -23,6 +23,7 @@ from liaison_shared.fields import (
     ProviderNumber,
     ShortNote,
 )
+from liaison_shared.payloads import Actor
 from liaison_shared.vocabulary import (
     Category,
     ContactChannel,
@@ -38,7 +39,6 @@ from liaison_shared.vocabulary import (
 
 RiskFlag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
-Actor = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.@-]{1,60}$")]
 
 
 class Body(BaseModel):
@@ -117,7 +117,8 @@ class ProviderInquiryCreate(Body):
 
 
 class Action(Body):
-    actor: Actor | None = Field(default=None, description="Who acted, e.g. the liaison's user id.")
+    """A case action. Who acted is the caller's token, never a field."""
+
     at: PastInstant | None = Field(default=None, description="When it happened; default: now.")
 
 
@@ -128,7 +129,7 @@ class ContactAttemptCreate(Action):
 
 
 class McoReferralCreate(Action):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"mco": "IA-TC", "actor": "jliaison"}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"mco": "IA-TC"}]})
     mco: McoCode | None = None
 
 
@@ -212,7 +213,7 @@ class LogEntryRead(BaseModel):
     event_type: str
     at: datetime = Field(description="When it happened (a late record says when the action was taken).")
     recorded_at: datetime = Field(description="When intake recorded it.")
-    actor: str | None
+    actor: Actor | None = Field(description="Who did it, as authenticated (none for other services' events).")
     source: str
     details: dict[str, Any]
 

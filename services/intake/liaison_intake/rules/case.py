@@ -14,6 +14,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from liaison_shared.payloads import (
+    Actor,
     ContactAttemptedV1,
     InquiryReceivedV1,
     InquiryReopenedV1,
@@ -74,11 +75,11 @@ def _ensure_open(case: Case) -> None:
 
 
 def decide_contact_attempt(
-    case: Case, *, channel: ContactChannel, outcome: ContactOutcome, by: str, at: datetime
+    case: Case, *, channel: ContactChannel, outcome: ContactOutcome, actor: Actor, at: datetime
 ) -> list[Payload]:
     _ensure_open(case)
     events: list[Payload] = [ContactAttemptedV1(inquiry_id=case.id, channel=channel, outcome=outcome,
-                                                attempt_number=case.contact_attempts + 1, by=by, at=at)]
+                                                attempt_number=case.contact_attempts + 1, actor=actor, at=at)]
     failed_call = channel is ContactChannel.PHONE and outcome is ContactOutcome.NOT_REACHED
     if failed_call and case.failed_phone_attempts + 1 == FAILED_CALLS_BEFORE_LETTER:
         events.append(LetterRequestedV1(inquiry_id=case.id, party=case.party,
@@ -86,19 +87,19 @@ def decide_contact_attempt(
     return events
 
 
-def decide_referral(case: Case, *, mco: str | None, by: str, at: datetime) -> list[Payload]:
+def decide_referral(case: Case, *, mco: str | None, actor: Actor, at: datetime) -> list[Payload]:
     _ensure_open(case)
     target = mco or case.mco
     if target is None:
         raise IllegalAction("mco-unknown", "The inquiry has no MCO; name the MCO to refer it to.")
     if case.referred_mco == target and case.status in (Status.REFERRED_TO_MCO, Status.MCO_ENGAGED):
         raise IllegalAction("already-referred", "The inquiry is already referred to this MCO.")
-    return [McoContactedV1(inquiry_id=case.id, mco=target, by=by, at=at)]
+    return [McoContactedV1(inquiry_id=case.id, mco=target, actor=actor, at=at)]
 
 
 def decide_mco_report(
     case: Case, *, mco: str, report: McoReportKind, resolution_code: str | None, summary: str | None,
-    by: str, at: datetime,
+    actor: Actor, at: datetime,
 ) -> list[Payload]:
     _ensure_open(case)
     if case.referred_mco != mco or case.status not in (Status.REFERRED_TO_MCO, Status.MCO_ENGAGED):
@@ -106,40 +107,40 @@ def decide_mco_report(
     expected = McoReportKind.MEMBER_CONTACTED if case.party is Party.MEMBER else McoReportKind.PROVIDER_CONTACTED
     if report in (McoReportKind.MEMBER_CONTACTED, McoReportKind.PROVIDER_CONTACTED) and report is not expected:
         raise IllegalAction("wrong-party", f"A {case.party} inquiry is reported as {expected}.")
-    events: list[Payload] = [McoReportedV1(inquiry_id=case.id, mco=mco, report=report, by=by, at=at)]
+    events: list[Payload] = [McoReportedV1(inquiry_id=case.id, mco=mco, report=report, actor=actor, at=at)]
     if report is McoReportKind.RESOLVED:
         events.append(InquiryResolvedV1(inquiry_id=case.id, resolved_by=ResolvedBy.MCO,
                                         resolution_code=resolution_code or "resolved_by_mco", summary=summary,
-                                        by=by, at=at))
+                                        actor=actor, at=at))
     return events
 
 
 def decide_resolution(
-    case: Case, *, resolved_by: ResolvedBy, resolution_code: str, summary: str | None, by: str, at: datetime
+    case: Case, *, resolved_by: ResolvedBy, resolution_code: str, summary: str | None, actor: Actor, at: datetime
 ) -> list[Payload]:
     _ensure_open(case)
     if resolved_by is ResolvedBy.MCO and case.referred_mco is None:
         raise IllegalAction("not-referred", "Only an inquiry referred to an MCO can be resolved by the MCO.")
     return [InquiryResolvedV1(inquiry_id=case.id, resolved_by=resolved_by, resolution_code=resolution_code,
-                              summary=summary, by=by, at=at)]
+                              summary=summary, actor=actor, at=at)]
 
 
-def decide_reopen(case: Case, *, reason: str, by: str, at: datetime) -> list[Payload]:
+def decide_reopen(case: Case, *, reason: str, actor: Actor, at: datetime) -> list[Payload]:
     if case.status is not Status.RESOLVED:
         raise IllegalAction("not-resolved", "Only a resolved inquiry can be reopened.")
-    return [InquiryReopenedV1(inquiry_id=case.id, reason=reason, by=by, at=at)]
+    return [InquiryReopenedV1(inquiry_id=case.id, reason=reason, actor=actor, at=at)]
 
 
 def decide_priority_override(
-    case: Case, *, priority: Priority, reason: str, by: str, at: datetime
+    case: Case, *, priority: Priority, reason: str, actor: Actor, at: datetime
 ) -> list[Payload]:
     _ensure_open(case)
-    return [PriorityOverrideRequestedV1(inquiry_id=case.id, priority=priority, reason=reason, by=by, at=at)]
+    return [PriorityOverrideRequestedV1(inquiry_id=case.id, priority=priority, reason=reason, actor=actor, at=at)]
 
 
-def decide_update(case: Case, *, note: str, by: str, at: datetime) -> list[Payload]:
+def decide_update(case: Case, *, note: str, actor: Actor, at: datetime) -> list[Payload]:
     _ensure_open(case)
-    return [InquiryUpdatedV1(inquiry_id=case.id, note=note, by=by, at=at)]
+    return [InquiryUpdatedV1(inquiry_id=case.id, note=note, actor=actor, at=at)]
 
 
 def evolve(case: Case, event: Payload) -> Case:
