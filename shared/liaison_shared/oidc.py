@@ -8,11 +8,17 @@ expiry, not-before, issuer and audience with joserfc. Keys are refreshed in the 
 and at once when a token names a key it has not seen (the provider rotated them), at most
 every `MIN_REFETCH_SECONDS`; while the provider is down, tokens signed with keys already held
 keep verifying, and `keys_fresh` says so for readiness.
+
+Given the service's own client credentials, the verifier also asks the provider whether a token
+it accepted is still active (token introspection, RFC 7662), at most once per token every
+`revocation_seconds`: a disabled client or a revoked session is refused within that time
+instead of at the token's expiry. While the provider cannot answer, the signature decides.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -31,6 +37,8 @@ log = logging.getLogger(__name__)
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384")
 MIN_REFETCH_SECONDS = 10.0
 LEEWAY_SECONDS = 30  # clock skew tolerated between the provider and us
+INTROSPECTION_TIMEOUT = 2.0
+MAX_CHECKED = 10_000  # introspection answers kept before expired ones are dropped
 
 
 class KeysUnavailable(Exception):
@@ -39,10 +47,15 @@ class KeysUnavailable(Exception):
 
 class TokenVerifier:
     def __init__(self, issuer: str, audience: str, access: AccessConfig, *, provider_url: str | None = None,
+                 client: tuple[str, str] | None = None, revocation_seconds: float = 30.0,
                  refresh_seconds: float = 300.0, http: httpx.AsyncClient | None = None,
                  monotonic: Callable[[], float] = time.monotonic) -> None:
         self.issuer, self.audience = issuer.rstrip("/"), audience
         self._provider_url = (provider_url or issuer).rstrip("/")
+        self._client, self._revocation_seconds = client, revocation_seconds
+        self._introspection_uri: str | None = None
+        self._checked: dict[bytes, tuple[float, bool]] = {}
+        self._unanswered_until = -float("inf")
         self._access, self._refresh_seconds, self._monotonic = access, refresh_seconds, monotonic
         self._http = http or httpx.AsyncClient(timeout=5.0)
         self._keys: KeySet | None = None
@@ -75,9 +88,32 @@ class TokenVerifier:
             self._claims.validate(decoded.claims)
             if decoded.header.get("typ", "JWT").lower() not in ("jwt", "at+jwt"):
                 return None
+            if not await self._still_active(token):
+                return None
             return self._access.principal(decoded.claims)
         except (JoseError, KeysUnavailable, ValueError, KeyError, TypeError):
             return None
+
+    async def _still_active(self, token: str) -> bool:
+        now = self._monotonic()
+        if self._client is None or self._introspection_uri is None or now < self._unanswered_until:
+            return True
+        digest = hashlib.sha256(token.encode()).digest()
+        checked = self._checked.get(digest)
+        if checked is not None and checked[0] > now:
+            return checked[1]
+        try:
+            response = await self._http.post(self._introspection_uri, data={"token": token}, auth=self._client,
+                                             timeout=INTROSPECTION_TIMEOUT)
+            response.raise_for_status()
+            active = response.json().get("active") is True
+        except (httpx.HTTPError, ValueError, AttributeError):
+            self._unanswered_until = now + self._revocation_seconds  # not asked again meanwhile
+            return True  # the provider cannot say: the signature decides until it can
+        if len(self._checked) > MAX_CHECKED:
+            self._checked = {k: v for k, v in self._checked.items() if v[0] > now}
+        self._checked[digest] = (now + self._revocation_seconds, active)
+        return active
 
     async def refresh(self) -> None:
         """Fetch the provider's keys now (raises `KeysUnavailable`)."""
@@ -118,6 +154,9 @@ class TokenVerifier:
             # Reached at another address than the issuer's, the provider names its keys after that address.
             jwks_uri = str(discovery["jwks_uri"]).replace(self.issuer, self._provider_url, 1)
             self._keys = KeySet.import_key_set(await self._json(jwks_uri))  # type: ignore[arg-type]
+            introspection = discovery.get("introspection_endpoint")
+            self._introspection_uri = str(introspection).replace(self.issuer, self._provider_url, 1) \
+                if introspection else None
         except (httpx.HTTPError, KeyError, ValueError, JoseError) as failed:
             raise KeysUnavailable(type(failed).__name__) from None
         self._fetched_at = self._monotonic()

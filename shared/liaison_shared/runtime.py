@@ -58,6 +58,9 @@ class Runtime:
         self.consumer: EventConsumer | None = None
         self.identity = TokenVerifier(settings.oidc_issuer, settings.oidc_audience, program_access(),
                                       provider_url=settings.oidc_provider_url or None,
+                                      client=(settings.oidc_client_id, settings.oidc_client_secret.get_secret_value())
+                                      if settings.oidc_client_id else None,
+                                      revocation_seconds=settings.oidc_revocation_seconds,
                                       refresh_seconds=settings.oidc_refresh_seconds)
         self._migrations = migrations
         self._routers: list[APIRouter] = []

@@ -7,7 +7,7 @@ come only from the environment, never from the repository.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from liaison_shared.pipeline import Limits
@@ -30,6 +30,12 @@ class ServiceSettings(BaseSettings):
     oidc_provider_url: str = Field(default="", description="Where this service reaches the provider, if not at "
                                    "the issuer's address (e.g. inside a container network); default: the issuer.")
     oidc_audience: str = Field(default="liaison", description="The audience those tokens must name.")
+    oidc_client_id: str = Field(default="liaison-services", description="The services' own client at the provider, "
+                                "to ask whether a token is still active; empty: only signatures are checked.")
+    oidc_client_secret: SecretStr = Field(default=SecretStr("liaison-services-demo-secret"),
+                                          description="Its secret (the default is the local demo realm's).")
+    oidc_revocation_seconds: float = Field(default=30.0, ge=0,
+                                           description="How long a token's 'still active' answer is trusted.")
     oidc_refresh_seconds: float = Field(default=300.0, gt=0, description="How often the provider's keys are refreshed.")
     audit_retention_days: int = Field(default=6 * 366, ge=6 * 366,
                                       description="How long the PHI access audit is kept (at least six years).")

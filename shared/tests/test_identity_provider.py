@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from typing import Any
 from urllib.parse import urlparse
 
@@ -139,3 +140,42 @@ async def test_a_provider_outage_keeps_held_keys_working_and_readiness_says_so(
 async def test_a_wrong_client_secret_gets_no_token(tokens: Tokens) -> None:
     with pytest.raises(SignInFailed, match="401"):
         await tokens.system("call-center", secret="not-the-secret")
+
+
+class Admin:
+    """The provider's admin API (the local realm's bootstrap admin), to revoke a client as an administrator would."""
+
+    def __init__(self, issuer: str) -> None:
+        base = issuer.split("/realms/")[0]
+        self._token_url = f"{base}/realms/master/protocol/openid-connect/token"
+        self.clients = f"{base}/admin/realms/{issuer.rstrip('/').rsplit('/', 1)[1]}/clients"
+
+    async def headers(self, http: httpx.AsyncClient) -> dict[str, str]:
+        answer = await http.post(self._token_url, data={"grant_type": "password", "client_id": "admin-cli",
+                                                        "username": "admin", "password": "admin-demo"})
+        answer.raise_for_status()
+        return {"Authorization": f"Bearer {answer.json()['access_token']}"}
+
+
+async def test_a_revoked_clients_token_is_refused_before_it_expires(make_settings: SettingsFactory,
+                                                                    tokens: Tokens) -> None:
+    client_id = f"revocable-{uuid.uuid4().hex[:8]}"
+    admin = Admin(tokens.issuer)
+    async with httpx.AsyncClient(timeout=30) as idp:
+        headers = await admin.headers(idp)
+        created = await idp.post(admin.clients, headers=headers, json={
+            "clientId": client_id, "enabled": True, "publicClient": False, "secret": f"{client_id}-demo-secret",
+            "serviceAccountsEnabled": True, "standardFlowEnabled": False,
+            "defaultClientScopes": ["basic", "profile", "roles", "liaison", "intake:write"]})
+        assert created.status_code == 201, created.text[:200]
+        internal_id = created.headers["location"].rsplit("/", 1)[1]
+        try:
+            token = await Tokens(tokens.issuer).system(client_id)
+            _, http = app(make_settings, oidc_revocation_seconds=0)
+            assert (await http.get("/whoami", headers=bearer(token))).status_code == 200
+            disabled = await idp.put(f"{admin.clients}/{internal_id}", headers=headers, json={"enabled": False})
+            assert disabled.status_code == 204
+            refused = await http.get("/whoami", headers=bearer(token))  # the token itself is still unexpired
+            assert refused.status_code == 401 and refused.headers["www-authenticate"].startswith("Bearer")
+        finally:
+            await idp.delete(f"{admin.clients}/{internal_id}", headers=headers)
