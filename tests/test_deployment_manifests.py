@@ -414,6 +414,9 @@ def test_deployment_takes_the_openid_provider_from_liaison_config(service: str) 
     for setting in ("OIDC_ISSUER", "OIDC_PROVIDER_URL"):
         ref = by_name[f"{prefix}{setting}"]["valueFrom"]["configMapKeyRef"]
         assert ref == {"name": "liaison-config", "key": setting}
+    # Its own client's secret (to ask whether a token is still active) is a secret, not the demo realm's default.
+    secret = by_name[f"{prefix}OIDC_CLIENT_SECRET"]["valueFrom"]["secretKeyRef"]
+    assert secret == {"name": "liaison-secrets", "key": "OIDC_CLIENT_SECRET"}
     assert config["OIDC_ISSUER"].endswith("/realms/liaison")
     assert config["OIDC_PROVIDER_URL"].endswith("/realms/liaison")
 
