@@ -6,7 +6,21 @@ from __future__ import annotations
 
 import uuid
 
+from liaison_intake.main import bootstrap
+from liaison_intake.settings import Settings
+from liaison_shared.audit import PHI_READ
+
 from .conftest import Intake, member_inquiry
+
+WALKED = {"GET /v1/inquiries/{inquiry_id}", "GET /v1/inquiries", "GET /v1/inquiries/{inquiry_id}/log",
+          "GET /v1/inquiry-log/export"}
+
+
+def test_the_routes_marked_as_returning_phi_are_the_ones_walked_here() -> None:
+    paths = bootstrap(Settings()).app().openapi()["paths"]  # builds the app; connects to nothing
+    marked = {f"{method.upper()} {path}" for path, item in paths.items() for method, operation in item.items()
+              if operation.items() >= PHI_READ.items()}
+    assert marked == WALKED
 
 
 async def test_each_phi_read_leaves_one_record_and_compliance_reads_them(intake: Intake) -> None:
@@ -25,6 +39,7 @@ async def test_each_phi_read_leaves_one_record_and_compliance_reads_them(intake:
 
     audit = (await intake.http.get("/v1/access-audit", headers=cora)).json()
     assert [r["operation"] for r in reversed(audit)] == [operation for *_, operation in reads]
+    assert {operation for *_, operation in reads} == WALKED
     assert all(inquiry_id in r["resource_ids"] and r["roles"] == ["member-liaison"] for r in audit)
     assert len({r["subject"] for r in audit}) == 1 and all(r["records"] >= 1 for r in audit)
     assert (await intake.http.get("/v1/access-audit", headers=maria)).status_code == 403
