@@ -26,7 +26,8 @@ def test_bound_handlers_get_the_use_cases_they_were_bound_to() -> None:
     calls: list[Any] = []
     bound = handlers.bind(calls)
     payload = InquiryResolvedV1.model_validate(
-        {"inquiry_id": str(uuid4()), "resolved_by": "mco", "resolution_code": "done", "by": "a",
+        {"inquiry_id": str(uuid4()), "resolved_by": "mco", "resolution_code": "done",
+         "actor": {"subject": "s", "name": "a"},
          "at": datetime(2026, 12, 1, tzinfo=UTC).isoformat()})
     asyncio.run(bound[spec_for(InquiryResolvedV1).type](None, Event(payload, source="/t")))  # type: ignore[arg-type]
     assert calls == [payload]

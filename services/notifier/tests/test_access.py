@@ -77,8 +77,9 @@ async def test_an_mco_finds_only_deliveries_and_letters_of_inquiries_referred_to
         async with mco_readers.runtime.engine.connect() as conn:
             stored = await conn.scalar(text("SELECT count(*) FROM letters"))
             referral_mails = await conn.scalar(text("SELECT count(*) FROM deliveries WHERE recipient LIKE 'mco:%'"))
-        return (stored, referral_mails) == (3, 2)
-    await wait_until(all_there, what="three letters and both referrals' deliveries")
+            cases_delivered = await conn.scalar(text("SELECT count(DISTINCT inquiry_id) FROM deliveries"))
+        return (stored, referral_mails, cases_delivered) == (3, 2, 3)
+    await wait_until(all_there, what="three letters, both referrals' deliveries and one for every case")
 
     async with mco_readers.http() as http:
         async def seen(**caller: str) -> set[uuid.UUID]:
