@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from liaison_shared.config_files import ConfigError, Problem, load_config
-from liaison_shared.principal import MCO_SCOPE_PREFIX, Principal
+from liaison_shared.principal import MCO_SCOPE_PREFIX, PARTY_SCOPE_PREFIX, Principal
+from liaison_shared.vocabulary import Party
 
 FILE_VARIABLE = "LIAISON_ACCESS_FILE"
 DEFAULT_FILE = Path(__file__).with_name("access.yaml")
@@ -25,11 +26,12 @@ MCO_ROLE = "mco-staff"  # a person of one MCO: without an mco claim, nothing is 
 
 # The scopes routes ask for; access.yaml must describe exactly these.
 INTAKE_WRITE, INQUIRY_READ, INQUIRY_ACT = "intake:write", "inquiry:read", "inquiry:act"
+INQUIRY_ASSIGN = "inquiry:assign"
 CLOCKS_READ, DELIVERIES_READ = "clocks:read", "deliveries:read"
 ATTRIBUTION_READ, ATTRIBUTION_WRITE = "attribution:read", "attribution:write"
 AUDIT_READ = "audit:read"
-SCOPES = frozenset({INTAKE_WRITE, INQUIRY_READ, INQUIRY_ACT, CLOCKS_READ, DELIVERIES_READ, ATTRIBUTION_READ,
-                    ATTRIBUTION_WRITE, AUDIT_READ})
+SCOPES = frozenset({INTAKE_WRITE, INQUIRY_READ, INQUIRY_ACT, INQUIRY_ASSIGN, CLOCKS_READ, DELIVERIES_READ,
+                    ATTRIBUTION_READ, ATTRIBUTION_WRITE, AUDIT_READ})
 
 
 class AccessError(ConfigError):
@@ -42,13 +44,17 @@ class AccessConfig(BaseModel):
     scopes: dict[str, str]
     system_scopes: tuple[str, ...]
     roles: dict[str, tuple[str, ...]]
+    parties: dict[str, tuple[Party, ...]] = {}
 
     def principal(self, claims: Mapping[str, Any]) -> Principal:
         """The principal a verified token's claims describe: roles map to scopes, a system's granted
-        scopes count if systems may hold them, and an `mco` claim confines it to that MCO."""
+        scopes count if systems may hold them, roles of one party confine it to that party's cases,
+        and an `mco` claim confines it to that MCO."""
         roles = frozenset(r for r in _strings(claims.get("realm_access", {}).get("roles")) if r in self.roles)
         granted = {s for s in str(claims.get("scope", "")).split() if s in self.system_scopes}
         granted |= {scope for role in roles for scope in self.roles[role]}
+        if roles and all(role in self.parties for role in roles):
+            granted |= {PARTY_SCOPE_PREFIX + party for role in roles for party in self.parties[role]}
         mco = claims.get("mco")
         if isinstance(mco, str) and mco:
             granted.add(MCO_SCOPE_PREFIX + mco)
@@ -73,6 +79,7 @@ def _problems(config: AccessConfig) -> list[Problem]:
                 if s not in known]
     problems += [(f"roles.{role}[{i}]", f"unknown scope {s!r}") for role, scopes in config.roles.items()
                  for i, s in enumerate(scopes) if s not in known]
+    problems += [(f"parties.{role}", "not a role") for role in config.parties if role not in config.roles]
     if MCO_ROLE not in config.roles:
         problems.append(("roles", f"the {MCO_ROLE!r} role is missing"))
     return problems

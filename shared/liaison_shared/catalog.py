@@ -44,6 +44,8 @@ EVENTS: tuple[EventSpec, ...] = (
               p.PriorityOverrideRequestedV1, "A liaison overrode the priority, with a reason."),
     EventSpec("liaison.inquiry.updated.v1", "inquiry.updated", "inquiry_id", p.InquiryUpdatedV1,
               "A free-text update was added to the case."),
+    EventSpec("liaison.inquiry.assigned.v1", "inquiry.assignment", "inquiry_id", p.InquiryAssignedV1,
+              "A person claimed the case, or a unit lead assigned, reassigned or released it."),
     EventSpec("liaison.inquiry.letter-requested.v1", "inquiry.contact", "inquiry_id", p.LetterRequestedV1,
               "Two phone attempts failed; a letter must answer the caller."),
     EventSpec("liaison.inquiry.contact-attempted.v1", "inquiry.contact", "inquiry_id",

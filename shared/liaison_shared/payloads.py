@@ -141,6 +141,24 @@ class InquiryUpdatedV1(Payload):
     at: AwareDatetime
 
 
+class Person(Payload):
+    """A person of the program a case can belong to: their token subject and display name."""
+
+    subject: ShortText
+    name: ShortText
+
+
+class InquiryAssignedV1(Payload):
+    """The case now belongs to `assignee` (None: back to its queue, nobody's). A person claims a
+    case for themselves; a unit lead assigns, reassigns or releases it."""
+
+    inquiry_id: UUID
+    assignee: Person | None
+    previous: Person | None = None
+    actor: Actor
+    at: AwareDatetime
+
+
 class LetterRequestedV1(Payload):
     """Two phone attempts failed: a letter answering the question must be sent."""
 

@@ -18,6 +18,7 @@ from liaison_shared.payloads import Actor
 from liaison_shared.problems import Problem
 
 MCO_SCOPE_PREFIX = "mco:"
+PARTY_SCOPE_PREFIX = "party:"
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,22 @@ class Principal:
         """This principal as the actor of what it does (on events and in logs)."""
         return Actor(subject=self.id, name=self.name, roles=tuple(sorted(self.roles)), client=self.client)
 
+    @property
+    def parties(self) -> frozenset[str] | None:
+        """The parties (member, provider) whose cases this principal works; None: every party."""
+        confined = frozenset(s.removeprefix(PARTY_SCOPE_PREFIX) for s in self.scopes
+                             if s.startswith(PARTY_SCOPE_PREFIX))
+        return confined or None
+
     def may_see(self, referred_mco: str | None) -> bool:
-        """Whether a case referred to `referred_mco` (None: not referred) is visible to this principal."""
+        """Whether what belongs to `referred_mco` (None: no MCO) is visible: an MCO's sees only its own."""
         return self.mco is None or self.mco == referred_mco
+
+    def may_see_case(self, party: str, referred_mco: str | None) -> bool:
+        """Whether a case of `party` referred to `referred_mco` (None: not referred) is visible: an MCO's
+        sees only what was referred to it, a person of a one-party role only that party's cases."""
+        parties = self.parties
+        return self.may_see(referred_mco) and (parties is None or party in parties)
 
 
 Authenticate = Callable[[str], Awaitable[Principal | None]]

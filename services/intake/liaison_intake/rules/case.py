@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID
 
+from liaison_shared.lifecycle import Status, status_after
 from liaison_shared.payloads import (
     Actor,
     ContactAttemptedV1,
@@ -24,7 +24,6 @@ from liaison_shared.payloads import (
     McoContactedV1,
     McoReportedV1,
     Payload,
-    PriorityAssignedV1,
     PriorityOverrideRequestedV1,
 )
 from liaison_shared.vocabulary import (
@@ -37,15 +36,6 @@ from liaison_shared.vocabulary import (
 )
 
 FAILED_CALLS_BEFORE_LETTER = 2
-
-
-class Status(StrEnum):
-    RECEIVED = "received"
-    TRIAGED = "triaged"
-    IN_PROGRESS = "in_progress"
-    REFERRED_TO_MCO = "referred_to_mco"
-    MCO_ENGAGED = "mco_engaged"
-    RESOLVED = "resolved"
 
 
 class IllegalAction(Exception):
@@ -144,23 +134,15 @@ def decide_update(case: Case, *, note: str, actor: Actor, at: datetime) -> list[
 
 
 def evolve(case: Case, event: Payload) -> Case:
-    """The case after `event`."""
+    """The case after `event`: its status (`liaison_shared.lifecycle`), referral and contact counts."""
+    case = replace(case, status=status_after(case.status, event))
     match event:
-        case PriorityAssignedV1() if case.status is Status.RECEIVED:
-            return replace(case, status=Status.TRIAGED)
         case ContactAttemptedV1(channel=channel, outcome=outcome):
             failed = channel is ContactChannel.PHONE and outcome is ContactOutcome.NOT_REACHED
-            status = Status.IN_PROGRESS if case.status in (Status.RECEIVED, Status.TRIAGED) else case.status
-            return replace(case, status=status, contact_attempts=case.contact_attempts + 1,
+            return replace(case, contact_attempts=case.contact_attempts + 1,
                            failed_phone_attempts=case.failed_phone_attempts + failed)
         case McoContactedV1(mco=mco):
-            return replace(case, status=Status.REFERRED_TO_MCO, referred_mco=mco)
-        case McoReportedV1(report=McoReportKind.MEMBER_CONTACTED | McoReportKind.PROVIDER_CONTACTED):
-            return replace(case, status=Status.MCO_ENGAGED)
-        case InquiryResolvedV1():
-            return replace(case, status=Status.RESOLVED)
-        case InquiryReopenedV1():
-            return replace(case, status=Status.IN_PROGRESS)
+            return replace(case, referred_mco=mco)
     return case
 
 
