@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PACKAGES := -e shared -e services/intake -e services/triage -e services/sla-monitor \
-            -e services/notifier -e services/attribution
+            -e services/notifier -e services/attribution -e services/console
 
 .PHONY: install infra infra-stop test lint up down bench asyncapi openapi manifests constraints
 
@@ -12,6 +12,7 @@ $(VENV)/.installed: constraints.txt shared/pyproject.toml $(wildcard services/*/
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -c constraints.txt uv
 	$(VENV)/bin/uv pip install -q --python $(PY) -c constraints.txt -r requirements.in $(PACKAGES)
+	deploy/local/chromium.sh install
 	touch $@
 
 install: $(VENV)/.installed

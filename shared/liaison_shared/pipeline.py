@@ -7,7 +7,8 @@
 2. a rate limit per source address;
 3. authentication from the headers alone, before any of the body is read
    (a failed attempt also spends from a stricter per-address budget), then a
-   rate limit per client;
+   rate limit per client. The APIs take a bearer token; the console, whose
+   people sign in with a browser, its session cookie (`Authentication`);
 4. a body limit before parsing: Content-Length checked first, the stream
    counted as it arrives; bulk routes (marked with `BULK_BODY`) get their own
    larger limit and read their body as a stream;
@@ -24,8 +25,8 @@ import json
 import logging
 import re
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -53,6 +54,35 @@ _CORRELATION = re.compile(r"[A-Za-z0-9._:-]{8,128}")
 _JSON_TYPE = re.compile(r"^application/([a-z0-9.+-]*\+)?json\b")
 
 
+def bearer_token(scope: Scope) -> str | None:
+    """The credential of an API call: the bearer token of its Authorization header."""
+    authorization = _header(scope, b"authorization") or ""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+async def unauthenticated_problem(scope: Scope, send: Send) -> None:
+    """The answer to a call without a valid credential: 401 problem+json naming the scheme."""
+    await _problem(send, 401, "unauthenticated", "Unauthenticated",
+                   detail="Send a valid access token of the program's OpenID provider as a bearer token.",
+                   headers={"www-authenticate": WWW_AUTHENTICATE})
+
+
+@dataclass(frozen=True)
+class Authentication:
+    """How the pipeline finds a request's credential, checks it, and answers when there is none.
+    The APIs' default: a bearer token, checked by the service's token verifier, else 401."""
+
+    authenticate: Authenticate
+    credential: Callable[[Scope], str | None] = bearer_token
+    public_paths: frozenset[str] = PUBLIC_PATHS
+    public_prefixes: tuple[str, ...] = ()
+    refuse: Callable[[Scope, Send], Awaitable[None]] = field(default=unauthenticated_problem)
+
+    def is_public(self, path: str) -> bool:
+        return path in self.public_paths or path.startswith(self.public_prefixes)
+
+
 @dataclass(frozen=True)
 class Limits:
     """What the pipeline lets through (from `ServiceSettings`)."""
@@ -75,9 +105,9 @@ class _Refused(Exception):
 class RequestPipeline:
     """Wraps a service's app; see the module's docstring for what it does, in which order."""
 
-    def __init__(self, app: ASGIApp, *, authenticate: Authenticate, limits: Limits,
+    def __init__(self, app: ASGIApp, *, authentication: Authentication, limits: Limits,
                  bulk_paths: Sequence[re.Pattern[str]] = ()) -> None:
-        self._app, self._authenticate, self._limits = app, authenticate, limits
+        self._app, self._authentication, self._limits = app, authentication, limits
         self._bulk_paths = list(bulk_paths)
         self._per_address = RateLimiter(limits.per_address)
         self._per_client = RateLimiter(limits.per_client)
@@ -120,7 +150,8 @@ class RequestPipeline:
             CORRELATION_ID.reset(token)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["path"] in PUBLIC_PATHS:
+        authentication = self._authentication
+        if authentication.is_public(scope["path"]):
             await self._app(scope, receive, send)
             return
         address = (scope.get("client") or ("unknown",))[0]
@@ -128,16 +159,14 @@ class RequestPipeline:
         if wait:
             await _too_many(send, wait)
             return
-        credential = _credential(scope)
-        principal = await self._authenticate(credential) if credential else None
+        credential = authentication.credential(scope)
+        principal = await authentication.authenticate(credential) if credential else None
         if principal is None:
             wait = self._failures.take(address)
             if wait:
                 await _too_many(send, wait)
                 return
-            await _problem(send, 401, "unauthenticated", "Unauthenticated",
-                           detail="Send a valid access token of the program's OpenID provider as a bearer token.",
-                           headers={"www-authenticate": WWW_AUTHENTICATE})
+            await authentication.refuse(scope, send)
             return
         wait = self._per_client.take(principal.id)
         if wait:
@@ -179,12 +208,6 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key == name:
             return bytes(value).decode("latin-1")
     return None
-
-
-def _credential(scope: Scope) -> str | None:
-    authorization = _header(scope, b"authorization") or ""
-    scheme, _, token = authorization.partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def _query_and_path_errors(scope: Scope) -> Iterator[dict[str, str]]:

@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
@@ -34,7 +35,7 @@ from liaison_shared.migrations import upgrade
 from liaison_shared.oidc import TokenVerifier
 from liaison_shared.openapi import describe_truthfully
 from liaison_shared.outbox import Outbox, OutboxRelay
-from liaison_shared.pipeline import BULK_BODY, RequestPipeline
+from liaison_shared.pipeline import BULK_BODY, Authentication, RequestPipeline
 from liaison_shared.problems import install_problem_handlers
 from liaison_shared.retry import Backoff, wait_or_stop
 from liaison_shared.settings import ServiceSettings
@@ -62,11 +63,16 @@ class Runtime:
                                       if settings.oidc_client_id else None,
                                       revocation_seconds=settings.oidc_revocation_seconds,
                                       refresh_seconds=settings.oidc_refresh_seconds)
+        self.authentication = Authentication(self.identity.authenticate)
+        """How HTTP requests are authenticated: bearer tokens, unless the service signs people in itself."""
         self._migrations = migrations
         self._routers: list[APIRouter] = []
+        self._middleware: list[Callable[[ASGIApp], ASGIApp]] = []
         self._provided: dict[type, object] = {Runtime: self}
         self._workers: list[Worker] = []
         self._stop = asyncio.Event()
+        self.draining = asyncio.Event()
+        """Set when the process is told to stop: long-lived responses (live streams) end so it can."""
         self._tasks: list[asyncio.Task[None]] = []
 
     def consume(self, handlers: Mapping[str, Handler]) -> None:
@@ -84,6 +90,10 @@ class Runtime:
     def add_routers(self, *routers: APIRouter) -> None:
         """Serve these routers too."""
         self._routers.extend(routers)
+
+    def add_middleware(self, middleware: Callable[[ASGIApp], ASGIApp]) -> None:
+        """Wrap the service's routes in this ASGI middleware too (inside the request pipeline)."""
+        self._middleware.append(middleware)
 
     def provide(self, *objects: object) -> None:
         """Make these objects (the service's use cases) available to routes, by type (`liaison_shared.deps`)."""
@@ -144,9 +154,11 @@ class Runtime:
         for router in self._routers:
             app.include_router(router)
         app.include_router(_operations_router(self))
+        for middleware in self._middleware:
+            app.add_middleware(middleware)
         bulk_paths = [route.path_regex for router in self._routers for route in router.routes
                       if isinstance(route, APIRoute) and (route.openapi_extra or {}).get(next(iter(BULK_BODY)))]
-        app.add_middleware(RequestPipeline, authenticate=self.identity.authenticate, limits=self.settings.http_limits,
+        app.add_middleware(RequestPipeline, authentication=self.authentication, limits=self.settings.http_limits,
                            bulk_paths=bulk_paths)
         app.add_middleware(RequestMetrics, service=self.settings.service)
         describe_truthfully(app)
@@ -231,9 +243,22 @@ class RequestMetrics:
                 time.perf_counter() - started)
 
 
+class _Server(uvicorn.Server):
+    """uvicorn, telling the runtime as soon as a stop is asked for (before it waits for open responses)."""
+
+    def __init__(self, config: uvicorn.Config, runtime: Runtime) -> None:
+        super().__init__(config)
+        self._runtime = runtime
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        with contextlib.suppress(RuntimeError):  # no loop running yet: nothing to drain
+            asyncio.get_running_loop().call_soon_threadsafe(self._runtime.draining.set)
+        super().handle_exit(sig, frame)
+
+
 def serve(runtime: Runtime) -> None:
     """Run the service until SIGTERM/SIGINT, then shut down gracefully."""
     configure_logging(runtime.settings.service, runtime.settings.log_level)
     config = uvicorn.Config(runtime.app(), host=runtime.settings.http_host, port=runtime.settings.http_port,
                             log_config=None, access_log=False, timeout_graceful_shutdown=20)
-    uvicorn.Server(config).run()
+    _Server(config, runtime).run()

@@ -1,0 +1,62 @@
+"""What every page shows of the person and the program: who is signed in, what they may do, the
+choices of the filters and forms, and how times are written (the program's time zone)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from liaison_console.rules import roles
+from liaison_console.rules.clocks import CLOCK_WORDS, STATE_WORDS
+from liaison_console.sessions import SignedIn
+from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.lifecycle import Status
+from liaison_shared.vocabulary import (
+    Category,
+    ContactChannel,
+    ContactOutcome,
+    McoReportKind,
+    Priority,
+    Queue,
+    ResolvedBy,
+    Source,
+    Track,
+)
+
+ROLE_WORDS = {
+    "member-liaison": "Member Liaison", "provider-liaison": "Provider Liaison", "msa-esr": "MSA/ESR",
+    "unit-lead": "Unit Lead", "special-outreach": "Special Outreach", "ccm": "CCM",
+    "program-manager": "Program Manager", "compliance": "Compliance", "mco-staff": "MCO staff", "ops": "Operations",
+}
+
+
+def words(value: str | None) -> str:
+    """`member_not_enrolled` as `Member not enrolled`."""
+    return value.replace("_", " ").replace("-", " ").capitalize() if value else "—"
+
+
+def page_context(person: SignedIn, calendar: BusinessCalendar, **extra: Any) -> dict[str, Any]:
+    principal = person.principal
+
+    def local(instant: datetime | str | None) -> str:
+        if instant is None:
+            return "—"
+        when = datetime.fromisoformat(instant) if isinstance(instant, str) else instant
+        return calendar.local(when).strftime("%a %b %d %Y %H:%M %Z")
+
+    return {
+        "person": principal, "csrf": person.csrf,
+        "role_words": ", ".join(ROLE_WORDS.get(r, r) for r in sorted(principal.roles)) or "No program role",
+        "may_claim": roles.may_claim(principal), "may_assign": roles.may_assign(principal),
+        "may_act_for_state": roles.may_act_for_state(principal),
+        "may_report_for_mco": roles.may_report_for_mco(principal),
+        "words": words, "local": local, "clock_words": CLOCK_WORDS, "state_words": STATE_WORDS,
+        "choices": {
+            "track": [t.value for t in Track], "priority": [p.value for p in Priority],
+            "status": ["open", "all", *(s.value for s in Status)], "queue": [q.value for q in Queue],
+            "source": [s.value for s in Source], "category": [c.value for c in Category],
+            "channel": [c.value for c in ContactChannel], "outcome": [o.value for o in ContactOutcome],
+            "report": [r.value for r in McoReportKind], "resolved_by": [r.value for r in ResolvedBy],
+        },
+        **extra,
+    }

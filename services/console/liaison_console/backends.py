@@ -1,0 +1,84 @@
+"""The services the console reads and writes through, always with the signed-in person's own access
+token: intake (the one writer of cases, which checks every action, keeps the MCO and party
+confinement and audits every read of PHI) and the notifier (the letters to print).
+
+Side effects at the edge: HTTP, nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from liaison_shared.problems import Refusal
+
+
+class BackendUnavailable(Refusal):
+    """A service did not answer (down, or a network fault): the page says so and changes nothing."""
+
+    status = 503
+
+    def __init__(self, service: str) -> None:
+        super().__init__("backend-unavailable", "Service unavailable",
+                         f"{service} did not answer; nothing was changed. Try again shortly.")
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def field_errors(self) -> list[dict[str, str]]:
+        """The fields intake refused and why (its problem+json `errors`), or the refusal as a whole."""
+        if not isinstance(self.body, dict):
+            return [{"field": "", "reason": f"refused ({self.status})"}]
+        errors = self.body.get("errors")
+        if isinstance(errors, list) and errors:
+            return [{"field": str(e.get("field", "")), "reason": str(e.get("reason", ""))} for e in errors
+                    if isinstance(e, dict)]
+        return [{"field": "", "reason": str(self.body.get("detail") or self.body.get("title") or self.status),
+                 "code": str(self.body.get("code", ""))}]
+
+
+class Backends:
+    def __init__(self, intake_url: str, notifier_url: str, http: httpx.AsyncClient | None = None) -> None:
+        self._names = {intake_url.rstrip("/"): "Intake", notifier_url.rstrip("/"): "The notifier"}
+        self._intake, self._notifier = intake_url.rstrip("/"), notifier_url.rstrip("/")
+        self._http = http or httpx.AsyncClient(timeout=10.0)
+
+    async def _call(self, method: str, url: str, token: str, **kwargs: Any) -> Answer:
+        headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+        try:
+            response = await self._http.request(method, url, headers=headers, **kwargs)
+        except httpx.HTTPError:
+            raise BackendUnavailable(self._names.get(url.split("/v1/")[0], "A service")) from None
+        if response.status_code >= 500:
+            raise BackendUnavailable(self._names.get(url.split("/v1/")[0], "A service"))
+        is_json = "json" in response.headers.get("content-type", "")
+        return Answer(response.status_code, response.json() if is_json else response.text)
+
+    async def inquiry(self, token: str, inquiry_id: UUID) -> Answer:
+        return await self._call("GET", f"{self._intake}/v1/inquiries/{inquiry_id}", token)
+
+    async def log(self, token: str, inquiry_id: UUID) -> Answer:
+        return await self._call("GET", f"{self._intake}/v1/inquiries/{inquiry_id}/log", token)
+
+    async def search(self, token: str, **params: str) -> Answer:
+        return await self._call("GET", f"{self._intake}/v1/inquiries", token, params={**params, "limit": "50"})
+
+    async def act(self, token: str, inquiry_id: UUID, action: str, body: dict[str, Any],
+                  idempotency_key: str | None = None) -> Answer:
+        """One case action at intake (`action` is its path: contact-attempts, claim, assignment...)."""
+        return await self._call("POST", f"{self._intake}/v1/inquiries/{inquiry_id}/{action}", token, json=body,
+                                headers={"Idempotency-Key": idempotency_key or str(uuid.uuid4())})
+
+    async def letter(self, token: str, letter_id: UUID) -> Answer:
+        return await self._call("GET", f"{self._notifier}/v1/letters/{letter_id}", token)

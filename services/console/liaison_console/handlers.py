@@ -1,0 +1,188 @@
+"""The console's projection: what each consumed event changes in its cases and clocks, and the
+change it announces to live pages. One function per consumed event type (or per kind of event)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_console import store
+from liaison_console.service import Console
+from liaison_console.tables import cases
+from liaison_shared.events import Event
+from liaison_shared.handlers import EventHandlers
+from liaison_shared.payloads import (
+    BreachWithdrawnV1,
+    ClockStartedV1,
+    ClockStoppedV1,
+    ContactAttemptedV1,
+    FollowUpDueV1,
+    HoldReleasedV1,
+    InquiryAssignedV1,
+    InquiryReceivedV1,
+    InquiryReopenedV1,
+    InquiryResolvedV1,
+    InquiryUpdatedV1,
+    LetterReadyV1,
+    LetterRequestedV1,
+    McoContactedV1,
+    McoReportedV1,
+    PriorityAssignedV1,
+    PriorityOverrideRequestedV1,
+    SlaBreachedV1,
+    SlaMetV1,
+    SlaWarningV1,
+    SubjectChangedV1,
+)
+from liaison_shared.vocabulary import Priority
+
+handlers = EventHandlers[Console]()
+
+
+@handlers.on(InquiryReceivedV1)
+async def on_received(console: Console, session: AsyncSession, event: Event) -> None:
+    received = event.payload
+    assert isinstance(received, InquiryReceivedV1)
+    held = received.panel_removal is not None and received.panel_removal.held_for_compliance_review
+    # Triage's decision names the MCO of the member's enrollment; the one the caller named fills in only.
+    await store.upsert_case(session, received.inquiry_id, party=received.party, source=received.source,
+                            category=received.category, ime_callback_request=received.ime_callback_request,
+                            held=held, received_at=received.received_at,
+                            mco=func.coalesce(cases.c.mco, received.mco))
+    await console.changed(session, received.inquiry_id, "received")
+
+
+@handlers.on(HoldReleasedV1)
+async def on_hold_released(console: Console, session: AsyncSession, event: Event) -> None:
+    released = event.payload
+    assert isinstance(released, HoldReleasedV1)
+    await store.upsert_case(session, released.inquiry_id, held=False)
+    await console.changed(session, released.inquiry_id, "status")
+
+
+@handlers.on(PriorityAssignedV1)
+async def on_priority_assigned(console: Console, session: AsyncSession, event: Event) -> None:
+    assigned = event.payload
+    assert isinstance(assigned, PriorityAssignedV1)
+    fields = {"track": assigned.track, "priority": assigned.priority,
+              "priority_rank": Priority(assigned.priority).rank, "queue": assigned.queue,
+              "subject": assigned.subject, "rules_fired": list(assigned.rules_fired),
+              "ruleset_version": assigned.ruleset_version, "override_reason": assigned.override_reason}
+    if assigned.mco is not None:
+        fields["mco"] = assigned.mco
+    await console.fold_status(session, assigned.inquiry_id, assigned, assigned.decided_at, **fields)
+
+
+@handlers.on(SubjectChangedV1)
+async def on_subject_changed(console: Console, session: AsyncSession, event: Event) -> None:
+    changed = event.payload
+    assert isinstance(changed, SubjectChangedV1)
+    await store.upsert_case(session, changed.inquiry_id, subject=changed.subject)
+    await console.changed(session, changed.inquiry_id, "status")
+
+
+@handlers.on(ContactAttemptedV1, McoReportedV1)
+async def on_case_action(console: Console, session: AsyncSession, event: Event) -> None:
+    action = event.payload
+    assert isinstance(action, ContactAttemptedV1 | McoReportedV1)
+    await console.fold_status(session, action.inquiry_id, action, action.at)
+
+
+@handlers.on(McoContactedV1)
+async def on_mco_contacted(console: Console, session: AsyncSession, event: Event) -> None:
+    contacted = event.payload
+    assert isinstance(contacted, McoContactedV1)
+    await console.fold_status(session, contacted.inquiry_id, contacted, contacted.at, referred_mco=contacted.mco)
+
+
+@handlers.on(InquiryResolvedV1)
+async def on_resolved(console: Console, session: AsyncSession, event: Event) -> None:
+    resolved = event.payload
+    assert isinstance(resolved, InquiryResolvedV1)
+    await console.fold_status(session, resolved.inquiry_id, resolved, resolved.at, resolved_at=resolved.at)
+
+
+@handlers.on(InquiryReopenedV1)
+async def on_reopened(console: Console, session: AsyncSession, event: Event) -> None:
+    reopened = event.payload
+    assert isinstance(reopened, InquiryReopenedV1)
+    await console.fold_status(session, reopened.inquiry_id, reopened, reopened.at, resolved_at=None)
+
+
+@handlers.on(InquiryAssignedV1)
+async def on_assigned(console: Console, session: AsyncSession, event: Event) -> None:
+    assigned = event.payload
+    assert isinstance(assigned, InquiryAssignedV1)
+    person = assigned.assignee
+    await store.upsert_case(session, assigned.inquiry_id, assignee_subject=person.subject if person else None,
+                            assignee_name=person.name if person else None)
+    await console.changed(session, assigned.inquiry_id, "assigned")
+
+
+@handlers.on(ClockStartedV1)
+async def on_clock_started(console: Console, session: AsyncSession, event: Event) -> None:
+    started = event.payload
+    assert isinstance(started, ClockStartedV1)
+    await store.start_clock(session, inquiry_id=started.inquiry_id, clock=started.clock, warn_at=started.warn_at,
+                            due_at=started.due_at, started_at=started.started_at)
+    await _clock_changed(console, session, started.inquiry_id)
+
+
+@handlers.on(SlaWarningV1)
+async def on_warning(console: Console, session: AsyncSession, event: Event) -> None:
+    warned = event.payload
+    assert isinstance(warned, SlaWarningV1)
+    await store.mark_clock(session, inquiry_id=warned.inquiry_id, clock=warned.clock, state="warning",
+                           due_at=warned.due_at, at=warned.warned_at)
+    await _clock_changed(console, session, warned.inquiry_id)
+
+
+@handlers.on(SlaBreachedV1)
+async def on_breached(console: Console, session: AsyncSession, event: Event) -> None:
+    breached = event.payload
+    assert isinstance(breached, SlaBreachedV1)
+    await store.mark_clock(session, inquiry_id=breached.inquiry_id, clock=breached.clock, state="breached",
+                           due_at=breached.due_at, at=breached.breached_at)
+    await _clock_changed(console, session, breached.inquiry_id)
+
+
+@handlers.on(SlaMetV1)
+async def on_met(console: Console, session: AsyncSession, event: Event) -> None:
+    met = event.payload
+    assert isinstance(met, SlaMetV1)
+    await store.mark_clock(session, inquiry_id=met.inquiry_id, clock=met.clock, state="met", due_at=met.due_at,
+                           at=met.met_at)
+    await _clock_changed(console, session, met.inquiry_id)
+
+
+@handlers.on(ClockStoppedV1)
+async def on_stopped(console: Console, session: AsyncSession, event: Event) -> None:
+    stopped = event.payload
+    assert isinstance(stopped, ClockStoppedV1)
+    await store.mark_clock(session, inquiry_id=stopped.inquiry_id, clock=stopped.clock, state="stopped",
+                           due_at=stopped.due_at, at=stopped.stopped_at)
+    await _clock_changed(console, session, stopped.inquiry_id)
+
+
+@handlers.on(BreachWithdrawnV1)
+async def on_breach_withdrawn(console: Console, session: AsyncSession, event: Event) -> None:
+    withdrawn = event.payload
+    assert isinstance(withdrawn, BreachWithdrawnV1)
+    await store.withdraw_breach(session, inquiry_id=withdrawn.inquiry_id, clock=withdrawn.clock,
+                                due_at=withdrawn.due_at, met_at=withdrawn.met_at)
+    await _clock_changed(console, session, withdrawn.inquiry_id)
+
+
+@handlers.on(InquiryUpdatedV1, PriorityOverrideRequestedV1, LetterRequestedV1, LetterReadyV1, FollowUpDueV1)
+async def on_logged(console: Console, session: AsyncSession, event: Event) -> None:
+    """Nothing a queue shows changes, but the case's log did: its open pages refresh."""
+    inquiry_id = getattr(event.payload, "inquiry_id", None)
+    if inquiry_id is not None:
+        await console.changed(session, inquiry_id, "log")
+
+
+async def _clock_changed(console: Console, session: AsyncSession, inquiry_id: UUID) -> None:
+    await store.refresh_deadlines(session, inquiry_id)
+    await console.changed(session, inquiry_id, "clock")
