@@ -1,4 +1,4 @@
-"""Bring the five services up on this machine, each as its own process.
+"""Bring the six services up on this machine, each as its own process.
 
     python -m deploy.local.up          # start (after `make infra`), wait until ready
     python -m deploy.local.up --stop   # stop what this started
@@ -24,7 +24,8 @@ from pathlib import Path
 from deploy.local import demo
 from liaison_shared.testing.identity import ISSUER
 
-SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 8004, "attribution": 8005}
+SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 8004, "attribution": 8005,
+            "console": 8006}
 STATE = Path(os.environ.get("LIAISON_STATE_DIR", Path.home() / ".cache" / "liaison")) / "run"
 BIN = Path(sys.executable).parent
 
@@ -74,7 +75,7 @@ def _commands() -> dict[str, tuple[list[str], dict[str, str]]]:
 
 def start() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
-    print(f"starting the mail catcher and the five services (logs in {STATE})")
+    print(f"starting the mail catcher and the six services (logs in {STATE})")
     for service, (command, env) in _commands().items():
         if _running_pid(service):
             print(f"{service}: already running")
@@ -107,6 +108,10 @@ def summary() -> str:
     admin_password = os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin-demo")  # as deploy/local/keycloak.sh
     return f"""
 Liaison is up, with demo data loaded.
+
+  The console (where people work their queues and cases):  http://127.0.0.1:{SERVICES["console"]}
+    sign in as one of the people below.
+
 {urls}
 
   People sign in at Keycloak, realm liaison ({ISSUER}):

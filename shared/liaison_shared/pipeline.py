@@ -195,7 +195,7 @@ class RequestPipeline:
         content_type = (_header(scope, b"content-type") or "").lower()
         if body and (not content_type or _JSON_TYPE.match(content_type)):
             _check_json(body)
-        return _replay(body)
+        return _replay(body, receive)
 
 
 def _correlation_id(scope: Scope) -> str:
@@ -241,17 +241,19 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def _replay(body: bytes) -> Receive:
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """The body already read, then the client's own messages (a streamed answer waits on them for
+    the disconnect)."""
     sent = False
 
-    async def receive() -> Message:
+    async def replayed() -> Message:
         nonlocal sent
         if sent:
-            return {"type": "http.disconnect"}
+            return await receive()
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return receive
+    return replayed
 
 
 def _limited(receive: Receive, limit: int) -> Receive:

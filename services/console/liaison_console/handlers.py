@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_console import store
 from liaison_console.service import Console
-from liaison_console.tables import cases
 from liaison_shared.events import Event
 from liaison_shared.handlers import EventHandlers
 from liaison_shared.payloads import (
@@ -49,8 +47,7 @@ async def on_received(console: Console, session: AsyncSession, event: Event) -> 
     # Triage's decision names the MCO of the member's enrollment; the one the caller named fills in only.
     await store.upsert_case(session, received.inquiry_id, party=received.party, source=received.source,
                             category=received.category, ime_callback_request=received.ime_callback_request,
-                            held=held, received_at=received.received_at,
-                            mco=func.coalesce(cases.c.mco, received.mco))
+                            held=held, received_at=received.received_at, fill={"mco": received.mco})
     await console.changed(session, received.inquiry_id, "received")
 
 
@@ -101,14 +98,15 @@ async def on_mco_contacted(console: Console, session: AsyncSession, event: Event
 async def on_resolved(console: Console, session: AsyncSession, event: Event) -> None:
     resolved = event.payload
     assert isinstance(resolved, InquiryResolvedV1)
-    await console.fold_status(session, resolved.inquiry_id, resolved, resolved.at, resolved_at=resolved.at)
+    await console.fold_status(session, resolved.inquiry_id, resolved, resolved.at,
+                              with_status={"resolved_at": resolved.at})
 
 
 @handlers.on(InquiryReopenedV1)
 async def on_reopened(console: Console, session: AsyncSession, event: Event) -> None:
     reopened = event.payload
     assert isinstance(reopened, InquiryReopenedV1)
-    await console.fold_status(session, reopened.inquiry_id, reopened, reopened.at, resolved_at=None)
+    await console.fold_status(session, reopened.inquiry_id, reopened, reopened.at, with_status={"resolved_at": None})
 
 
 @handlers.on(InquiryAssignedV1)

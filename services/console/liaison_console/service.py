@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liaison_console import store
 from liaison_console.rules.clocks import ClockView, clock_view
 from liaison_console.rules.queue_query import QueueQuery
-from liaison_shared.clock import now as business_now
 from liaison_shared.calendar import BusinessCalendar
+from liaison_shared.clock import now as business_now
 from liaison_shared.lifecycle import Status, status_after
 from liaison_shared.payloads import Payload
 from liaison_shared.principal import Principal
@@ -56,13 +56,15 @@ class Console:
     async def changed(self, session: AsyncSession, inquiry_id: UUID, kind: str) -> None:
         await store.record_change(session, inquiry_id, kind, self._channel)
 
-    async def fold_status(self, session: AsyncSession, inquiry_id: UUID, event: Payload, at: datetime,
-                          **fields: Any) -> None:
-        """Apply an event that may move the case's status. Topics are not ordered among themselves: an
-        event older than the one that last moved the status leaves the status as it is."""
+    async def fold_status(self, session: AsyncSession, inquiry_id: UUID, event: Payload, at: datetime, *,
+                          with_status: dict[str, Any] | None = None, **fields: Any) -> None:
+        """Apply an event that may move the case's status, and its `fields`. Topics are not ordered among
+        themselves: an event older than the one that last moved the status leaves the status (and what
+        goes `with_status`, such as when it was resolved) as it is."""
         row = await store.case_for_update(session, inquiry_id)
         values = dict(fields)
         if row.status_at is None or at >= row.status_at:
+            values.update(with_status or {})
             status = status_after(Status(row.status), event)
             if status != row.status:
                 values.update(status=status, status_at=at)

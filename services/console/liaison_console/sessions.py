@@ -27,7 +27,6 @@ from liaison_shared.runtime import Runtime
 COOKIE = "liaison_session"
 SIGN_IN_SECONDS = 600  # a sign-in not completed within ten minutes must start again
 REFRESH_MARGIN_SECONDS = 30
-CACHE_SECONDS = 5.0
 TOUCH_EVERY_SECONDS = 30.0
 
 
@@ -122,7 +121,7 @@ class Sessions:
             return None
         signed_in, access_expires_at = found
         seconds_left = (access_expires_at - datetime.now(UTC)).total_seconds() - REFRESH_MARGIN_SECONDS
-        self._cache[id_hash] = (now + min(CACHE_SECONDS, max(seconds_left, 0.0)), signed_in)
+        self._cache[id_hash] = (now + min(self._settings.session_cache_seconds, max(seconds_left, 0.0)), signed_in)
         if len(self._cache) > 10_000:
             self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
         return signed_in

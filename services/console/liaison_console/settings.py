@@ -25,6 +25,8 @@ class Settings(ServiceSettings):
     session_max_hours: float = Field(default=10, gt=0, le=24, description="A session ends this long after sign-in.")
     session_key: SecretStr = Field(default=SecretStr("console-demo-session-key-change-me"),
                                    description="Seals the tokens the console keeps for its sessions (AES-GCM).")
+    session_cache_seconds: float = Field(default=5, ge=0, le=60, description="How long a process trusts a "
+                                         "session it checked (an ended session still opens pages this long).")
     page_size: int = Field(default=50, ge=10, le=200, description="Cases per queue page.")
     changes_kept_hours: float = Field(default=24, gt=0, description="How far back a live page can resume.")
 

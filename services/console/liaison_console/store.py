@@ -27,11 +27,15 @@ def change_channel(schema: str) -> str:
 # -- The case projection ---------------------------------------------------------------------------
 
 
-async def upsert_case(session: AsyncSession, inquiry_id: UUID, **values: Any) -> None:
-    """Set these fields of the case, creating its row if this is the first event of it to arrive."""
-    statement = pg_insert(cases).values(id=inquiry_id, **values)
-    await session.execute(statement.on_conflict_do_update(index_elements=["id"],
-                                                          set_={**values, "updated_at": func.now()}))
+async def upsert_case(session: AsyncSession, inquiry_id: UUID, *, fill: dict[str, Any] | None = None,
+                      **values: Any) -> None:
+    """Set these fields of the case (and those of `fill` only where it has none yet), creating its row
+    if this is the first event of it to arrive."""
+    fill = fill or {}
+    statement = pg_insert(cases).values(id=inquiry_id, **fill, **values)
+    filled = {name: func.coalesce(cases.c[name], statement.excluded[name]) for name in fill}
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["id"], set_={**values, **filled, "updated_at": func.now()}))
 
 
 async def case_for_update(session: AsyncSession, inquiry_id: UUID) -> Row[Any]:

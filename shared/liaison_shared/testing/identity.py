@@ -15,7 +15,7 @@ import html
 import re
 import secrets
 import time
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import httpx
 
@@ -74,24 +74,34 @@ class Tokens:
     async def _sign_in(self, username: str, password: str | None) -> dict[str, object]:
         verifier = secrets.token_urlsafe(48)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
-        async with httpx.AsyncClient(timeout=30, follow_redirects=False) as http:
-            page = await http.get(f"{self.issuer}/protocol/openid-connect/auth", params={
-                "client_id": CONSOLE_CLIENT, "response_type": "code", "scope": "openid",
-                "redirect_uri": REDIRECT_URI, "state": secrets.token_urlsafe(16),
-                "code_challenge": challenge, "code_challenge_method": "S256"})
-            form = _LOGIN_FORM.search(page.text)
-            if page.status_code != 200 or form is None:
-                raise SignInFailed(f"no login form ({page.status_code})")
-            # Its cookies are Secure; a browser still sends them to a loopback address over plain HTTP.
-            cookies = "; ".join(f"{c.name}={c.value}" for c in http.cookies.jar)
-            answer = await http.post(html.unescape(form.group(1)), headers={"Cookie": cookies}, data={
-                "username": username, "password": password or f"{username}-demo", "credentialId": ""})
-            code = parse_qs(urlparse(answer.headers.get("location", "")).query).get("code")
-            if answer.status_code != 302 or not code:
-                raise SignInFailed(f"{username}: not signed in ({answer.status_code})")
+        query = urlencode({"client_id": CONSOLE_CLIENT, "response_type": "code", "scope": "openid",
+                           "redirect_uri": REDIRECT_URI, "state": secrets.token_urlsafe(16),
+                           "code_challenge": challenge, "code_challenge_method": "S256"})
+        back = await log_in(f"{self.issuer}/protocol/openid-connect/auth?{query}", username, password)
+        code = parse_qs(urlparse(back).query).get("code")
+        if not code:
+            raise SignInFailed(f"{username}: no code in the redirect")
+        async with httpx.AsyncClient(timeout=30) as http:
             response = await http.post(self.token_endpoint, data={
                 "grant_type": "authorization_code", "code": code[0], "redirect_uri": REDIRECT_URI,
                 "client_id": CONSOLE_CLIENT, "code_verifier": verifier})
         if response.status_code != 200:
             raise SignInFailed(f"{username}: {response.status_code} {response.text[:200]}")
         return dict(response.json())
+
+
+async def log_in(authorization_url: str, username: str, password: str | None = None) -> str:
+    """Sign in on the provider's own login page at `authorization_url`, as a browser would; the
+    address the provider then sends the browser back to (with the authorization code)."""
+    async with httpx.AsyncClient(timeout=30, follow_redirects=False) as http:
+        page = await http.get(authorization_url)
+        form = _LOGIN_FORM.search(page.text)
+        if page.status_code != 200 or form is None:
+            raise SignInFailed(f"no login form ({page.status_code})")
+        # Its cookies are Secure; a browser still sends them to a loopback address over plain HTTP.
+        cookies = "; ".join(f"{c.name}={c.value}" for c in http.cookies.jar)
+        answer = await http.post(html.unescape(form.group(1)), headers={"Cookie": cookies}, data={
+            "username": username, "password": password or f"{username}-demo", "credentialId": ""})
+    if answer.status_code != 302 or "location" not in answer.headers:
+        raise SignInFailed(f"{username}: not signed in ({answer.status_code})")
+    return str(answer.headers["location"])

@@ -35,6 +35,34 @@ def words(value: str | None) -> str:
     return value.replace("_", " ").replace("-", " ").capitalize() if value else "—"
 
 
+FACTS = ("clock", "channel", "outcome", "attempt_number", "failed_attempts", "track", "priority", "queue", "mco",
+         "report", "resolved_by", "resolution_code", "summary", "reason", "note", "override_reason", "change",
+         "recipient", "due_at", "late_by_seconds", "took_business_seconds", "rules_fired")
+"""What the log shows of each entry's details, in this order (ids, identities and bookkeeping left out)."""
+
+
+def entry_facts(details: dict[str, Any], local: Any) -> list[tuple[str, str]]:
+    """An entry's details as (label, text) pairs: instants in program time, durations in minutes."""
+    facts = []
+    for name in FACTS:
+        value = details.get(name)
+        if value in (None, "", [], ()):
+            continue
+        if name == "due_at":
+            text = local(value)
+        elif name.endswith("_seconds"):
+            text = f"{float(value) / 60:.0f} min"
+        elif isinstance(value, list):
+            text = ", ".join(str(v) for v in value)
+        else:
+            text = str(value)
+        facts.append((words(name), text))
+    assignee = details.get("assignee")
+    if "assignee" in details:
+        facts.append(("Assigned to", assignee.get("name", "—") if isinstance(assignee, dict) else "nobody"))
+    return facts
+
+
 def page_context(person: SignedIn, calendar: BusinessCalendar, **extra: Any) -> dict[str, Any]:
     principal = person.principal
 
@@ -50,7 +78,8 @@ def page_context(person: SignedIn, calendar: BusinessCalendar, **extra: Any) -> 
         "may_claim": roles.may_claim(principal), "may_assign": roles.may_assign(principal),
         "may_act_for_state": roles.may_act_for_state(principal),
         "may_report_for_mco": roles.may_report_for_mco(principal),
-        "words": words, "local": local, "clock_words": CLOCK_WORDS, "state_words": STATE_WORDS,
+        "words": words, "local": local, "facts": lambda details: entry_facts(details, local),
+        "clock_words": CLOCK_WORDS, "state_words": STATE_WORDS,
         "choices": {
             "track": [t.value for t in Track], "priority": [p.value for p in Priority],
             "status": ["open", "all", *(s.value for s in Status)], "queue": [q.value for q in Queue],

@@ -51,7 +51,15 @@ async function refresh() {
         }
       } else if (live) {
         const response = await fetch(live.dataset.liveUrl, {credentials: "same-origin"});
-        if (response.ok) { live.innerHTML = await response.text(); wireCase(); }
+        if (response.ok) {
+          const fresh = document.createElement("div");
+          fresh.innerHTML = await response.text();
+          fresh.querySelectorAll("[data-part]").forEach((part) => {
+            const here = document.querySelector(`main [data-part="${part.dataset.part}"]`);
+            if (here) { here.innerHTML = part.innerHTML; }
+          });
+          wireCase();
+        }
       }
     } while (again);
     refreshing = null;
