@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 
 from liaison_shared.events import decode
 from liaison_shared.testing.system import LiaisonSystem
-from liaison_shared.testing.system_client import Json, SystemClient
+from liaison_shared.testing.system_client import BearerAuth, Json, SystemClient
 
 CHICAGO = ZoneInfo("America/Chicago")
 DRILL_START = datetime(2026, 11, 25, 16, 59, tzinfo=CHICAGO)
@@ -230,12 +230,21 @@ async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_ca
 
 async def test_escalated_provider_mco_clock_crosses_the_holiday_and_weekend(
         system: LiaisonSystem, liaison: SystemClient) -> None:
-    inquiry = (await liaison.post("/v1/inquiries/provider", {
+    # A provider case: worked by a provider liaison (a member liaison does not see it).
+    provider_liaison = SystemClient(system, actor=BearerAuth(system.tokens, person="paul"))
+    try:
+        await _provider_case_crosses_the_holiday(system, provider_liaison)
+    finally:
+        await provider_liaison.aclose()
+
+
+async def _provider_case_crosses_the_holiday(system: LiaisonSystem, provider_liaison: SystemClient) -> None:
+    inquiry = (await provider_liaison.post("/v1/inquiries/provider", {
         "source": "provider_association", "category": "claims_billing", "npi": "1003000126",
         "contact_name": "Clinic Billing Office", "contact_phone": "515-555-0140", "mco": "IA-AG",
         "description": "Dozens of well-child visit claims denied for a missing referral.",
         "received_at": at(25, 10, 0)}))["inquiry_id"]
-    assigned = await liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
+    assigned = await provider_liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
     assert (assigned["details"]["track"], assigned["details"]["priority"], assigned["details"]["queue"]) == \
         ("provider", "escalated", "provider_liaison")
     clocks = {c["clock"]: c for c in await _wait_clocks(
@@ -251,15 +260,15 @@ async def test_escalated_provider_mco_clock_crosses_the_holiday_and_weekend(
         if warn is not None:
             assert local(clocks[name]["warn_at"]) == warn, name
     assert clocks["mco_contacts_provider"]["due_local"].startswith("Fri 2026-12-04 10:00")
-    shown = await liaison.wait_for_log(inquiry, lambda e: "sla.clock-started" in types(e), what="deadlines")
+    shown = await provider_liaison.wait_for_log(inquiry, lambda e: "sla.clock-started" in types(e), what="deadlines")
     assert shown
-    read = await liaison.inquiry(inquiry)
+    read = await provider_liaison.inquiry(inquiry)
     assert {d["clock"]: d["due_local"][:20] for d in read["open_deadlines"]}["mco_contacts_provider"] == \
         "Fri 2026-12-04 10:00"
 
-    await liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {})
-    await liaison.wait_for_entry(inquiry, "sla.met", clock="acknowledged")
-    await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
+    await provider_liaison.post(f"/v1/inquiries/{inquiry}/mco-referrals", {})
+    await provider_liaison.wait_for_entry(inquiry, "sla.met", clock="acknowledged")
+    await provider_liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
                        {"channel": "phone", "outcome": "reached"})
     mco = mco_client(system, "IA-AG")
     await mco.post(f"/v1/inquiries/{inquiry}/mco-reports",
@@ -269,9 +278,9 @@ async def test_escalated_provider_mco_clock_crosses_the_holiday_and_weekend(
         "summary": "Claims reprocessed without the referral edit."})
     await mco.aclose()
     for clock in ("originator_contacted", "mco_contacts_provider"):
-        await liaison.wait_for_entry(inquiry, "sla.met", clock=clock)
-    assert (await liaison.inquiry(inquiry))["status"] == "resolved"
-    assert {c["state"] for c in await liaison.clocks(inquiry)} == {"met"}
+        await provider_liaison.wait_for_entry(inquiry, "sla.met", clock=clock)
+    assert (await provider_liaison.inquiry(inquiry))["status"] == "resolved"
+    assert {c["state"] for c in await provider_liaison.clocks(inquiry)} == {"met"}
 
 
 async def attributed_member(liaison: SystemClient, medicaid_id: str, **extra: Any) -> tuple[str, str]:

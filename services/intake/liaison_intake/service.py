@@ -59,7 +59,8 @@ class Inquiry:
 
 
 def not_found() -> NotFound:
-    # Also the answer for an inquiry the caller may not see: existence is not disclosed.
+    # Also the answer for an inquiry the caller may not see (another MCO's, another party's):
+    # existence is not disclosed.
     return NotFound("inquiry-not-found", "Inquiry not found", "No inquiry with this id is visible to you.")
 
 
@@ -110,7 +111,7 @@ class IntakeService:
     ) -> Recorded:
         """Apply one case action under a row lock, so concurrent actions serialise."""
         row = await store.get_inquiry(session, inquiry_id, for_update=True)
-        if row is None or not principal.may_see(row.referred_mco):
+        if row is None or not principal.may_see_case(row.party, row.referred_mco):
             raise not_found()
         case = store.case_of(row)
         when = at or clock.now()
@@ -140,8 +141,8 @@ class IntakeService:
         after: tuple[datetime, UUID] | None,
     ) -> list[Inquiry]:
         """Inquiries the principal may see, newest first, from after the position `after` (received_at, id)."""
-        rows = await store.list_inquiries(session, replace(filters, visible_to_mco=principal.mco), limit=limit,
-                                          after=after)
+        visible = replace(filters, visible_to_mco=principal.mco, visible_parties=principal.parties)
+        rows = await store.list_inquiries(session, visible, limit=limit, after=after)
         clocks = await store.open_clocks(session, [r.id for r in rows])
         return [Inquiry(r, clocks.get(r.id, [])) for r in rows]
 
@@ -156,10 +157,10 @@ class IntakeService:
         """The log entries of the program's local dates [start, end] the principal may see, by inquiry and in order."""
         zone = self.calendar.zone
         since, until = datetime.combine(start, time(), zone), datetime.combine(end + timedelta(days=1), time(), zone)
-        return await store.log_between(session, since, until, mco=principal.mco)
+        return await store.log_between(session, since, until, mco=principal.mco, parties=principal.parties)
 
     async def _visible(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> Row[Any]:
         row = await store.get_inquiry(session, inquiry_id)
-        if row is None or not principal.may_see(row.referred_mco):
+        if row is None or not principal.may_see_case(row.party, row.referred_mco):
             raise not_found()
         return row

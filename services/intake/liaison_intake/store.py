@@ -13,9 +13,11 @@ from sqlalchemy import Row, and_, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_intake.rules.case import Case, Status
+from liaison_intake.rules.case import Case
 from liaison_intake.tables import clocks, idempotency_keys, inquiries, inquiry_log
 from liaison_shared.events import Event
+from liaison_shared.lifecycle import Status
+from liaison_shared.payloads import Person
 from liaison_shared.vocabulary import Party
 
 OPEN_CLOCK_STATES = ("open", "breached")
@@ -37,18 +39,30 @@ async def get_inquiry(session: AsyncSession, inquiry_id: UUID, *, for_update: bo
 def case_of(row: Row[Any]) -> Case:
     return Case(id=row.id, party=Party(row.party), status=Status(row.status), mco=row.mco,
                 referred_mco=row.referred_mco, contact_attempts=row.contact_attempts,
-                failed_phone_attempts=row.failed_phone_attempts)
+                failed_phone_attempts=row.failed_phone_attempts, assignee=assignee_of(row))
+
+
+def assignee_of(row: Row[Any]) -> Person | None:
+    """Whose case the row is, if anyone's."""
+    if row.assignee_subject is None:
+        return None
+    return Person(subject=row.assignee_subject, name=row.assignee_name)
 
 
 async def save_case(session: AsyncSession, case: Case, **projection: Any) -> None:
     """Store the folded case (and any projected fields such as track or priority)."""
+    assignee = case.assignee
     await session.execute(update(inquiries).where(inquiries.c.id == case.id).values(
         status=case.status, referred_mco=case.referred_mco, contact_attempts=case.contact_attempts,
-        failed_phone_attempts=case.failed_phone_attempts, **projection))
+        failed_phone_attempts=case.failed_phone_attempts,
+        assignee_subject=assignee.subject if assignee else None, assignee_name=assignee.name if assignee else None,
+        **projection))
 
 
 @dataclass(frozen=True)
 class InquiryFilter:
+    """What a list asks for (every field given must hold) and what its reader may see."""
+
     status: Status | None = None
     track: str | None = None
     priority: str | None = None
@@ -57,7 +71,22 @@ class InquiryFilter:
     source: str | None = None
     category: str | None = None
     due_before: datetime | None = None
+    assignee: str | None = None
+    """A person's subject: the cases they hold."""
+    unassigned: bool = False
+    """Only the cases nobody holds."""
+    medicaid_id: str | None = None
+    npi: str | None = None
+    name: str | None = None
+    """Part of the member's, the caller's or the provider contact's name, in any case."""
     visible_to_mco: str | None = None
+    visible_parties: frozenset[str] | None = None
+    """The parties whose cases the reader works; None: every party."""
+
+
+# The names a case is searched by, in its identity (PHI): the member's, the caller's, the provider contact's.
+_NAMES = (inquiries.c.identity["member"]["name"].astext, inquiries.c.identity["caller_name"].astext,
+          inquiries.c.identity["provider"]["contact_name"].astext)
 
 
 def _where(f: InquiryFilter) -> list[Any]:
@@ -65,9 +94,19 @@ def _where(f: InquiryFilter) -> list[Any]:
     for column, value in ((inquiries.c.status, f.status), (inquiries.c.track, f.track),
                           (inquiries.c.priority, f.priority), (inquiries.c.queue, f.queue),
                           (inquiries.c.source, f.source), (inquiries.c.category, f.category),
+                          (inquiries.c.assignee_subject, f.assignee),
+                          (inquiries.c.identity["member"]["medicaid_id"].astext, f.medicaid_id),
+                          (inquiries.c.identity["provider"]["npi"].astext, f.npi),
                           (inquiries.c.referred_mco, f.visible_to_mco)):
         if value is not None:
             conditions.append(column == value)
+    if f.unassigned:
+        conditions.append(inquiries.c.assignee_subject.is_(None))
+    if f.name is not None:
+        # autoescape: a % or _ in the name is that character, not a wildcard
+        conditions.append(or_(*(name.icontains(f.name, autoescape=True) for name in _NAMES)))
+    if f.visible_parties is not None:
+        conditions.append(inquiries.c.party.in_(sorted(f.visible_parties)))
     if f.mco is not None:
         conditions.append(or_(inquiries.c.mco == f.mco, inquiries.c.referred_mco == f.mco))
     if f.due_before is not None:
@@ -121,9 +160,10 @@ async def log_of(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[Any]]:
 
 
 async def log_between(
-    session: AsyncSession, start: datetime, end: datetime, *, mco: str | None
+    session: AsyncSession, start: datetime, end: datetime, *, mco: str | None, parties: frozenset[str] | None
 ) -> Sequence[Row[Any]]:
-    """Log entries in [start, end) with their inquiry's headline fields, in order."""
+    """Log entries in [start, end) with their inquiry's headline fields, in order; only of cases
+    referred to `mco` and of `parties`, when given."""
     query = (select(inquiry_log, inquiries.c.party, inquiries.c.source.label("inquiry_source"),
                     inquiries.c.category, inquiries.c.track, inquiries.c.priority, inquiries.c.referred_mco)
              .join(inquiries, inquiries.c.id == inquiry_log.c.inquiry_id)
@@ -131,6 +171,8 @@ async def log_between(
              .order_by(inquiry_log.c.inquiry_id, inquiry_log.c.at, inquiry_log.c.id))
     if mco is not None:
         query = query.where(inquiries.c.referred_mco == mco)
+    if parties is not None:
+        query = query.where(inquiries.c.party.in_(sorted(parties)))
     return (await session.execute(query)).all()
 
 

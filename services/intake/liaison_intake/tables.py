@@ -1,11 +1,15 @@
 """Intake's tables (in its own schema): inquiries, their log, their open
-clocks and idempotency records."""
+clocks and idempotency records.
+
+Migration 0002 creates them as declared here: a change here is also a new
+migration that brings an older database to the same shape (see 0005)."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     Column,
     DateTime,
     Identity,
@@ -38,6 +42,9 @@ inquiries = Table(
     Column("requested_priority", Text),
     Column("queue", Text),
     Column("subject", Text),
+    # Whose case it is (a person's token subject and display name); both null: nobody's yet.
+    Column("assignee_subject", Text),
+    Column("assignee_name", Text),
     Column("contact_attempts", Integer, nullable=False, server_default="0"),
     Column("failed_phone_attempts", Integer, nullable=False, server_default="0"),
     Column("received_at", DateTime(timezone=True), nullable=False),
@@ -48,9 +55,11 @@ inquiries = Table(
     # PHI: read only through authorised endpoints, never logged.
     Column("identity", JSONB, nullable=False),
     Column("description", Text, nullable=False),
+    CheckConstraint("(assignee_subject IS NULL) = (assignee_name IS NULL)", name="inquiries_assignee_whole"),
 )
 Index("inquiries_status_received", inquiries.c.status, inquiries.c.received_at)
 Index("inquiries_referred_mco", inquiries.c.referred_mco)
+Index("inquiries_assignee_subject", inquiries.c.assignee_subject)
 
 inquiry_log = Table(
     "inquiry_log", metadata,

@@ -3,7 +3,9 @@ relay and consumer, reached over ASGI; callers carry access tokens of the
 test OpenID provider's people and systems (their scopes: access.yaml).
 
 Who the tests use, by what they may do:
-- maria (member liaison): creates, reads and acts on cases, the state's full hand;
+- maria (member liaison): creates, reads and acts on cases, members' cases only;
+- paul (provider liaison): the same, providers' cases only;
+- una (unit lead): every party's cases, and assigns them to people;
 - call-center (system): only creates inquiries;
 - pat (program manager): reads, never acts; otto (ops): not even reads;
 - tina and mco-ia-tc (IA-TC), adam and mco-ia-ag (IA-AG): an MCO's, confined to its cases.
@@ -11,6 +13,8 @@ Who the tests use, by what they may do:
 
 from __future__ import annotations
 
+import base64
+import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -63,6 +67,12 @@ class Intake:
         finally:
             await consumer.stop()
         return found
+
+
+def subject(headers: dict[str, str]) -> str:
+    """The `sub` claim of the bearer token in `headers` (read, not verified: the test's own token)."""
+    claims = headers["Authorization"].removeprefix("Bearer ").split(".")[1]
+    return str(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["sub"])
 
 
 @pytest.fixture

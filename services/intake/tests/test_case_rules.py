@@ -8,11 +8,22 @@ from datetime import UTC, datetime
 import pytest
 
 from liaison_intake.rules import case as rules
-from liaison_intake.rules.case import Case, IllegalAction, Status
-from liaison_shared.payloads import Actor, InquiryResolvedV1, LetterRequestedV1, McoReportedV1, PriorityAssignedV1
+from liaison_intake.rules.case import Case, IllegalAction
+from liaison_shared.lifecycle import Status
+from liaison_shared.payloads import (
+    Actor,
+    InquiryAssignedV1,
+    InquiryResolvedV1,
+    LetterRequestedV1,
+    McoReportedV1,
+    Person,
+    PriorityAssignedV1,
+)
 from liaison_shared.vocabulary import ContactChannel, ContactOutcome, McoReportKind, Party, Priority, ResolvedBy
 
 ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
+LEAD = Actor(subject="lead-1", name="Una Lead", roles=("unit-lead",))
+ANN, BOB = Person(subject="ann-1", name="Ann Liaison"), Person(subject="bob-1", name="Bob Liaison")
 
 AT = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 
@@ -90,3 +101,62 @@ def test_triage_moves_only_a_received_inquiry_to_triaged() -> None:
                                   decided_at=AT)
     assert rules.evolve(case(status=Status.RECEIVED), assigned).status is Status.TRIAGED
     assert rules.evolve(case(status=Status.IN_PROGRESS), assigned).status is Status.IN_PROGRESS
+
+
+def test_claiming_a_case_nobody_holds_makes_it_the_claimants() -> None:
+    [event] = rules.decide_claim(case(), actor=ACTOR, at=AT)
+    assert isinstance(event, InquiryAssignedV1)
+    assert (event.assignee, event.previous, event.actor) == (Person(subject="test-user", name="Test User"), None,
+                                                             ACTOR)
+    after = fold(case(), event)
+    assert after.assignee == Person(subject="test-user", name="Test User") and after.status is Status.TRIAGED
+
+
+@pytest.mark.parametrize(("holder", "code"), [
+    (Person(subject="test-user", name="Test User"), "already-yours"),
+    (ANN, "assigned-to-someone-else"),
+])
+def test_a_held_case_cannot_be_claimed(holder: Person, code: str) -> None:
+    with pytest.raises(IllegalAction) as refused:
+        rules.decide_claim(case(assignee=holder), actor=ACTOR, at=AT)
+    assert refused.value.code == code
+
+
+def test_a_unit_lead_assigns_reassigns_and_releases_a_case() -> None:
+    current = case()
+    held_by = []
+    for assignee in (ANN, BOB, None):
+        [event] = rules.decide_assignment(current, assignee=assignee, actor=LEAD, at=AT)
+        assert isinstance(event, InquiryAssignedV1)
+        assert (event.previous, event.actor) == (current.assignee, LEAD)
+        current = fold(current, event)
+        held_by.append(current.assignee)
+    assert held_by == [ANN, BOB, None]
+
+
+def test_assigning_the_holder_again_or_releasing_nobodys_case_is_refused() -> None:
+    renamed = Person(subject=ANN.subject, name="Ann L.")  # one person: the subject, whatever the name shown
+    for start, assignee, code in ((case(assignee=ANN), renamed, "already-assigned"),
+                                  (case(), None, "not-assigned")):
+        with pytest.raises(IllegalAction) as refused:
+            rules.decide_assignment(start, assignee=assignee, actor=LEAD, at=AT)
+        assert refused.value.code == code
+
+
+@pytest.mark.parametrize("decide", [
+    lambda c: rules.decide_claim(c, actor=ACTOR, at=AT),
+    lambda c: rules.decide_assignment(c, assignee=BOB, actor=LEAD, at=AT),
+    lambda c: rules.decide_assignment(c, assignee=None, actor=LEAD, at=AT),
+])
+def test_a_resolved_case_is_neither_claimed_nor_assigned(decide) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(IllegalAction) as refused:
+        decide(case(status=Status.RESOLVED, assignee=ANN))
+    assert refused.value.code == "inquiry-resolved"
+
+
+def test_other_events_keep_the_assignee() -> None:
+    held = case(assignee=ANN)
+    [update] = rules.decide_update(held, note="n", actor=ACTOR, at=AT)
+    [resolved] = rules.decide_resolution(held, resolved_by=ResolvedBy.STATE, resolution_code="x", summary=None,
+                                         actor=ACTOR, at=AT)
+    assert fold(held, update, resolved).assignee == ANN

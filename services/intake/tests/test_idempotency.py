@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 
 from sqlalchemy import text
 
-from .conftest import Intake, member_inquiry
+from .conftest import Intake, member_inquiry, subject
 
 
 async def count(intake: Intake, table: str) -> int:
@@ -44,12 +42,6 @@ async def test_twenty_concurrent_posts_with_one_key_create_one_inquiry(intake: I
     assert len({r.json()["inquiry_id"] for r in responses}) == 1
     assert await count(intake, "inquiries") == 1
     assert await count(intake, "outbox") == 1
-
-
-def subject(headers: dict[str, str]) -> str:
-    """The `sub` claim of the bearer token in `headers` (read, not verified: the test's own token)."""
-    claims = headers["Authorization"].removeprefix("Bearer ").split(".")[1]
-    return str(json.loads(base64.urlsafe_b64decode(claims + "=" * (-len(claims) % 4)))["sub"])
 
 
 async def test_keys_are_per_principal(intake: Intake) -> None:

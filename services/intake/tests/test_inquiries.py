@@ -49,7 +49,7 @@ async def test_provider_inquiry_and_ime_callback_request_are_accepted(intake: In
 
 
 async def test_list_filters_and_paginates_newest_first(intake: Intake) -> None:
-    headers = await intake.person("maria")
+    headers = await intake.person("una")  # a unit lead works both parties' cases
     ids = []
     for day in range(10, 15):
         response = await intake.post("/v1/inquiries/member", member_inquiry(

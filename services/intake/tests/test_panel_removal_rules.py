@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from liaison_intake.rules.case import Status, new_case
+from liaison_intake.rules.case import new_case
 from liaison_intake.rules.panel_removal import panel_removal_received
+from liaison_shared.lifecycle import Status
 from liaison_shared.payloads import PanelRemovalRequestedV1
 from liaison_shared.vocabulary import Category, PanelRemovalReason, Party, Source
 

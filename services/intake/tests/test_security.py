@@ -1,6 +1,6 @@
 """Every endpoint needs a valid access token whose scopes allow the route; an
 MCO's person or system sees and acts on only the inquiries referred to that
-MCO; no PHI reaches the logs."""
+MCO, a one-party liaison only that party's; no PHI reaches the logs."""
 
 from __future__ import annotations
 
@@ -8,12 +8,13 @@ import base64
 import io
 import json
 import logging
+import uuid
 
 from sqlalchemy import text
 
 from liaison_shared.logging import configure_logging
 
-from .conftest import Intake, member_inquiry
+from .conftest import Intake, member_inquiry, provider_inquiry
 
 
 def forged(headers: dict[str, str], **claims: object) -> dict[str, str]:
@@ -111,6 +112,33 @@ async def test_mco_sees_and_acts_only_on_inquiries_referred_to_it(intake: Intake
     assert tc_export.status_code == 200 and referred in tc_export.text and unreferred not in tc_export.text
     ag_export = await intake.http.get("/v1/inquiry-log/export", params=window, headers=ag_person)
     assert ag_export.status_code == 200 and referred not in ag_export.text
+
+
+async def test_a_one_party_liaison_sees_and_acts_only_on_that_partys_cases(intake: Intake) -> None:
+    call_center = await intake.system("call-center")
+    member = (await intake.post("/v1/inquiries/member", member_inquiry(), call_center)).json()["inquiry_id"]
+    provider = (await intake.post("/v1/inquiries/provider", provider_inquiry(), call_center)).json()["inquiry_id"]
+    unknown = (await intake.http.get(f"/v1/inquiries/{uuid.uuid4()}", headers=await intake.person("una"))).json()
+    window = {"start": "2026-11-20", "end": "2026-11-20", "format": "csv"}  # both were received that day
+
+    for liaison, own, other in (("maria", member, provider), ("paul", provider, member)):
+        headers = await intake.person(liaison)
+        listed = (await intake.http.get("/v1/inquiries", headers=headers)).json()["items"]
+        assert [i["id"] for i in listed] == [own], liaison
+        assert (await intake.http.get(f"/v1/inquiries/{own}", headers=headers)).status_code == 200
+        for hidden in (await intake.http.get(f"/v1/inquiries/{other}", headers=headers),
+                       await intake.http.get(f"/v1/inquiries/{other}/log", headers=headers),
+                       await intake.post(f"/v1/inquiries/{other}/updates", {"note": "hi"}, headers),
+                       await intake.post(f"/v1/inquiries/{other}/claim", {}, headers)):
+            assert hidden.status_code == 404, (liaison, hidden.request.url.path)
+            assert {k: hidden.json()[k] for k in ("code", "detail")} == {k: unknown[k] for k in ("code", "detail")}
+        export = await intake.http.get("/v1/inquiry-log/export", params=window, headers=headers)
+        assert export.status_code == 200 and own in export.text and other not in export.text
+    una = await intake.person("una")  # a unit lead works both parties' cases
+    assert {i["id"] for i in (await intake.http.get("/v1/inquiries", headers=una)).json()["items"]} == \
+        {member, provider}
+    async with intake.runtime.engine.connect() as conn:  # the refused update left nothing
+        assert await conn.scalar(text("SELECT count(*) FROM inquiry_log WHERE event_type LIKE '%updated%'")) == 0
 
 
 async def test_a_forged_mco_claim_is_refused(intake: Intake) -> None:

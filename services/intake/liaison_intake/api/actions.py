@@ -1,6 +1,7 @@
 """Case actions on one inquiry: contact attempts, referrals to the MCO and its reports,
-resolution and reopening, priority overrides and free-text updates. Each is a rule
-of `rules.case`, applied by the use cases once per Idempotency-Key."""
+resolution and reopening, priority overrides and free-text updates, and who holds the
+case (a claim, a unit lead's assignment). Each is a rule of `rules.case`, applied by
+the use cases once per Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_intake.api.deps import Actor, Key, StateActor, Uses, Work
+from liaison_intake.api.deps import Actor, Assigner, Key, StateActor, Uses, Work
 from liaison_intake.api.idempotency import ACCEPTED, idempotent
 from liaison_intake.api.schemas import (
     Action,
+    AssignmentCreate,
+    ClaimCreate,
     ContactAttemptCreate,
     McoReferralCreate,
     McoReportCreate,
@@ -26,6 +29,7 @@ from liaison_intake.api.schemas import (
 )
 from liaison_intake.rules import case
 from liaison_intake.service import Decision, IntakeService, Recorded
+from liaison_shared.payloads import Person
 from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
 
@@ -82,6 +86,24 @@ async def override_priority(inquiry_id: UUID, body: PriorityOverrideCreate, prin
 async def add_update(inquiry_id: UUID, body: UpdateCreate, principal: Actor, key: Key,
                      request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_update, note=body.note)
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/claim", status_code=202, responses=ACCEPTED,
+             summary="Take a case nobody holds")
+async def claim(inquiry_id: UUID, body: ClaimCreate, principal: StateActor, key: Key,
+                request: Request, uses: Uses, work: Work) -> JSONResponse:
+    return await idempotent(request, work, principal, key,
+                            acting(uses, principal, inquiry_id, body, case.decide_claim))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/assignment", status_code=202, responses=ACCEPTED,
+             summary="Assign, reassign or release a case (unit leads)")
+async def assign(inquiry_id: UUID, body: AssignmentCreate, principal: Assigner, key: Key,
+                 request: Request, uses: Uses, work: Work) -> JSONResponse:
+    given = body.assignee
+    assignee = None if given is None else Person(subject=given.subject, name=given.name)
+    decide = functools.partial(case.decide_assignment, assignee=assignee)
     return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 

@@ -1,5 +1,6 @@
 """Inquiries: escalated member and provider issues and CSRs' callback requests, taken in
-and read back one at a time or as a filtered, paginated list."""
+and read back one at a time or as a filtered, paginated list, searched by a member's
+Medicaid ID, a provider's NPI or part of a name."""
 
 from __future__ import annotations
 
@@ -25,13 +26,15 @@ from liaison_intake.api.schemas import (
     InquiryRead,
     MemberInquiryCreate,
     ProviderInquiryCreate,
+    SearchName,
+    Subject,
 )
-from liaison_intake.rules.case import Status
 from liaison_intake.service import Inquiry, IntakeService, Recorded
 from liaison_intake.store import InquiryFilter
 from liaison_shared.audit import PHI_READ, AuditTrail
 from liaison_shared.calendar import BusinessCalendar
-from liaison_shared.fields import McoCode, QueryInstant
+from liaison_shared.fields import McoCode, MedicaidId, Npi, QueryInstant
+from liaison_shared.lifecycle import Status
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, ProviderIdentity
 from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
@@ -70,26 +73,40 @@ async def get_inquiry(inquiry_id: UUID, principal: Reader, uses: Uses, session: 
     return inquiry_read(found, uses.calendar)
 
 
-@router.get("/inquiries", summary="Inquiries, newest first, filtered and paginated", openapi_extra=PHI_READ)
+@router.get("/inquiries", summary="Inquiries, newest first, filtered, searched and paginated",
+            openapi_extra=PHI_READ)
 async def list_inquiries(
     principal: Reader, uses: Uses, session: ReadSession, trail: AuditTrail, status: Status | None = None,
     track: Track | None = None, priority: Priority | None = None, queue: Queue | None = None,
     mco: McoCode | None = None, source: Source | None = None, category: Category | None = None,
     due_before: Annotated[QueryInstant | None, Query(description="Has an unmet deadline before this")] = None,
+    assignee: Annotated[Subject | None, Query(description="Held by this person (their token subject)")] = None,
+    unassigned: Annotated[bool, Query(description="true: only cases nobody holds")] = False,
+    medicaid_id: Annotated[MedicaidId | None, Query(description="The member's Medicaid ID, exactly")] = None,
+    npi: Annotated[Npi | None, Query(description="The provider's NPI, exactly")] = None,
+    name: Annotated[SearchName | None, Query(
+        description="Part of the member's, the caller's or the provider contact's name, in any case")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200, pattern=r"^[A-Za-z0-9_=-]+$")] = None,
 ) -> InquiryList:
     try:
         after = position_of(cursor) if cursor else None
     except ValueError:
-        raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
-                      errors=[{"field": "cursor", "reason": "not a cursor from a previous page"}]) from None
+        raise invalid("cursor", "not a cursor from a previous page") from None
+    if unassigned and assignee is not None:
+        raise invalid("unassigned", "cannot be true with an assignee")
     filters = InquiryFilter(status=status, track=track, priority=priority, queue=queue, mco=mco, source=source,
-                            category=category, due_before=due_before)
+                            category=category, due_before=due_before, assignee=assignee, unassigned=unassigned,
+                            medicaid_id=medicaid_id, npi=npi, name=name)
     found = await uses.find(session, principal, filters, limit=limit, after=after)
     await trail.record([i.row.id for i in found])
     return InquiryList(items=[inquiry_read(i, uses.calendar) for i in found],
                        next_cursor=cursor_after(found[-1]) if len(found) == limit else None)
+
+
+def invalid(field: str, reason: str) -> Problem:
+    return Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                   errors=[{"field": field, "reason": reason}])
 
 
 def opening(uses: IntakeService, principal: Principal,
@@ -122,7 +139,9 @@ def inquiry_read(inquiry: Inquiry, calendar: BusinessCalendar) -> InquiryRead:
     deadlines = [DeadlineRead(clock=c.clock, state=c.state, warn_at=c.warn_at, due_at=c.due_at,
                               due_local=calendar.local(c.due_at).strftime("%a %Y-%m-%d %H:%M %Z"))
                  for c in inquiry.open_clocks]
-    return InquiryRead.model_validate({**inquiry.row._asdict(), "open_deadlines": deadlines})
+    row = inquiry.row
+    assignee = None if row.assignee_subject is None else {"subject": row.assignee_subject, "name": row.assignee_name}
+    return InquiryRead.model_validate({**row._asdict(), "open_deadlines": deadlines, "assignee": assignee})
 
 
 def cursor_after(inquiry: Inquiry) -> str:

@@ -9,9 +9,8 @@ from datetime import datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from liaison_intake.rules.case import Status
 from liaison_shared.fields import (
     Description,
     McoCode,
@@ -22,7 +21,9 @@ from liaison_shared.fields import (
     PhoneNumber,
     ProviderNumber,
     ShortNote,
+    control_character_reason,
 )
+from liaison_shared.lifecycle import Status
 from liaison_shared.payloads import Actor
 from liaison_shared.vocabulary import (
     Category,
@@ -39,6 +40,22 @@ from liaison_shared.vocabulary import (
 
 RiskFlag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,59}$")]
+
+
+def _storable(value: str) -> str:
+    reason = control_character_reason(value)
+    if reason:
+        raise ValueError(reason)
+    return value
+
+
+# Constraints before the check: stripped first, then measured (a validator before them would measure the raw text).
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^\S+$"),
+                    AfterValidator(_storable)]
+"""A person's token subject (`sub`), as the provider gives it: 1-200 characters, no spaces."""
+SearchName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=100),
+                       AfterValidator(_storable)]
+"""Part of a name to search for: 2-100 characters after stripping."""
 
 
 class Body(BaseModel):
@@ -164,6 +181,24 @@ class UpdateCreate(Action):
     note: Description
 
 
+class ClaimCreate(Action):
+    """The caller takes the case; who they are is their token."""
+
+
+class Assignee(Body):
+    """A person of the program a case belongs to: their token subject and their name as shown."""
+
+    subject: Subject
+    name: PersonName
+
+
+class AssignmentCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"assignee": {"subject": "5b0e1c9a-7d3e-4f0a-9c41-2e8d6b7a1f30", "name": "Maria Lopez"}},
+        {"assignee": None}]})
+    assignee: Assignee | None = Field(description="Who the case goes to; null releases it to its queue.")
+
+
 class Accepted(BaseModel):
     """What a POST answers: the inquiry, its status after the action, and the events it caused."""
 
@@ -180,6 +215,11 @@ class DeadlineRead(BaseModel):
     due_local: str = Field(description="The deadline in the program's local time.")
 
 
+class AssigneeRead(BaseModel):
+    subject: str = Field(description="The person's token subject (`sub`).")
+    name: str
+
+
 class InquiryRead(BaseModel):
     id: UUID
     party: Party
@@ -192,6 +232,7 @@ class InquiryRead(BaseModel):
     requested_priority: Priority | None
     queue: Queue | None
     subject: str | None
+    assignee: AssigneeRead | None = Field(description="Whose case it is; null: nobody's yet.")
     mco: str | None
     referred_mco: str | None
     contact_attempts: int

@@ -16,6 +16,7 @@ from liaison_shared.lifecycle import Status, status_after
 from liaison_shared.payloads import (
     Actor,
     ContactAttemptedV1,
+    InquiryAssignedV1,
     InquiryReceivedV1,
     InquiryReopenedV1,
     InquiryResolvedV1,
@@ -24,6 +25,7 @@ from liaison_shared.payloads import (
     McoContactedV1,
     McoReportedV1,
     Payload,
+    Person,
     PriorityOverrideRequestedV1,
 )
 from liaison_shared.vocabulary import (
@@ -57,6 +59,7 @@ class Case:
     referred_mco: str | None = None
     contact_attempts: int = 0
     failed_phone_attempts: int = 0
+    assignee: Person | None = None  # whose case it is; None: its queue's, nobody's yet
 
 
 def _ensure_open(case: Case) -> None:
@@ -133,8 +136,33 @@ def decide_update(case: Case, *, note: str, actor: Actor, at: datetime) -> list[
     return [InquiryUpdatedV1(inquiry_id=case.id, note=note, actor=actor, at=at)]
 
 
+def decide_claim(case: Case, *, actor: Actor, at: datetime) -> list[Payload]:
+    """The actor takes a case nobody holds. Taking one from someone else is a unit lead's
+    reassignment, never a claim, so two people cannot end up working one case unknowingly."""
+    _ensure_open(case)
+    if case.assignee is not None:
+        if case.assignee.subject == actor.subject:
+            raise IllegalAction("already-yours", "The case is already yours.")
+        raise IllegalAction("assigned-to-someone-else",
+                            "The case belongs to someone else; a unit lead can reassign it.")
+    claimant = Person(subject=actor.subject, name=actor.name)
+    return [InquiryAssignedV1(inquiry_id=case.id, assignee=claimant, previous=None, actor=actor, at=at)]
+
+
+def decide_assignment(case: Case, *, assignee: Person | None, actor: Actor, at: datetime) -> list[Payload]:
+    """A unit lead gives the case to `assignee`, takes it from its holder for another, or
+    (`assignee` None) releases it to its queue. A person is known by their subject."""
+    _ensure_open(case)
+    if assignee is None and case.assignee is None:
+        raise IllegalAction("not-assigned", "The case belongs to nobody; there is nothing to release.")
+    if assignee is not None and case.assignee is not None and assignee.subject == case.assignee.subject:
+        raise IllegalAction("already-assigned", "The case already belongs to this person.")
+    return [InquiryAssignedV1(inquiry_id=case.id, assignee=assignee, previous=case.assignee, actor=actor, at=at)]
+
+
 def evolve(case: Case, event: Payload) -> Case:
-    """The case after `event`: its status (`liaison_shared.lifecycle`), referral and contact counts."""
+    """The case after `event`: its status (`liaison_shared.lifecycle`), referral, contact counts
+    and assignee."""
     case = replace(case, status=status_after(case.status, event))
     match event:
         case ContactAttemptedV1(channel=channel, outcome=outcome):
@@ -143,6 +171,8 @@ def evolve(case: Case, event: Payload) -> Case:
                            failed_phone_attempts=case.failed_phone_attempts + failed)
         case McoContactedV1(mco=mco):
             return replace(case, referred_mco=mco)
+        case InquiryAssignedV1(assignee=assignee):
+            return replace(case, assignee=assignee)
     return case
 
 
