@@ -1,0 +1,247 @@
+"""The console in a real browser (Debian's Chromium driven by Playwright), on the whole system at a
+drill instant: the journeys of the people who work cases, each page checked with axe-core.
+
+The system's clock stands on a Wednesday morning, so business clocks run while the test does.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, expect
+
+from liaison_shared.testing.browser import serious_violations
+from liaison_shared.testing.system import LiaisonSystem
+from liaison_shared.testing.system_client import BearerAuth, SystemClient
+
+from .conftest import SystemFactory
+
+DRILL = datetime(2026, 12, 2, 16, 30, tzinfo=UTC)  # Wednesday 10:30 in Iowa
+LIVE = 15_000  # ms: how long a live change may take to show here (the benchmark measures how long it does)
+
+
+@pytest.fixture(scope="module")
+async def system(start_system: SystemFactory) -> LiaisonSystem:
+    return await start_system(at=DRILL)
+
+
+@pytest.fixture(scope="module")
+async def call_center(system: LiaisonSystem) -> AsyncIterator[SystemClient]:
+    """The call center's system (posts inquiries, refers them), with the roster the journeys share."""
+    client = SystemClient(system)
+    await client.roster("/v1/providers", {
+        "npi": "1245319599", "name": "Prairie Family Medicine", "is_pcp": True, "practice_npi": "1245319599",
+        "practice_name": "Prairie Family Medicine", "lat": 41.59, "lon": -93.62, "languages": ["en"],
+        "capacity": 50, "open_panel": True, "networks": ["IA-TC", "IA-AG"]})
+    yield client
+    await client.aclose()
+
+
+def drill_now(system: LiaisonSystem) -> datetime:
+    return datetime.now(UTC) + timedelta(seconds=system.clock_offset_seconds)
+
+
+async def member_case(client: SystemClient, system: LiaisonSystem, mco: str = "IA-TC",
+                      received_at: datetime | None = None) -> str:
+    """An urgent member inquiry about a member enrolled with `mco`; its id."""
+    medicaid_id = f"{uuid.uuid4().int % 10**7:07d}A"
+    await client.roster("/v1/members", {
+        "medicaid_id": medicaid_id, "name": "Journey Member", "birth_date": "1980-02-03", "lat": 41.60,
+        "lon": -93.63, "language": "en", "mco": mco, "eligible_from": "2026-01-01"})
+    received = await client.post("/v1/inquiries/member", {
+        "source": "managed_care_ombudsman", "category": "pharmacy", "member_name": "Journey Member",
+        "medicaid_id": medicaid_id, "caller_name": "Journey Caller", "callback_phone": "515-555-0110",
+        "description": "Cannot get an insulin refill approved; runs out tomorrow.", "mco": mco,
+        "requested_priority": "urgent", "received_at": (received_at or drill_now(system)).isoformat()})
+    return str(received["inquiry_id"])
+
+
+async def signed_in(browser: Browser, system: LiaisonSystem, username: str, *, width: int = 1400,
+                    path: str = "/queue") -> tuple[BrowserContext, Page]:
+    """A browser of its own, signed in as `username` on the provider's login page, at `path`."""
+    context = await browser.new_context(viewport={"width": width, "height": 900})
+    page = await context.new_page()
+    await page.goto(system.url("console") + path)
+    await page.fill("#username", username)
+    await page.fill("#password", f"{username}-demo")
+    await page.click("#kc-login")
+    await page.wait_for_url(system.url("console") + "/**")
+    await expect(page.locator("#live-status")).to_have_text("Live updates: on", timeout=LIVE)
+    return context, page
+
+
+async def no_serious_violations(page: Page) -> None:
+    found = await serious_violations(page)
+    assert found == [], found
+
+
+def row(page: Page, inquiry_id: str) -> Any:
+    return page.locator(f'tr[data-id="{inquiry_id}"]')
+
+
+def clock_state(page: Page, clock: str) -> Any:
+    return page.locator(f'tr.clock-row[data-clock="{clock}"]')
+
+
+async def record(page: Page, form: str, **fields: str) -> None:
+    """Fill and send one of the case page's forms, and wait until intake has taken it."""
+    for name, value in fields.items():
+        field = page.locator(f"#form-{form} [name={name}]")
+        if await field.evaluate("element => element.tagName") == "SELECT":
+            await field.select_option(value)
+        else:
+            await field.fill(value)
+    await page.click(f"#form-{form} button[type=submit]")
+    await expect(page.locator(f"#form-{form} .form-result")).to_have_text("Recorded.", timeout=LIVE)
+
+
+async def test_a_liaison_claims_a_new_urgent_case_calls_twice_writes_and_the_clock_is_met(
+        system: LiaisonSystem, call_center: SystemClient, browser: Browser) -> None:
+    context, page = await signed_in(browser, system, "maria")
+    await no_serious_violations(page)
+    await page.evaluate("window.loadedOnce = true")
+    inquiry = await member_case(call_center, system)
+    # It appears on the open queue, pushed: the page was not reloaded.
+    await expect(row(page, inquiry)).to_be_visible(timeout=LIVE)
+    await expect(row(page, inquiry).locator(".clock-open").first).to_contain_text("On time")
+    assert await page.evaluate("window.loadedOnce") is True
+    # Keyboard: choose the case (j) and claim it (c).
+    await page.locator("body").press("j")
+    await page.locator("body").press("c")
+    await expect(row(page, inquiry).locator("td.assignee")).to_have_text("Maria Lopez", timeout=LIVE)
+    await page.locator("body").press("o")
+    await page.wait_for_url(f"**/cases/{inquiry}")
+    await expect(page.locator("[data-part=bar] .assignee")).to_have_text("Maria Lopez")
+    await expect(page.locator("section[aria-labelledby=who-title]")).to_contain_text("Journey Member")  # PHI: here only
+    await no_serious_violations(page)
+    for _ in range(2):
+        await record(page, "contact-attempt", channel="phone", outcome="not_reached")
+    await expect(page.locator('.entry[data-type="liaison.inquiry.letter-requested.v1"]')).to_have_count(1,
+                                                                                                    timeout=LIVE)
+    await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "open")
+    await record(page, "contact-attempt", channel="letter", outcome="reached")
+    await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "met", timeout=LIVE)
+    await expect(clock_state(page, "originator_contacted")).to_contain_text("Met")
+    # The letter, rendered by the notifier, opens alone to print.
+    await expect(page.locator("#print-letter")).to_be_visible(timeout=LIVE)
+    async with context.expect_page() as opened:
+        await page.click("#print-letter")
+    letter = await opened.value
+    await expect(letter.locator("body")).to_contain_text("Dear Journey")
+    # Every action is on the log, with who did it.
+    entries = page.locator('.entry[data-type="liaison.inquiry.contact-attempted.v1"]')
+    await expect(entries).to_have_count(3)
+    await expect(entries.first).to_contain_text("by Maria Lopez")
+    await context.close()
+
+
+async def test_an_mco_sees_only_its_referrals_and_reports_contact(
+        system: LiaisonSystem, call_center: SystemClient, browser: Browser) -> None:
+    ours, theirs, unreferred = (await member_case(call_center, system, "IA-TC"),
+                                await member_case(call_center, system, "IA-AG"),
+                                await member_case(call_center, system, "IA-TC"))
+    for inquiry in (ours, theirs):
+        await call_center.wait_for_entry(inquiry, "inquiry.priority-assigned")
+        await call_center.post(f"/v1/inquiries/{inquiry}/mco-referrals", {})
+    await call_center.wait_for_entry(ours, "sla.clock-started", clock="mco_contacts_member")
+    context, page = await signed_in(browser, system, "tina")
+    await expect(row(page, ours)).to_be_visible(timeout=LIVE)
+    shown = {await r.get_attribute("data-id") for r in await page.locator("tr[data-id]").all()}
+    assert ours in shown and theirs not in shown and unreferred not in shown
+    await no_serious_violations(page)
+    await row(page, ours).locator("a.case-link").click()
+    await record(page, "mco-report", report="member_contacted")
+    await expect(page.locator("[data-part=bar] .status")).to_have_text("Mco engaged", timeout=LIVE)
+    await expect(clock_state(page, "mco_contacts_member")).to_have_attribute("data-state", "met", timeout=LIVE)
+    await no_serious_violations(page)
+    # Another MCO's case does not open, and says no more than that.
+    answer = await page.goto(system.url("console") + f"/cases/{theirs}")
+    assert answer is not None and answer.status == 404
+    await expect(page.locator("h1")).to_have_text("Case not found")
+    await context.close()
+
+
+async def test_a_unit_lead_reassigns_cases_in_bulk(system: LiaisonSystem, call_center: SystemClient,
+                                                   browser: Browser) -> None:
+    cases = [await member_case(call_center, system) for _ in range(2)]
+    context, page = await signed_in(browser, system, "una", path="/queue?queue=all&assignee=none")
+    for inquiry in cases:
+        await expect(row(page, inquiry)).to_be_visible(timeout=LIVE)
+        await row(page, inquiry).locator("input.select").check()
+    await expect(page.locator("#selected-count")).to_have_text("2 selected")
+    await page.select_option("#assign-to", label="Maria Lopez")  # she signed in before: one of the state's people
+    await page.click("#assign-selected")
+    await expect(page.locator("#bulk-result")).to_have_text("2 assigned.", timeout=LIVE)
+    await page.goto(system.url("console") + "/queue?queue=all&assignee=none")
+    assert not {await r.get_attribute("data-id") for r in await page.locator("tr[data-id]").all()} & set(cases)
+    await page.goto(system.url("console") + f"/cases/{cases[0]}")
+    assignment = page.locator('.entry[data-type="liaison.inquiry.assigned.v1"]')
+    await expect(assignment).to_contain_text("by Una")
+    await expect(assignment).to_contain_text("Maria Lopez")
+    await context.close()
+
+
+async def test_a_member_liaison_cannot_open_a_provider_case(system: LiaisonSystem, call_center: SystemClient,
+                                                           browser: Browser) -> None:
+    provider = await call_center.post("/v1/inquiries/provider", {
+        "source": "provider", "category": "claims_billing", "npi": "1245319599", "contact_name": "Pat Example",
+        "contact_phone": "515-555-0199", "description": "Claims denied for timely filing.", "mco": "IA-TC",
+        "received_at": drill_now(system).isoformat()})
+    inquiry = str(provider["inquiry_id"])
+    provider_liaison = SystemClient(system, actor=BearerAuth(system.tokens, person="paul"))
+    try:
+        await provider_liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
+    finally:
+        await provider_liaison.aclose()
+    context, page = await signed_in(browser, system, "maria", path="/queue?queue=all")
+    answer = await page.goto(system.url("console") + f"/cases/{inquiry}")
+    assert answer is not None and answer.status == 404
+    await expect(page.locator("h1")).to_have_text("Case not found")
+    await page.fill("#search-box", "1245319599")  # the provider's NPI: nothing of hers to find
+    await page.press("#search-box", "Enter")
+    await expect(page.locator("td.empty")).to_have_text("No case you may see matches.")
+    await no_serious_violations(page)
+    await context.close()
+
+
+async def test_the_help_overlay_and_a_narrow_window(system: LiaisonSystem, call_center: SystemClient,
+                                                    browser: Browser) -> None:
+    inquiry = await member_case(call_center, system)
+    context, page = await signed_in(browser, system, "sam", width=390, path="/queue?queue=all")
+    await expect(row(page, inquiry)).to_be_visible(timeout=LIVE)
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await no_serious_violations(page)
+    await page.locator("body").press("?")
+    await expect(page.locator("#help")).to_be_visible()
+    await expect(page.locator("#help")).to_contain_text("Claim the chosen or selected cases")
+    await no_serious_violations(page)
+    await page.keyboard.press("Escape")
+    await expect(page.locator("#help")).to_be_hidden()
+    await page.goto(system.url("console") + f"/cases/{inquiry}")
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await no_serious_violations(page)
+    await context.close()
+
+
+async def test_a_clock_turns_to_warning_then_to_breach_on_the_open_page(
+        system: LiaisonSystem, call_center: SystemClient, browser: Browser) -> None:
+    # Its two business hours to the warning end a few seconds from now (the day's hours, all of them business).
+    now = drill_now(system)
+    inquiry = await member_case(call_center, system, received_at=now - timedelta(hours=2) + timedelta(seconds=8))
+    context, page = await signed_in(browser, system, "maria", path=f"/cases/{inquiry}")
+    await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "open", timeout=LIVE)
+    await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "warning",
+                                                                              timeout=LIVE + 8_000)
+    await expect(clock_state(page, "originator_contacted")).to_contain_text("Due soon")
+    # The drill clock moves past the deadline (4 business hours after receipt): the monitor restarts on it.
+    system.kill("sla-monitor")
+    system.clock_offset_seconds += timedelta(hours=2, minutes=1).total_seconds()
+    await system.restart("sla-monitor")
+    await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "breached",
+                                                                              timeout=LIVE)
+    await expect(clock_state(page, "originator_contacted")).to_contain_text("Breached")
+    await context.close()
