@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PACKAGES := -e shared -e services/intake -e services/triage -e services/sla-monitor \
             -e services/notifier -e services/attribution -e services/console
 
-.PHONY: install infra infra-stop test lint up down bench asyncapi openapi manifests constraints
+.PHONY: install infra infra-stop test lint up down bench asyncapi openapi manifests constraints screenshots
 
 $(VENV)/.installed: constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	@echo "install: Python packages into $(VENV) at the pinned versions (the first time takes a few minutes)"
@@ -56,6 +56,10 @@ asyncapi: install
 
 openapi: install
 	$(PY) docs/openapi/generate.py
+
+screenshots: install infra
+	mkdir -p docs/console
+	LIAISON_SCREENSHOTS=docs/console $(VENV)/bin/pytest -q tests/test_console_journeys.py
 
 manifests: install
 	$(PY) -m deploy.scaling

@@ -2,13 +2,17 @@
 drill instant: the journeys of the people who work cases, each page checked with axe-core.
 
 The system's clock stands on a Wednesday morning, so business clocks run while the test does.
+`make screenshots` runs these journeys with LIAISON_SCREENSHOTS=docs/console: each `shoot` then saves
+the page, as this browser shows it, for docs/console.md.
 """
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -74,6 +78,15 @@ async def signed_in(browser: Browser, system: LiaisonSystem, username: str, *, w
     return context, page
 
 
+SCREENSHOTS = os.environ.get("LIAISON_SCREENSHOTS")
+
+
+async def shoot(page: Page, name: str, *, full_page: bool = True) -> None:
+    """The page as it is now, for the docs (only when `make screenshots` asks)."""
+    if SCREENSHOTS:
+        await page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=full_page)
+
+
 async def no_serious_violations(page: Page) -> None:
     found = await serious_violations(page)
     assert found == [], found
@@ -109,6 +122,7 @@ async def test_a_liaison_claims_a_new_urgent_case_calls_twice_writes_and_the_clo
     await expect(row(page, inquiry)).to_be_visible(timeout=LIVE)
     await expect(row(page, inquiry).locator(".clock-open").first).to_contain_text("On time")
     assert await page.evaluate("window.loadedOnce") is True
+    await shoot(page, "queue")
     # Keyboard: choose the case (j) and claim it (c).
     await page.locator("body").press("j")
     await page.locator("body").press("c")
@@ -136,6 +150,8 @@ async def test_a_liaison_claims_a_new_urgent_case_calls_twice_writes_and_the_clo
     entries = page.locator('.entry[data-type="liaison.inquiry.contact-attempted.v1"]')
     await expect(entries).to_have_count(3)
     await expect(entries.first).to_contain_text("by Maria Lopez")
+    await shoot(page, "case")
+    await shoot(letter, "letter")
     await context.close()
 
 
@@ -153,11 +169,13 @@ async def test_an_mco_sees_only_its_referrals_and_reports_contact(
     shown = {await r.get_attribute("data-id") for r in await page.locator("tr[data-id]").all()}
     assert ours in shown and theirs not in shown and unreferred not in shown
     await no_serious_violations(page)
+    await shoot(page, "mco-queue")
     await row(page, ours).locator("a.case-link").click()
     await record(page, "mco-report", report="member_contacted")
     await expect(page.locator("[data-part=bar] .status")).to_have_text("Mco engaged", timeout=LIVE)
     await expect(clock_state(page, "mco_contacts_member")).to_have_attribute("data-state", "met", timeout=LIVE)
     await no_serious_violations(page)
+    await shoot(page, "mco-case")
     # Another MCO's case does not open, and says no more than that.
     answer = await page.goto(system.url("console") + f"/cases/{theirs}")
     assert answer is not None and answer.status == 404
@@ -174,6 +192,8 @@ async def test_a_unit_lead_reassigns_cases_in_bulk(system: LiaisonSystem, call_c
         await row(page, inquiry).locator("input.select").check()
     await expect(page.locator("#selected-count")).to_have_text("2 selected")
     await page.select_option("#assign-to", label="Maria Lopez")  # she signed in before: one of the state's people
+    await no_serious_violations(page)
+    await shoot(page, "bulk-assign")
     await page.click("#assign-selected")
     await expect(page.locator("#bulk-result")).to_have_text("2 assigned.", timeout=LIVE)
     await page.goto(system.url("console") + "/queue?queue=all&assignee=none")
@@ -182,6 +202,13 @@ async def test_a_unit_lead_reassigns_cases_in_bulk(system: LiaisonSystem, call_c
     assignment = page.locator('.entry[data-type="liaison.inquiry.assigned.v1"]')
     await expect(assignment).to_contain_text("by Una")
     await expect(assignment).to_contain_text("Maria Lopez")
+    # Signing out ends the session at the provider too, and back on the console's page.
+    await page.click("#sign-out")
+    await expect(page.locator("h1")).to_have_text("You are signed out", timeout=LIVE)
+    await no_serious_violations(page)
+    await shoot(page, "signed-out")
+    answer = await page.goto(system.url("console") + "/queue")
+    assert answer is not None and "/realms/liaison/" in page.url  # a new sign-in is asked for
     await context.close()
 
 
@@ -201,10 +228,17 @@ async def test_a_member_liaison_cannot_open_a_provider_case(system: LiaisonSyste
     answer = await page.goto(system.url("console") + f"/cases/{inquiry}")
     assert answer is not None and answer.status == 404
     await expect(page.locator("h1")).to_have_text("Case not found")
+    await no_serious_violations(page)
+    await shoot(page, "not-found")
     await page.fill("#search-box", "1245319599")  # the provider's NPI: nothing of hers to find
     await page.press("#search-box", "Enter")
     await expect(page.locator("td.empty")).to_have_text("No case you may see matches.")
     await no_serious_violations(page)
+    await page.fill("#search-box", "Journey Member")  # a name finds her member cases
+    await page.press("#search-box", "Enter")
+    await expect(page.locator("a.case-link").first).to_be_visible()
+    await no_serious_violations(page)
+    await shoot(page, "search")
     await context.close()
 
 
@@ -219,11 +253,14 @@ async def test_the_help_overlay_and_a_narrow_window(system: LiaisonSystem, call_
     await expect(page.locator("#help")).to_be_visible()
     await expect(page.locator("#help")).to_contain_text("Claim the chosen or selected cases")
     await no_serious_violations(page)
+    await shoot(page, "help", full_page=False)
     await page.keyboard.press("Escape")
     await expect(page.locator("#help")).to_be_hidden()
+    await shoot(page, "narrow-queue")
     await page.goto(system.url("console") + f"/cases/{inquiry}")
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     await no_serious_violations(page)
+    await shoot(page, "narrow-case")
     await context.close()
 
 
@@ -237,6 +274,7 @@ async def test_a_clock_turns_to_warning_then_to_breach_on_the_open_page(
     await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "warning",
                                                                               timeout=LIVE + 8_000)
     await expect(clock_state(page, "originator_contacted")).to_contain_text("Due soon")
+    await shoot(page, "clock-warning", full_page=False)
     # The drill clock moves past the deadline (4 business hours after receipt): the monitor restarts on it.
     system.kill("sla-monitor")
     system.clock_offset_seconds += timedelta(hours=2, minutes=1).total_seconds()
@@ -244,4 +282,5 @@ async def test_a_clock_turns_to_warning_then_to_breach_on_the_open_page(
     await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "breached",
                                                                               timeout=LIVE)
     await expect(clock_state(page, "originator_contacted")).to_contain_text("Breached")
+    await shoot(page, "clock-breached", full_page=False)
     await context.close()

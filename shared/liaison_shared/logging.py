@@ -40,7 +40,9 @@ PHI_FIELDS = frozenset({
 })
 # Provider identifiers, not patient data: a 10-digit value under these keys passes through.
 NPI_FIELDS = frozenset({"npi", "provider_npi"})
-NOISY_LOGGERS = ("aiokafka", "uvicorn.access")
+NOISY_LOGGERS = ("aiokafka", "uvicorn.access", "httpx", "httpcore")
+"""Quieted to warnings: chatty, and an HTTP client's request line names its URL, whose query may hold a
+search for a member (the console searches intake by name or Medicaid ID)."""
 
 _NPI = re.compile(r"\d{10}")
 _KEY_SEP = re.compile(r"[\s.\-]+|(?<=[a-z0-9])(?=[A-Z])")

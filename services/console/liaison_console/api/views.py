@@ -3,11 +3,11 @@ choices of the filters and forms, and how times are written (the program's time 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from liaison_console.rules import roles
-from liaison_console.rules.clocks import CLOCK_WORDS, STATE_WORDS
+from liaison_console.rules.clocks import CLOCK_WORDS, STATE_WORDS, business_duration
 from liaison_console.sessions import SignedIn
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.lifecycle import Status
@@ -39,6 +39,8 @@ FACTS = ("clock", "channel", "outcome", "attempt_number", "failed_attempts", "tr
          "report", "resolved_by", "resolution_code", "summary", "reason", "note", "override_reason", "change",
          "recipient", "due_at", "late_by_seconds", "took_business_seconds", "rules_fired")
 """What the log shows of each entry's details, in this order (ids, identities and bookkeeping left out)."""
+LABELS = {"late_by_seconds": "Late by (business time)", "took_business_seconds": "Took (business time)",
+          "due_at": "Due", "attempt_number": "Attempt"}
 
 
 def entry_facts(details: dict[str, Any], local: Any) -> list[tuple[str, str]]:
@@ -51,12 +53,12 @@ def entry_facts(details: dict[str, Any], local: Any) -> list[tuple[str, str]]:
         if name == "due_at":
             text = local(value)
         elif name.endswith("_seconds"):
-            text = f"{float(value) / 60:.0f} min"
+            text = business_duration(timedelta(seconds=float(value)))
         elif isinstance(value, list):
             text = ", ".join(str(v) for v in value)
         else:
             text = str(value)
-        facts.append((words(name), text))
+        facts.append((LABELS.get(name, words(name)), text))
     assignee = details.get("assignee")
     if "assignee" in details:
         facts.append(("Assigned to", assignee.get("name", "—") if isinstance(assignee, dict) else "nobody"))
