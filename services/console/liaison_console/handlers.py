@@ -3,6 +3,7 @@ change it announces to live pages. One function per consumed event type (or per 
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -63,7 +64,7 @@ async def on_hold_released(console: Console, session: AsyncSession, event: Event
 async def on_priority_assigned(console: Console, session: AsyncSession, event: Event) -> None:
     assigned = event.payload
     assert isinstance(assigned, PriorityAssignedV1)
-    fields = {"track": assigned.track, "priority": assigned.priority,
+    fields: dict[str, Any] = {"track": assigned.track, "priority": assigned.priority,
               "priority_rank": Priority(assigned.priority).rank, "queue": assigned.queue,
               "subject": assigned.subject, "rules_fired": list(assigned.rules_fired),
               "ruleset_version": assigned.ruleset_version, "override_reason": assigned.override_reason}
