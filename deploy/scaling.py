@@ -3,8 +3,10 @@
 A service that consumes events scales on its consumer group's lag on every
 topic it reads (one trigger each; KEDA scales on the largest). The topics come
 from the service's own handlers through the event catalog, so a new handler
-cannot be left out. HTTP-only services (intake's front door, attribution)
-scale on CPU with a HorizontalPodAutoscaler instead.
+cannot be left out. The HTTP-facing services (intake's front door,
+attribution, the console's pages) scale on CPU with a HorizontalPodAutoscaler
+instead: intake and the console consume too, but what loads them is their
+callers, and their lag is watched rather than scaled on.
 
     python -m deploy.scaling          # what `make manifests` runs
 """

@@ -152,6 +152,30 @@ async def test_a_liaison_claims_a_new_urgent_case_calls_twice_writes_and_the_clo
     await expect(entries.first).to_contain_text("by Maria Lopez")
     await shoot(page, "case")
     await shoot(letter, "letter")
+    # A form refuses in the page what does not fit, beside the field...
+    await page.fill("#resolution-resolution_code", "Not A Code")
+    await page.click("#form-resolution button[type=submit]")
+    await expect(page.locator("#resolution-resolution_code-error")).to_have_text("is not in the expected form")
+    # ...shows beside the field what intake refuses (a choice the page does not offer, slipped in)...
+    await page.evaluate("document.querySelector('#resolution-resolved_by').add(new Option('Nobody', 'nobody'))")
+    await page.select_option("#resolution-resolved_by", "nobody")
+    await page.fill("#resolution-resolution_code", "refill_authorized")
+    await page.click("#form-resolution button[type=submit]")
+    await expect(page.locator("#resolution-resolved_by-error")).not_to_be_empty(timeout=LIVE)
+    await expect(page.locator("#resolution-resolution_code-error")).to_be_empty()
+    # ...and says why intake refused an action as a whole.
+    await page.fill("#reopen-reason", "Caller rang again")
+    await page.click("#form-reopen button[type=submit]")
+    await expect(page.locator("#form-reopen .form-result")).to_contain_text("Only a resolved inquiry can be reopened",
+                                                                          timeout=LIVE)
+    # Her viewing of the case's PHI is on record at intake, as hers, through the console.
+    compliance = SystemClient(system, actor=BearerAuth(system.tokens, person="cora"))
+    try:
+        audit = (await compliance.intake.get("/v1/access-audit", params={"resource_id": inquiry})).json()
+    finally:
+        await compliance.aclose()
+    viewings = [r for r in audit if r["operation"] == "GET /v1/inquiries/{inquiry_id}"]
+    assert viewings and all(r["roles"] == ["member-liaison"] and r["client"] == "liaison-console" for r in viewings)
     await context.close()
 
 

@@ -7,11 +7,13 @@ port on a scaled consumer fails CI instead of the next deployment.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import shlex
 import tomllib
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -24,16 +26,17 @@ COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
 BASE = K8S / "base"
 
-SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution"]
-CONSUMERS = list(LAG_SCALED)  # scaled on consumer lag; the others (HTTP) on CPU
+SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "console"]
+CONSUMERS = list(LAG_SCALED)  # scaled on consumer lag; the others (HTTP-facing) on CPU
 CPU_SCALED = [service for service in SERVICES if service not in CONSUMERS]
 # Run as N instances with `docker compose up --scale`: no host port, no container_name.
 SCALED = ["triage", "sla-monitor", "notifier"]
-PUBLISHED = {"intake": "8001:8080", "attribution": "8005:8080"}
+PUBLISHED = {"intake": "8001:8080", "attribution": "8005:8080", "console": "8006:8080"}
 KEYCLOAK_IMAGE = "quay.io/keycloak/keycloak:26.5.6"  # as deploy/local/keycloak.sh
 REALM_FILE = ROOT / "deploy" / "local" / "keycloak" / "liaison-realm.json"
 COMPOSE_ISSUER = "http://localhost:8180/realms/liaison"  # what tokens name, for callers on the host
 COMPOSE_PROVIDER_URL = "http://keycloak:8080/realms/liaison"  # where the services reach it in the network
+CONSOLE_CLIENT = "liaison-console"  # the console's public client in the realm (code flow with PKCE)
 
 
 def env_prefix(service: str) -> str:
@@ -122,10 +125,15 @@ def container_of(deployment: dict[str, Any]) -> dict[str, Any]:
     return containers[0]
 
 
+def console_redirect_uris() -> list[str]:
+    realm = json.loads(REALM_FILE.read_text())
+    return next(client["redirectUris"] for client in realm["clients"] if client["clientId"] == CONSOLE_CLIENT)
+
+
 # --- docker-compose.yml ---------------------------------------------------------------------------------------------
 
 
-def test_compose_defines_postgres_kafka_keycloak_and_the_five_services() -> None:
+def test_compose_defines_postgres_kafka_keycloak_and_the_six_services() -> None:
     services = load_compose()["services"]
     assert set(services) == {"postgres", "kafka", "keycloak", *SERVICES}
 
@@ -221,7 +229,7 @@ def test_no_compose_service_has_a_fixed_container_name() -> None:
     assert [name for name, spec in services.items() if "container_name" in spec] == []
 
 
-def test_only_intake_and_attribution_publish_host_ports() -> None:
+def test_only_the_entry_points_intake_attribution_and_the_console_publish_host_ports() -> None:
     services = load_compose()["services"]
     published = {name: spec["ports"] for name, spec in services.items() if name in SERVICES and spec.get("ports")}
     assert published == {name: [mapping] for name, mapping in PUBLISHED.items()}
@@ -253,6 +261,25 @@ def test_compose_service_accepts_the_issuer_callers_see_and_reaches_keycloak_ins
     prefix = env_prefix(service)
     assert env[f"{prefix}OIDC_ISSUER"] == COMPOSE_ISSUER
     assert env[f"{prefix}OIDC_PROVIDER_URL"] == COMPOSE_PROVIDER_URL
+
+
+def test_compose_console_comes_back_from_sign_in_where_browsers_reach_it() -> None:
+    console = load_compose()["services"]["console"]
+    env = compose_environment(console)
+    public = urlsplit(env["LIAISON_CONSOLE_PUBLIC_URL"])
+    # Its published port, on the host name browsers already use for the provider (the issuer's).
+    assert public.hostname == urlsplit(COMPOSE_ISSUER).hostname
+    assert console["ports"] == [f"{public.port}:8080"]
+    callback = env["LIAISON_CONSOLE_PUBLIC_URL"].rstrip("/") + "/auth/callback"
+    assert any(fnmatch.fnmatchcase(callback, allowed) for allowed in console_redirect_uris()), callback
+    assert env["LIAISON_CONSOLE_SESSION_KEY"].startswith("${LIAISON_CONSOLE_SESSION_KEY"), "a secret: substitution"
+
+
+def test_compose_console_calls_intake_and_the_notifier_inside_the_network() -> None:
+    services = load_compose()["services"]
+    env = compose_environment(services["console"])
+    for setting, service in (("INTAKE_URL", "intake"), ("NOTIFIER_URL", "notifier")):
+        assert env[f"LIAISON_CONSOLE_{setting}"] == f"http://{service}:8080" and service in services
 
 
 # --- Dockerfiles ----------------------------------------------------------------------------------------------------
@@ -461,6 +488,34 @@ def test_http_only_services_scale_on_cpu_with_an_hpa_and_no_keda(service: str) -
 
 def test_attribution_consumes_nothing_so_no_lag_can_scale_it() -> None:
     assert consumed_topics("attribution") == []
+
+
+def test_console_consumes_but_scales_on_cpu_for_its_pages() -> None:
+    # Its consumer only keeps its projection current; what loads it is people's pages.
+    assert consumed_topics("console")
+    assert "console" in CPU_SCALED and "console" not in LAG_SCALED
+
+
+def test_console_deployment_takes_its_address_and_session_key_and_calls_the_services_in_the_cluster() -> None:
+    config = base_objects("ConfigMap")["liaison-config"]["data"]
+    by_name = {var["name"]: var for var in container_of(base_objects("Deployment")["console"])["env"]}
+    public = by_name["LIAISON_CONSOLE_PUBLIC_URL"]["valueFrom"]["configMapKeyRef"]
+    assert public == {"name": "liaison-config", "key": "CONSOLE_PUBLIC_URL"}
+    assert urlsplit(config["CONSOLE_PUBLIC_URL"]).scheme == "https", "people's sessions travel over TLS"
+    key = by_name["LIAISON_CONSOLE_SESSION_KEY"]["valueFrom"]["secretKeyRef"]
+    assert key == {"name": "liaison-secrets", "key": "CONSOLE_SESSION_KEY"}
+    services = base_objects("Service")
+    for setting, service in (("INTAKE_URL", "intake"), ("NOTIFIER_URL", "notifier")):
+        assert by_name[f"LIAISON_CONSOLE_{setting}"]["value"] == f"http://{service}:8080"
+        assert 8080 in [port["port"] for port in services[service]["spec"]["ports"]]
+
+
+def test_local_overlay_console_comes_back_to_a_redirect_uri_the_demo_realm_allows() -> None:
+    overlay = yaml.safe_load((K8S / "overlays" / "local" / "kustomization.yaml").read_text())
+    literals = dict(literal.split("=", 1) for generator in overlay["configMapGenerator"]
+                    if generator["name"] == "liaison-config" for literal in generator["literals"])
+    callback = literals["CONSOLE_PUBLIC_URL"].rstrip("/") + "/auth/callback"
+    assert any(fnmatch.fnmatchcase(callback, allowed) for allowed in console_redirect_uris()), callback
 
 
 def test_autoscaled_deployments_leave_replicas_to_the_autoscaler() -> None:

@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from liaison_shared.kafka import delete_topics
+from liaison_shared.testing.console import HTML, console_session
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.private_servers import PrivateKafka
 from liaison_shared.testing.system import LiaisonSystem
@@ -161,6 +162,16 @@ async def test_no_seeded_phi_reaches_any_log_line_under_failure(
         async def all_at_triage() -> bool:  # decided, or waiting for the unknown member's enrollment
             return await trap.count(system.schema("triage"), TRIAGE_TABLES, accepted) == len(accepted)
         await wait_until(all_at_triage, timeout=180, what="the accepted inquiries to reach triage after the outage")
+
+        # A liaison searches the console by name, Medicaid ID and phone, and opens a case (its PHI is shown).
+        async with httpx.AsyncClient(base_url=system.url("console"), timeout=30) as console:
+            await console_session(console, "maria")
+            for text in (MEMBER, MEDICAID_ID, PHONE):
+                assert (await console.get("/search", params={"q": text}, headers=HTML)).status_code in (200, 422)
+            async def case_shown() -> bool:
+                page = await console.get(f"/cases/{accepted[0]}", headers=HTML)
+                return page.status_code == 200 and MEMBER in page.text
+            await wait_until(case_shown, timeout=60, what="the case page, with its PHI")
 
     lines = log_lines(system)
     assert len(lines) > 20  # the services did log

@@ -64,6 +64,12 @@ class Sessions:
         return timedelta(minutes=self._settings.session_idle_minutes)
 
     @property
+    def secure_cookie(self) -> bool:
+        """Whether browsers reach the console over HTTPS (then its cookie is sent over HTTPS only), as its
+        public address says: behind a TLS-terminating ingress the request itself arrives as plain HTTP."""
+        return self._settings.address.startswith("https://")
+
+    @property
     def longest(self) -> timedelta:
         return timedelta(hours=self._settings.session_max_hours)
 

@@ -33,8 +33,8 @@ async def signed_in(request: Request, sessions: SessionStore, pages: Pages,
     except SignInFailed:
         return _failed(request, pages)
     response = RedirectResponse(next_path, status_code=303)
-    response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", path="/",
-                        secure=request.url.scheme == "https", max_age=int(sessions.longest.total_seconds()))
+    response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", path="/", secure=sessions.secure_cookie,
+                        max_age=int(sessions.longest.total_seconds()))
     return response
 
 
