@@ -103,7 +103,7 @@ def start() -> None:
 def summary() -> str:
     """What `make up` prints once everything answers: where things are, how to sign in, how to get a token."""
     urls = "\n".join(f"  {service:<12} http://127.0.0.1:{port}/docs   metrics: http://127.0.0.1:{port}/metrics"
-                     for service, port in SERVICES.items())
+                     for service, port in SERVICES.items() if service != "console")
     people = "\n".join(f"    {name:<7} {name + '-demo':<13} {roles}" for name, roles in demo.people())
     admin_password = os.environ.get("KEYCLOAK_ADMIN_PASSWORD", "admin-demo")  # as deploy/local/keycloak.sh
     return f"""
