@@ -28,6 +28,7 @@ from liaison_shared.payloads import (
     LetterRequestedV1,
     McoContactedV1,
     McoReportedV1,
+    Payload,
     PriorityAssignedV1,
     PriorityOverrideRequestedV1,
     SlaBreachedV1,
@@ -129,40 +130,20 @@ async def on_clock_started(console: Console, session: AsyncSession, event: Event
     await _clock_changed(console, session, started.inquiry_id)
 
 
-@handlers.on(SlaWarningV1)
-async def on_warning(console: Console, session: AsyncSession, event: Event) -> None:
-    warned = event.payload
-    assert isinstance(warned, SlaWarningV1)
-    await store.mark_clock(session, inquiry_id=warned.inquiry_id, clock=warned.clock, state="warning",
-                           due_at=warned.due_at, at=warned.warned_at)
-    await _clock_changed(console, session, warned.inquiry_id)
+CLOCK_MARKS: dict[type[Payload], tuple[str, str]] = {
+    SlaWarningV1: ("warning", "warned_at"), SlaBreachedV1: ("breached", "breached_at"), SlaMetV1: ("met", "met_at"),
+    ClockStoppedV1: ("stopped", "stopped_at")}
+"""A clock's later events: the state each leaves it in, and the field that says when."""
 
 
-@handlers.on(SlaBreachedV1)
-async def on_breached(console: Console, session: AsyncSession, event: Event) -> None:
-    breached = event.payload
-    assert isinstance(breached, SlaBreachedV1)
-    await store.mark_clock(session, inquiry_id=breached.inquiry_id, clock=breached.clock, state="breached",
-                           due_at=breached.due_at, at=breached.breached_at)
-    await _clock_changed(console, session, breached.inquiry_id)
-
-
-@handlers.on(SlaMetV1)
-async def on_met(console: Console, session: AsyncSession, event: Event) -> None:
-    met = event.payload
-    assert isinstance(met, SlaMetV1)
-    await store.mark_clock(session, inquiry_id=met.inquiry_id, clock=met.clock, state="met", due_at=met.due_at,
-                           at=met.met_at)
-    await _clock_changed(console, session, met.inquiry_id)
-
-
-@handlers.on(ClockStoppedV1)
-async def on_stopped(console: Console, session: AsyncSession, event: Event) -> None:
-    stopped = event.payload
-    assert isinstance(stopped, ClockStoppedV1)
-    await store.mark_clock(session, inquiry_id=stopped.inquiry_id, clock=stopped.clock, state="stopped",
-                           due_at=stopped.due_at, at=stopped.stopped_at)
-    await _clock_changed(console, session, stopped.inquiry_id)
+@handlers.on(*CLOCK_MARKS)
+async def on_clock_marked(console: Console, session: AsyncSession, event: Event) -> None:
+    marked = event.payload
+    assert isinstance(marked, SlaWarningV1 | SlaBreachedV1 | SlaMetV1 | ClockStoppedV1)
+    state, when = CLOCK_MARKS[type(marked)]
+    await store.mark_clock(session, inquiry_id=marked.inquiry_id, clock=marked.clock, state=state,
+                           due_at=marked.due_at, at=getattr(marked, when))
+    await _clock_changed(console, session, marked.inquiry_id)
 
 
 @handlers.on(BreachWithdrawnV1)
