@@ -340,6 +340,12 @@ class Inspector:
                 deliveries.setdefault(str(r["inquiry_id"]), []).append(r)
             intake = {str(r["id"]): r for r in await conn.fetch(
                 f'SELECT id, track, priority, queue FROM "{s["intake"]}".inquiries')}
+            console = {str(r["id"]): r for r in await conn.fetch(
+                f'SELECT id, track, priority, queue FROM "{s["console"]}".cases WHERE id = ANY($1::uuid[])', ids)}
+            console_clocks: dict[str, set[str]] = {}
+            for r in await conn.fetch(f'SELECT inquiry_id, clock FROM "{s["console"]}".case_clocks '
+                                      "WHERE inquiry_id = ANY($1::uuid[]) AND state IN ('open', 'warning')", ids):
+                console_clocks.setdefault(str(r["inquiry_id"]), set()).add(r["clock"])
             intake_clocks: dict[str, set[str]] = {}
             for r in await conn.fetch(f'SELECT inquiry_id, clock FROM "{s["intake"]}".clocks '
                                       "WHERE inquiry_id = ANY($1::uuid[]) AND state = 'open'", ids):
@@ -405,6 +411,13 @@ class Inspector:
                     bad.add("intake shows another decision")
                 if expected - intake_clocks.get(inquiry_id, set()):
                     missing.add("intake does not show a deadline")
+                queued = console.get(inquiry_id)
+                if queued is None or queued["track"] is None:
+                    missing.add("the console's queue does not show the decision")
+                elif (queued["track"], queued["priority"], queued["queue"]) != got:
+                    bad.add("the console's queue shows another decision")
+                if expected - console_clocks.get(inquiry_id, set()):
+                    missing.add("the console's queue does not show a deadline")
             lost += bool(missing)
             duplicated += bool(doubled)
             wrong += bool(bad)
