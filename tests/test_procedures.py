@@ -248,7 +248,7 @@ async def _provider_case_crosses_the_holiday(system: LiaisonSystem, provider_lia
     assert (assigned["details"]["track"], assigned["details"]["priority"], assigned["details"]["queue"]) == \
         ("provider", "escalated", "provider_liaison")
     clocks = {c["clock"]: c for c in await _wait_clocks(
-        liaison, inquiry, {"acknowledged", "originator_contacted", "mco_contacts_provider"})}
+        provider_liaison, inquiry, {"acknowledged", "originator_contacted", "mco_contacts_provider"})}
     # From Wednesday 10:00 before Thanksgiving; Thursday, Friday and the weekend are not business days.
     expected = {"acknowledged": (None, datetime(2026, 11, 30, 10, tzinfo=CHICAGO)),
                 "originator_contacted": (datetime(2026, 12, 2, 10, tzinfo=CHICAGO),
