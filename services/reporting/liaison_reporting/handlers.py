@@ -1,0 +1,123 @@
+"""What each consumed event adds to the reporting read model. One function per consumed event type
+(or per kind: a clock's later events)."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from liaison_reporting import store
+from liaison_reporting.service import Reports
+from liaison_shared.events import Event
+from liaison_shared.handlers import EventHandlers
+from liaison_shared.payloads import (
+    BreachWithdrawnV1,
+    ClockStartedV1,
+    ClockStoppedV1,
+    ContactAttemptedV1,
+    InquiryReceivedV1,
+    InquiryReopenedV1,
+    InquiryResolvedV1,
+    McoContactedV1,
+    McoReportedV1,
+    PriorityAssignedV1,
+    SlaBreachedV1,
+    SlaMetV1,
+)
+from liaison_shared.vocabulary import ContactOutcome, McoReportKind, Priority
+
+handlers = EventHandlers[Reports]()
+
+
+@handlers.on(InquiryReceivedV1)
+async def on_received(reports: Reports, session: AsyncSession, event: Event) -> None:
+    received = event.payload
+    assert isinstance(received, InquiryReceivedV1)
+    await store.upsert_case(session, received.inquiry_id, party=received.party, source=received.source,
+                            category=received.category, received_at=received.received_at, fill={"mco": received.mco})
+    await reports.measure(session, received.inquiry_id)
+
+
+@handlers.on(PriorityAssignedV1)
+async def on_priority_assigned(reports: Reports, session: AsyncSession, event: Event) -> None:
+    assigned = event.payload
+    assert isinstance(assigned, PriorityAssignedV1)
+    rank = Priority(assigned.priority).rank
+    await store.upsert_case(session, assigned.inquiry_id)
+    before = await store.get_case(session, assigned.inquiry_id, for_update=True)
+    assert before is not None
+    raised = before.worked and before.priority_rank is not None and rank > before.priority_rank
+    values = {"track": assigned.track, "priority": assigned.priority, "priority_rank": rank,
+              "escalations": before.escalations + raised}
+    if assigned.mco is not None:
+        values["mco"] = assigned.mco
+    await store.set_case(session, assigned.inquiry_id, **values)
+
+
+@handlers.on(ContactAttemptedV1)
+async def on_contact_attempted(reports: Reports, session: AsyncSession, event: Event) -> None:
+    attempt = event.payload
+    assert isinstance(attempt, ContactAttemptedV1)
+    reached = {"first_contact_at": attempt.at} if attempt.outcome is ContactOutcome.REACHED else {}
+    await store.upsert_case(session, attempt.inquiry_id, worked=True, earliest=reached)
+    await reports.measure(session, attempt.inquiry_id)
+
+
+@handlers.on(McoContactedV1)
+async def on_mco_contacted(reports: Reports, session: AsyncSession, event: Event) -> None:
+    referral = event.payload
+    assert isinstance(referral, McoContactedV1)
+    await store.upsert_case(session, referral.inquiry_id, referred_mco=referral.mco,
+                            earliest={"referred_at": referral.at})
+    await reports.measure(session, referral.inquiry_id)
+
+
+@handlers.on(McoReportedV1)
+async def on_mco_reported(reports: Reports, session: AsyncSession, event: Event) -> None:
+    report = event.payload
+    assert isinstance(report, McoReportedV1)
+    if report.report in (McoReportKind.MEMBER_CONTACTED, McoReportKind.PROVIDER_CONTACTED):
+        await store.upsert_case(session, report.inquiry_id, earliest={"mco_contact_at": report.at})
+        await reports.measure(session, report.inquiry_id)
+
+
+@handlers.on(InquiryResolvedV1)
+async def on_resolved(reports: Reports, session: AsyncSession, event: Event) -> None:
+    resolved = event.payload
+    assert isinstance(resolved, InquiryResolvedV1)
+    await store.upsert_case(session, resolved.inquiry_id, earliest={"resolved_at": resolved.at},
+                            latest={"last_resolved_at": resolved.at})
+    await reports.measure(session, resolved.inquiry_id)
+
+
+@handlers.on(InquiryReopenedV1)
+async def on_reopened(reports: Reports, session: AsyncSession, event: Event) -> None:
+    reopened = event.payload
+    assert isinstance(reopened, InquiryReopenedV1)
+    await store.upsert_case(session, reopened.inquiry_id, latest={"last_reopened_at": reopened.at})
+    row = await store.get_case(session, reopened.inquiry_id, for_update=True)
+    assert row is not None
+    await store.set_case(session, reopened.inquiry_id, reopenings=row.reopenings + 1)
+
+
+@handlers.on(ClockStartedV1)
+async def on_clock_started(reports: Reports, session: AsyncSession, event: Event) -> None:
+    started = event.payload
+    assert isinstance(started, ClockStartedV1)
+    await store.cycle(session, inquiry_id=started.inquiry_id, clock=started.clock, due_at=started.due_at,
+                      track=started.track, priority=started.priority, started_at=started.started_at)
+
+
+@handlers.on(SlaMetV1, SlaBreachedV1, ClockStoppedV1, BreachWithdrawnV1)
+async def on_clock_ended(reports: Reports, session: AsyncSession, event: Event) -> None:
+    ended = event.payload
+    match ended:
+        case SlaMetV1(met_at=at) | BreachWithdrawnV1(met_at=at):
+            outcome, values = "met", {"ended_at": at}
+        case SlaBreachedV1(breached_at=at):
+            outcome, values = "breached", {"breached_at": at}
+        case ClockStoppedV1(stopped_at=at):
+            outcome, values = "stopped", {"ended_at": at}
+        case _:
+            raise TypeError(type(ended).__name__)
+    await store.cycle(session, inquiry_id=ended.inquiry_id, clock=ended.clock, due_at=ended.due_at,
+                      outcome=outcome, **values)
