@@ -37,13 +37,19 @@ def mco_topics(mcos: Iterable[str], prefix: str = "") -> list[str]:
     return [prefix + mco_topic(topic, mco) for topic in TOPICS if per_mco(topic) for mco in mcos]
 
 
+KEPT_FOREVER = {"retention.ms": "-1"}
+"""Events are the record read models are built from: a topic keeps every event, so a read model
+(reporting's, for one) can be rebuilt by replaying its topics from the start."""
+
+
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = DEFAULT_PARTITIONS) -> None:
-    """Create the topics that do not exist yet (consumers never wait for auto-creation)."""
+    """Create the topics that do not exist yet (consumers never wait for auto-creation), keeping their
+    events forever."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=15000)
     await admin.start()
     try:
         existing = set(await admin.list_topics())
-        wanted = [NewTopic(name=t, num_partitions=partitions, replication_factor=1)
+        wanted = [NewTopic(name=t, num_partitions=partitions, replication_factor=1, topic_configs=KEPT_FOREVER)
                   for t in dict.fromkeys(topics) if t not in existing]
         if wanted:
             try:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
 from pathlib import Path
 
 from liaison_reporting.api import ROUTERS
 from liaison_reporting.handlers import handlers
+from liaison_reporting.rebuild import rebuild
 from liaison_reporting.service import Reports
 from liaison_reporting.settings import Settings
 from liaison_shared.calendar import BusinessCalendar
@@ -25,6 +28,13 @@ def bootstrap(settings: Settings, calendar: BusinessCalendar | None = None) -> R
 
 
 def main() -> None:
+    """`liaison-reporting` serves; `liaison-reporting rebuild` rebuilds the read model (service stopped)."""
+    if sys.argv[1:] == ["rebuild"]:
+        rewound = asyncio.run(rebuild(bootstrap(Settings())))
+        print(f"reporting: read model emptied, {rewound} partitions rewound; start the service to replay them")
+        return
+    if sys.argv[1:]:
+        sys.exit("usage: liaison-reporting [rebuild]")
     serve(bootstrap(Settings()))
 
 

@@ -15,6 +15,7 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
 from liaison_reporting.main import bootstrap
+from liaison_reporting.rebuild import rebuild
 from liaison_reporting.settings import Settings
 from liaison_shared.events import Event, encode
 from liaison_shared.payloads import Payload
@@ -41,11 +42,28 @@ class Reporting:
             ids.append(event.id)
 
         async def consumed() -> bool:
-            async with self.runtime.engine.begin() as conn:
-                found = (await conn.execute(text("SELECT count(*) FROM inbox WHERE event_id = ANY(:ids)"),
-                                            {"ids": ids})).scalar_one()
+            found = await self.sql("SELECT count(*) FROM inbox WHERE event_id = ANY(:ids)", ids=ids)
             return bool(found == len(ids))
         await wait_until(consumed, timeout=60, what=f"{len(ids)} events consumed")
+
+    async def consumed(self, count: int) -> None:
+        """Wait until the inbox holds `count` events (after a rebuild: all of them, replayed)."""
+        async def replayed() -> bool:
+            return bool(await self.sql("SELECT count(*) FROM inbox") >= count)
+        await wait_until(replayed, timeout=60, what=f"{count} events replayed")
+
+    async def sql(self, statement: str, **params: Any) -> Any:
+        async with self.runtime.engine.begin() as conn:
+            return (await conn.execute(text(statement), params)).scalar_one()
+
+    async def rebuild(self) -> int:
+        """Stop the service and rebuild its read model, as `liaison-reporting rebuild` does."""
+        await self.runtime.stop()
+        return await rebuild(self.runtime)
+
+    async def restart(self) -> None:
+        self.runtime = bootstrap(self.runtime.settings)  # type: ignore[arg-type]
+        await self.runtime.start()
 
     async def get(self, path: str, person: str = "pat", **params: str) -> Any:
         headers = await self.tokens.headers(person=person)
@@ -61,11 +79,12 @@ async def reporting(make_settings: SettingsFactory, tokens: Tokens) -> AsyncIter
     producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
     await runtime.start()
     await producer.start()
+    harness = Reporting(runtime, producer, tokens)
     try:
-        yield Reporting(runtime, producer, tokens)
+        yield harness
     finally:
         await producer.stop()
-        await runtime.stop()
+        await harness.runtime.stop()
 
 
 def new_id() -> uuid.UUID:

@@ -158,3 +158,20 @@ async def test_bad_parameters_are_named_and_an_mco_sees_only_its_referrals(repor
     _, mine = await reporting.get("/v1/reports/durations", person="tina", start="2026-11-01", end="2026-11-30")
     _, everyone = await reporting.get("/v1/reports/durations", start="2026-11-01", end="2026-11-30")
     assert mine == [] and everyone[0]["cases"] == 1  # not referred to IA-TC: not tina's
+
+
+async def test_the_read_model_is_rebuilt_by_replaying_the_topics(reporting: Reporting) -> None:
+    events: list[object] = []
+    for n, h in enumerate([2.0, 3.0, 5.0]):
+        inquiry_id, opening = opened(local(16 + n, 9))
+        events += [*opening, contact(inquiry_id, local(16 + n, 9.5)), resolution(inquiry_id, local(16 + n, 9 + h))]
+    await reporting.publish(*events)  # type: ignore[arg-type]
+    period = {"start": "2026-11-01", "end": "2026-11-30", "group_by": "track"}
+    _, before = await reporting.get("/v1/reports/durations", **period)
+    rewound = await reporting.rebuild()
+    assert rewound > 0
+    assert await reporting.sql("SELECT count(*) FROM cases") == 0
+    await reporting.restart()
+    await reporting.consumed(len(events))
+    _, after = await reporting.get("/v1/reports/durations", **period)
+    assert after == before and after[0]["cases"] == 3
