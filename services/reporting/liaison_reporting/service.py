@@ -69,8 +69,9 @@ class Reports:
                         group_by: list[str]) -> list[dict[str, Any]]:
         rows = await store.durations(session, scope, measure, group_by)
         return [{**{name: getattr(r, name) for name in group_by}, "cases": r.cases,
-                 **{k: getattr(r, k) / HOUR for k in ("business_median_s", "business_p90_s", "calendar_median_s",
-                                                     "calendar_p90_s")}} for r in rows]
+                 **{name.removesuffix("_s") + "_hours": getattr(r, name) / HOUR
+                    for name in ("business_median_s", "business_p90_s", "calendar_median_s", "calendar_p90_s")}}
+                for r in rows]
 
     async def pareto(self, session: AsyncSession, scope: store.Scope, by: str) -> dict[str, Any]:
         return asdict(pareto((r.label or "none", r.cases) for r in await store.counts_by(session, scope, by)))

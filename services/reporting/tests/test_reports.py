@@ -70,9 +70,9 @@ async def test_time_to_resolution_median_and_p90_in_business_and_calendar_hours(
     assert status == 200 and len(rows) == 1
     business, calendar = np.array([*hours, 2.0]), np.array([*hours, 65.0])
     assert rows[0]["cases"] == 6
-    assert np.isclose(rows[0]["business_median_s"], np.percentile(business, 50))
-    assert np.isclose(rows[0]["business_p90_s"], np.percentile(business, 90))
-    assert np.isclose(rows[0]["calendar_p90_s"], np.percentile(calendar, 90))
+    assert np.isclose(rows[0]["business_median_hours"], np.percentile(business, 50))
+    assert np.isclose(rows[0]["business_p90_hours"], np.percentile(business, 90))
+    assert np.isclose(rows[0]["calendar_p90_hours"], np.percentile(calendar, 90))
 
 
 async def test_every_cycle_of_a_reopened_case_counts_in_compliance(reporting: Reporting) -> None:
