@@ -49,6 +49,7 @@ bench: install infra
 	$(PY) -m bench.notifier
 	$(PY) -m bench.attribution
 	$(PY) -m bench.console
+	$(PY) -m bench.reporting
 	$(PY) -m bench.system
 
 asyncapi: install

@@ -102,8 +102,9 @@ class Reports:
         rows = await store.mco_scorecard(session, scope)
         return [{"mco": r.mco, "month": r.month, "referrals": r.referrals,
                  "contact_median_business_hours": r.contact_median_s / HOUR if r.contact_median_s is not None else None,
-                 "met": r.met, "breached": r.breached,
-                 "compliance": r.met / (r.met + r.breached) if r.met + r.breached else None} for r in rows]
+                 "met": int(r.met), "breached": int(r.breached),  # SQL sums are decimals
+                 "compliance": int(r.met) / (int(r.met) + int(r.breached)) if r.met + r.breached else None}
+                for r in rows]
 
     async def _by_day(self, session: AsyncSession, scope: store.Scope, measure: str) -> dict[date, list[float]]:
         found: dict[date, list[float]] = defaultdict(list)

@@ -18,6 +18,8 @@ from liaison_shared.payloads import (
     InquiryReceivedV1,
     InquiryReopenedV1,
     InquiryResolvedV1,
+    McoContactedV1,
+    McoReportedV1,
     MemberIdentity,
     PriorityAssignedV1,
     SlaBreachedV1,
@@ -175,3 +177,20 @@ async def test_the_read_model_is_rebuilt_by_replaying_the_topics(reporting: Repo
     await reporting.consumed(len(events))
     _, after = await reporting.get("/v1/reports/durations", **period)
     assert after == before and after[0]["cases"] == 3
+
+
+async def test_the_mco_scorecard_counts_referrals_contact_time_and_the_mcos_clocks(reporting: Reporting) -> None:
+    inquiry_id, events = opened(local(16, 9))
+    due = local(16, 17)
+    events += [
+        McoContactedV1(inquiry_id=inquiry_id, mco="IA-TC", actor=ACTOR, at=local(16, 10)),
+        McoReportedV1(inquiry_id=inquiry_id, mco="IA-TC", report="member_contacted", actor=ACTOR, at=local(16, 13)),
+        ClockStartedV1(inquiry_id=inquiry_id, clock="mco_contacts_member", track="member_mco", priority="urgent",
+                       warn_at=local(16, 15), due_at=due, started_at=local(16, 10)),
+        SlaMetV1(inquiry_id=inquiry_id, clock="mco_contacts_member", due_at=due, met_at=local(16, 13),
+                 took_business_seconds=3 * 3600)]
+    await reporting.publish(*events)  # type: ignore[arg-type]
+    status, rows = await reporting.get("/v1/reports/mco-scorecard", start="2026-11-01", end="2026-11-30")
+    assert status == 200
+    assert rows == [{"mco": "IA-TC", "month": "2026-11", "referrals": 1, "contact_median_business_hours": 3.0,
+                     "met": 1, "breached": 0, "compliance": 1.0}]
