@@ -17,15 +17,13 @@ from openpyxl.chart import BarChart, LineChart
 from liaison_reporting.export import Heading, as_csv, as_xlsx
 from liaison_shared.payloads import (
     ClockStartedV1,
-    InquiryReopenedV1,
     McoContactedV1,
     McoReportedV1,
-    SlaBreachedV1,
     SlaMetV1,
 )
 
 from .conftest import Reporting
-from .test_reports import ACTOR, contact, local, opened, resolution
+from .test_reports import ACTOR, contact, local, opened, reopened_and_breached, resolution
 
 NOVEMBER = {"start": "2026-11-01", "end": "2026-11-30"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -152,24 +150,6 @@ async def test_control_chart_as_csv_and_xlsx_has_a_row_per_day_and_a_line_chart_
     [drawn] = sheet._charts
     assert isinstance(drawn, LineChart) and len(drawn._charts) == 1
     assert len(drawn.series) == 4  # the daily medians, the centre line and the two limits
-
-
-def reopened_and_breached() -> tuple[list[object], Any]:
-    """A case whose first cycle was met and, reopened, whose second breached; still open."""
-    inquiry_id, events = opened(local(16, 9))
-    first_due, second_due = local(16, 13), local(18, 14)
-    events += [
-        ClockStartedV1(inquiry_id=inquiry_id, clock="originator_contacted", track="member_mco", priority="urgent",
-                       warn_at=local(16, 11), due_at=first_due, started_at=local(16, 9)),
-        SlaMetV1(inquiry_id=inquiry_id, clock="originator_contacted", due_at=first_due, met_at=local(16, 10),
-                 took_business_seconds=3600),
-        resolution(inquiry_id, local(16, 11)),
-        InquiryReopenedV1(inquiry_id=inquiry_id, reason="Called again", actor=ACTOR, at=local(18, 10)),
-        ClockStartedV1(inquiry_id=inquiry_id, clock="originator_contacted", track="member_mco", priority="urgent",
-                       warn_at=local(18, 12), due_at=second_due, started_at=local(18, 10)),
-        SlaBreachedV1(inquiry_id=inquiry_id, clock="originator_contacted", track="member_mco", priority="urgent",
-                      due_at=second_due, breached_at=second_due, late_by_seconds=0)]
-    return events, second_due
 
 
 async def test_compliance_breaches_and_escalations_as_csv_and_xlsx_hold_the_json_rows(reporting: Reporting) -> None:

@@ -77,7 +77,8 @@ async def test_time_to_resolution_median_and_p90_in_business_and_calendar_hours(
     assert np.isclose(rows[0]["calendar_p90_hours"], np.percentile(calendar, 90))
 
 
-async def test_every_cycle_of_a_reopened_case_counts_in_compliance(reporting: Reporting) -> None:
+def reopened_and_breached() -> tuple[list[object], datetime]:
+    """A case whose first cycle was met and, reopened, whose second breached; still open."""
     inquiry_id, events = opened(local(16, 9))
     first_due, second_due = local(16, 13), local(18, 14)
     events += [
@@ -91,6 +92,12 @@ async def test_every_cycle_of_a_reopened_case_counts_in_compliance(reporting: Re
                        warn_at=local(18, 12), due_at=second_due, started_at=local(18, 10)),
         SlaBreachedV1(inquiry_id=inquiry_id, clock="originator_contacted", track="member_mco", priority="urgent",
                       due_at=second_due, breached_at=second_due, late_by_seconds=0)]
+    return events, second_due
+
+
+async def test_every_cycle_of_a_reopened_case_counts_in_compliance(reporting: Reporting) -> None:
+    events, _ = reopened_and_breached()
+    inquiry_id = events[0].inquiry_id  # type: ignore[attr-defined]
     await reporting.publish(*events)  # type: ignore[arg-type]
     status, rows = await reporting.get("/v1/reports/sla-compliance", start="2026-11-01", end="2026-11-30",
                                        group_by="clock,month")
