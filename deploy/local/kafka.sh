@@ -3,6 +3,9 @@
 # jars on Maven Central. Usage: kafka.sh start|stop|status
 #   LIAISON_STATE_DIR  where jars, data and logs live (default ~/.cache/liaison)
 #   KAFKA_PORT         broker port (default 9092); controller uses KAFKA_PORT+1
+#   KAFKA_DATA_ROOT    where each broker's log directory data-PORT lives (default
+#                      $LIAISON_STATE_DIR/kafka); CI passes a fresh one, so a run never
+#                      recovers the partitions of past runs
 # start is idempotent: it reuses the jar cache, formats storage once, and
 # returns only when the broker answers. stop ends only the broker it started.
 set -euo pipefail
@@ -11,7 +14,7 @@ state=${LIAISON_STATE_DIR:-$HOME/.cache/liaison}
 port=${KAFKA_PORT:-9092}
 controller_port=$((port + 1))
 libs=$state/kafka/libs
-data=$state/kafka/data-$port
+data=${KAFKA_DATA_ROOT:-$state/kafka}/data-$port
 pidfile=$state/kafka/broker-$port.pid
 logfile=$state/kafka/broker-$port.log
 props=$state/kafka/server-$port.properties
@@ -30,7 +33,8 @@ fetch_jars() {
 
 answers() { (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# The pid file may come from a copied machine state: the pid must be our broker.
+running() { [ -f "$pidfile" ] && grep -qs kafka.Kafka "/proc/$(cat "$pidfile")/cmdline"; }
 
 start() {
   if running; then echo "kafka: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"; return 0; fi

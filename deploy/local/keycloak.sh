@@ -31,7 +31,8 @@ fetch() {
 
 answers() { curl -sf -o /dev/null "$discovery"; }
 
-running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# The pid file may come from a copied machine state: the pid must be our server.
+running() { [ -f "$pidfile" ] && grep -qs kc.sh "/proc/$(cat "$pidfile")/cmdline"; }
 
 start() {
   if running; then echo "keycloak: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"; return 0; fi
