@@ -346,6 +346,13 @@ class Inspector:
             for r in await conn.fetch(f'SELECT inquiry_id, clock FROM "{s["console"]}".case_clocks '
                                       "WHERE inquiry_id = ANY($1::uuid[]) AND state IN ('open', 'warning')", ids):
                 console_clocks.setdefault(str(r["inquiry_id"]), set()).add(r["clock"])
+            reported = {str(r["id"]): r for r in await conn.fetch(
+                f'SELECT id, track, priority, received_at FROM "{s["reporting"]}".cases WHERE id = ANY($1::uuid[])',
+                ids)}
+            reported_clocks: dict[str, set[str]] = {}
+            for r in await conn.fetch(f'SELECT inquiry_id, clock FROM "{s["reporting"]}".clock_cycles '
+                                      "WHERE inquiry_id = ANY($1::uuid[])", ids):
+                reported_clocks.setdefault(str(r["inquiry_id"]), set()).add(r["clock"])
             intake_clocks: dict[str, set[str]] = {}
             for r in await conn.fetch(f'SELECT inquiry_id, clock FROM "{s["intake"]}".clocks '
                                       "WHERE inquiry_id = ANY($1::uuid[]) AND state = 'open'", ids):
@@ -418,6 +425,13 @@ class Inspector:
                     bad.add("the console's queue shows another decision")
                 if expected - console_clocks.get(inquiry_id, set()):
                     missing.add("the console's queue does not show a deadline")
+                counted = reported.get(inquiry_id)
+                if counted is None or counted["received_at"] is None or counted["track"] is None:
+                    missing.add("reporting does not count the case")
+                elif (counted["track"], counted["priority"]) != got[:2]:
+                    bad.add("reporting counts another decision")
+                if expected - reported_clocks.get(inquiry_id, set()):
+                    missing.add("reporting does not count a clock")
             lost += bool(missing)
             duplicated += bool(doubled)
             wrong += bool(bad)

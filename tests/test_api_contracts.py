@@ -39,7 +39,7 @@ from liaison_shared.testing.system import BIN, LiaisonSystem
 
 MAX_EXAMPLES = 12
 RELAXED = ["positive_data_acceptance"]
-SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution"]  # triage serves its probes only
+SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "reporting"]  # triage serves its probes only
 FUZZER = "una"  # a unit lead: every scope but audit:read
 AUDITOR = "cora"  # compliance: audit:read
 AUDIT_PATHS = r"^/v1/access-audit"  # the PHI access audit, served by each service that serves PHI

@@ -1,4 +1,4 @@
-"""Each of the six services starts as its own process from its console
+"""Each of the seven services starts as its own process from its console
 script, answers /healthz, /readyz and /metrics on the real infrastructure
 (ready once it holds the OpenID provider's keys), and shuts down cleanly on
 SIGTERM."""

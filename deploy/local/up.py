@@ -1,4 +1,4 @@
-"""Bring the six services up on this machine, each as its own process.
+"""Bring the seven services up on this machine, each as its own process.
 
     python -m deploy.local.up          # start (after `make infra`), wait until ready
     python -m deploy.local.up --stop   # stop what this started
@@ -25,7 +25,7 @@ from deploy.local import demo
 from liaison_shared.testing.identity import ISSUER
 
 SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 8004, "attribution": 8005,
-            "console": 8006}
+            "console": 8006, "reporting": 8007}
 STATE = Path(os.environ.get("LIAISON_STATE_DIR", Path.home() / ".cache" / "liaison")) / "run"
 BIN = Path(sys.executable).parent
 
@@ -75,7 +75,7 @@ def _commands() -> dict[str, tuple[list[str], dict[str, str]]]:
 
 def start() -> None:
     STATE.mkdir(parents=True, exist_ok=True)
-    print(f"starting the mail catcher and the six services (logs in {STATE})")
+    print(f"starting the mail catcher and the seven services (logs in {STATE})")
     for service, (command, env) in _commands().items():
         if _running_pid(service):
             print(f"{service}: already running")
