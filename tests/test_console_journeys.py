@@ -9,18 +9,23 @@ the page, as this browser shows it, for docs/console.md.
 from __future__ import annotations
 
 import os
+import re
+import statistics
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from liaison_shared.testing.browser import serious_violations
 from liaison_shared.testing.system import LiaisonSystem
 from liaison_shared.testing.system_client import BearerAuth, SystemClient
+from liaison_shared.testing.waiting import wait_until
 
 from .conftest import SystemFactory
 
@@ -50,14 +55,14 @@ def drill_now(system: LiaisonSystem) -> datetime:
 
 
 async def member_case(client: SystemClient, system: LiaisonSystem, mco: str = "IA-TC",
-                      received_at: datetime | None = None) -> str:
+                      received_at: datetime | None = None, source: str = "managed_care_ombudsman") -> str:
     """An urgent member inquiry about a member enrolled with `mco`; its id."""
     medicaid_id = f"{uuid.uuid4().int % 10**7:07d}A"
     await client.roster("/v1/members", {
         "medicaid_id": medicaid_id, "name": "Journey Member", "birth_date": "1980-02-03", "lat": 41.60,
         "lon": -93.63, "language": "en", "mco": mco, "eligible_from": "2026-01-01"})
     received = await client.post("/v1/inquiries/member", {
-        "source": "managed_care_ombudsman", "category": "pharmacy", "member_name": "Journey Member",
+        "source": source, "category": "pharmacy", "member_name": "Journey Member",
         "medicaid_id": medicaid_id, "caller_name": "Journey Caller", "callback_phone": "515-555-0110",
         "description": "Cannot get an insulin refill approved; runs out tomorrow.", "mco": mco,
         "requested_priority": "urgent", "received_at": (received_at or drill_now(system)).isoformat()})
@@ -307,4 +312,74 @@ async def test_a_clock_turns_to_warning_then_to_breach_on_the_open_page(
                                                                               timeout=LIVE)
     await expect(clock_state(page, "originator_contacted")).to_contain_text("Breached")
     await shoot(page, "clock-breached", full_page=False)
+    await context.close()
+
+
+CHICAGO = ZoneInfo("America/Chicago")
+BEFORE_CHANGE = {2: 6.0, 3: 5.5, 4: 7.0, 5: 6.5, 6: 5.0, 9: 6.0, 10: 6.5, 12: 16.0}
+AFTER_CHANGE = {16: 3.0, 17: 2.5, 18: 4.0, 19: 3.5, 20: 2.0, 23: 3.0, 24: 2.5, 25: 3.5}
+"""Business hours to resolution of a case received at 09:00 on these November days, before and after a
+change of process on the 16th. 12 November's took to the next afternoon: on Friday the 13th the control
+chart shows a signal."""
+
+
+async def resolved_history(call_center: SystemClient, system: LiaisonSystem) -> int:
+    """November's cases, received by the call center and reached and resolved by a liaison at the times the
+    history says (as a late record of what was done); how many."""
+    for day, hours in {**BEFORE_CHANGE, **AFTER_CHANGE}.items():
+        received = datetime(2026, 11, day, 9, tzinfo=CHICAGO)
+        resolved = received + timedelta(hours=hours) if hours <= 8 else received + timedelta(days=1, hours=hours - 9)
+        inquiry = await member_case(call_center, system, received_at=received,
+                                    source="provider" if day % 3 == 0 else "managed_care_ombudsman")
+        await call_center.wait_for_entry(inquiry, "inquiry.priority-assigned")
+        await call_center.post(f"/v1/inquiries/{inquiry}/contact-attempts", {
+            "channel": "phone", "outcome": "reached", "at": (received + timedelta(minutes=30)).isoformat()})
+        await call_center.post(f"/v1/inquiries/{inquiry}/resolution", {
+            "resolved_by": "state", "resolution_code": "refill_authorized", "at": resolved.isoformat()})
+    return len(BEFORE_CHANGE) + len(AFTER_CHANGE)
+
+
+async def test_a_program_manager_reads_the_reports_as_charts_with_their_numbers(
+        system: LiaisonSystem, call_center: SystemClient, browser: Browser) -> None:
+    cases = await resolved_history(call_center, system)
+    async with httpx.AsyncClient(base_url=system.url("reporting"), auth=BearerAuth(system.tokens, person="pat"),
+                                 timeout=30) as reporting:
+        async def reported() -> bool:
+            answer = await reporting.get("/v1/reports/durations", params={
+                "start": "2026-11-01", "end": "2026-11-30", "group_by": ""})
+            return answer.status_code == 200 and bool(answer.json()) and answer.json()[0]["cases"] == cases
+        await wait_until(reported, timeout=60, interval=0.5, what="reporting to have November's cases")
+    context, page = await signed_in(browser, system, "pat")
+    await page.get_by_role("link", name="Reports", exact=True).click()
+    await expect(page.locator("h1")).to_have_text("Reports")
+    await no_serious_violations(page)
+    await shoot(page, "reports-index")
+    # The control chart of the last three whole months (the default), the slow day marked as a signal.
+    await page.get_by_role("link", name="Control chart").click()
+    await expect(page.locator("h1")).to_contain_text("Control chart · 1 Sep 2026 to 30 Nov 2026, America/Chicago")
+    await expect(page.get_by_role("img", name="Control chart of the daily median time to resolution")).to_be_visible()
+    await expect(page.locator("#report-table tbody tr")).to_have_count(91)  # every day, with or without cases
+    slow = page.locator("#report-table tbody tr", has_text="Fri 13 Nov 2026")
+    await expect(slow).to_contain_text("beyond a control limit")
+    await expect(page.locator("svg.chart-control polygon.signal").first).to_be_visible()
+    await no_serious_violations(page)
+    await shoot(page, "reports-control-chart", full_page=False)  # the chart; its 91 rows go on below
+    # Before and after the change: the person picks the date.
+    await page.get_by_role("link", name="All reports").click()
+    await page.get_by_role("link", name="Before and after").click()
+    await page.get_by_label("Date of the change").fill("2026-11-16")
+    await page.get_by_role("button", name="Show the report").click()
+    await page.wait_for_url(re.compile(r"/reports/before-after\?.*cut=2026-11-16"))
+    await expect(page.locator("#finding")).to_contain_text("Resolution time fell")
+    await expect(page.locator("svg.chart-boxes rect.box")).to_have_count(2)
+    medians = [f"{statistics.median(side.values()):.1f}" for side in (BEFORE_CHANGE, AFTER_CHANGE)]
+    await expect(page.locator("#report-table tbody tr", has_text="Median").first).to_have_text(
+        re.compile(rf"Median\s*{re.escape(medians[0])}\s*{re.escape(medians[1])}"))
+    await no_serious_violations(page)
+    await shoot(page, "reports-before-after")
+    # Its workbook comes through the console (which holds the token), for the same choices.
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name="Excel workbook (.xlsx)").click()
+    download = await downloading.value
+    assert download.suggested_filename == "before-after_2026-09-01_2026-11-30.xlsx"
     await context.close()

@@ -1,6 +1,7 @@
 """The services the console reads and writes through, always with the signed-in person's own access
 token: intake (the one writer of cases, which checks every action, keeps the MCO and party
-confinement and audits every read of PHI) and the notifier (the letters to print).
+confinement and audits every read of PHI), the notifier (the letters to print) and reporting (the
+reports, which it confines to an MCO's referrals for the MCO's people).
 
 Side effects at the edge: HTTP, nothing else.
 """
@@ -8,13 +9,18 @@ Side effects at the edge: HTTP, nothing else.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import httpx
 
+from liaison_console.settings import REPORTING_URL
 from liaison_shared.problems import Refusal
+
+REPORT_SECONDS = 30.0
+"""How long a report may take: reporting aggregates up to three years of cases for one."""
 
 
 class BackendUnavailable(Refusal):
@@ -48,22 +54,37 @@ class Answer:
                  "code": str(self.body.get("code", ""))}]
 
 
+@dataclass(frozen=True)
+class ReportFile:
+    """A report's file on its way from reporting: `chunks` streams it once and closes the connection
+    at its end; `close` closes it if the file is not streamed after all."""
+
+    media_type: str
+    disposition: str
+    chunks: AsyncIterator[bytes]
+    close: Callable[[], Awaitable[None]]
+
+
 class Backends:
-    def __init__(self, intake_url: str, notifier_url: str, http: httpx.AsyncClient | None = None) -> None:
-        self._names = {intake_url.rstrip("/"): "Intake", notifier_url.rstrip("/"): "The notifier"}
+    def __init__(self, intake_url: str, notifier_url: str, http: httpx.AsyncClient | None = None, *,
+                 reporting_url: str = REPORTING_URL) -> None:
         self._intake, self._notifier = intake_url.rstrip("/"), notifier_url.rstrip("/")
+        self._reporting = reporting_url.rstrip("/")
+        self._names = {self._intake: "Intake", self._notifier: "The notifier", self._reporting: "Reporting"}
         self._http = http or httpx.AsyncClient(timeout=10.0)
+
+    def _unavailable(self, url: str) -> BackendUnavailable:
+        return BackendUnavailable(self._names.get(url.split("/v1/")[0], "A service"))
 
     async def _call(self, method: str, url: str, token: str, **kwargs: Any) -> Answer:
         headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
         try:
             response = await self._http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError:
-            raise BackendUnavailable(self._names.get(url.split("/v1/")[0], "A service")) from None
+            raise self._unavailable(url) from None
         if response.status_code >= 500:
-            raise BackendUnavailable(self._names.get(url.split("/v1/")[0], "A service"))
-        is_json = "json" in response.headers.get("content-type", "")
-        return Answer(response.status_code, response.json() if is_json else response.text)
+            raise self._unavailable(url)
+        return _answer(response)
 
     async def inquiry(self, token: str, inquiry_id: UUID) -> Answer:
         return await self._call("GET", f"{self._intake}/v1/inquiries/{inquiry_id}", token)
@@ -82,3 +103,45 @@ class Backends:
 
     async def letter(self, token: str, letter_id: UUID) -> Answer:
         return await self._call("GET", f"{self._notifier}/v1/letters/{letter_id}", token)
+
+    async def report(self, token: str, report: str, params: Mapping[str, str]) -> Answer:
+        """One report as JSON (`report` is its name at reporting: sla-compliance, pareto...)."""
+        return await self._call("GET", f"{self._reporting}/v1/reports/{report}", token, params=dict(params),
+                                timeout=REPORT_SECONDS)
+
+    async def report_file(self, token: str, report: str, params: Mapping[str, str],
+                          format: str) -> ReportFile | Answer:
+        """The report as reporting's file (`format` xlsx or csv), to stream on; its refusal as an Answer."""
+        url = f"{self._reporting}/v1/reports/{report}"
+        request = self._http.build_request("GET", url, params={**params, "format": format},
+                                           headers={"Authorization": f"Bearer {token}"}, timeout=REPORT_SECONDS)
+        try:
+            response = await self._http.send(request, stream=True)
+        except httpx.HTTPError:
+            raise self._unavailable(url) from None
+        if response.status_code != 200:
+            try:
+                await response.aread()
+            except httpx.HTTPError:
+                raise self._unavailable(url) from None
+            finally:
+                await response.aclose()
+            if response.status_code >= 500:
+                raise self._unavailable(url)
+            return _answer(response)
+
+        async def chunks() -> AsyncIterator[bytes]:
+            try:
+                async for chunk in response.aiter_bytes():
+                    yield chunk
+            finally:
+                await response.aclose()
+
+        return ReportFile(media_type=response.headers.get("content-type", "application/octet-stream"),
+                          disposition=response.headers.get("content-disposition", "attachment"),
+                          chunks=chunks(), close=response.aclose)
+
+
+def _answer(response: httpx.Response) -> Answer:
+    is_json = "json" in response.headers.get("content-type", "")
+    return Answer(response.status_code, response.json() if is_json else response.text)

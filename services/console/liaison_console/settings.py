@@ -7,6 +7,8 @@ from pydantic_settings import SettingsConfigDict
 
 from liaison_shared.settings import ServiceSettings
 
+REPORTING_URL = "http://127.0.0.1:8007"
+
 
 class Settings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="LIAISON_CONSOLE_", extra="ignore", frozen=True)
@@ -19,6 +21,8 @@ class Settings(ServiceSettings):
                                    description="The console's public client at the provider (code flow with PKCE).")
     intake_url: str = Field(default="http://127.0.0.1:8001", description="Intake's API: every case read and write.")
     notifier_url: str = Field(default="http://127.0.0.1:8004", description="The notifier's API: letters to print.")
+    reporting_url: str = Field(default=REPORTING_URL, description="Reporting's API: the report pages and their "
+                               "downloads.")
     session_idle_minutes: float = Field(default=15, gt=0, le=60,
                                         description="A session without a request for this long ends (HIPAA "
                                         "automatic logoff).")

@@ -1,8 +1,11 @@
 """The console in-process on the real PostgreSQL, Kafka and OpenID provider: events are published to
-its topics as the other services would, and people sign in through the provider's login form."""
+its topics as the other services would, and people sign in through the provider's login form. For the
+report pages, the reporting service runs in-process too, behind a real HTTP server the console calls,
+fed by the same events."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -12,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import text
 
@@ -28,7 +32,9 @@ from liaison_shared.payloads import (
 )
 from liaison_shared.runtime import Runtime
 from liaison_shared.testing.console import HTML, console_session
+from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.plugin import SettingsFactory
+from liaison_shared.testing.system import free_port
 from liaison_shared.testing.waiting import wait_until
 from liaison_shared.vocabulary import Priority
 
@@ -88,9 +94,9 @@ class Console:
         return found[0]
 
 
-@pytest.fixture
-async def console(make_settings: SettingsFactory) -> AsyncIterator[Console]:
-    runtime = bootstrap(make_settings(Settings, public_url=ADDRESS, session_cache_seconds=0, page_size=10))
+@contextlib.asynccontextmanager
+async def running_console(settings: Settings) -> AsyncIterator[Console]:
+    runtime = bootstrap(settings)
     producer = AIOKafkaProducer(bootstrap_servers=runtime.settings.kafka_bootstrap)
     app = runtime.app()
     await runtime.start()
@@ -99,6 +105,81 @@ async def console(make_settings: SettingsFactory) -> AsyncIterator[Console]:
         yield Console(runtime, producer, app)
     finally:
         await producer.stop()
+        await runtime.stop()
+
+
+def console_settings(make_settings: SettingsFactory, **overrides: Any) -> Settings:
+    settings = make_settings(Settings, public_url=ADDRESS, session_cache_seconds=0, page_size=10, **overrides)
+    assert isinstance(settings, Settings)
+    return settings
+
+
+@pytest.fixture
+async def console(make_settings: SettingsFactory) -> AsyncIterator[Console]:
+    async with running_console(console_settings(make_settings)) as found:
+        yield found
+
+
+@contextlib.asynccontextmanager
+async def served(app: Any) -> AsyncIterator[str]:
+    """An app behind a real HTTP server on a free port (streams, and other services' calls, need one);
+    its address."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
+    task = asyncio.create_task(server.serve())
+
+    async def started() -> bool:
+        return bool(server.started)
+    await wait_until(started, timeout=30, interval=0.01, what="the server")
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+@dataclass
+class Reporting:
+    """The reporting service the console's report pages call: in-process, behind a real server."""
+
+    runtime: Runtime
+    address: str
+    tokens: Tokens
+
+    async def consumed(self, event_ids: list[uuid.UUID]) -> None:
+        """Wait until reporting has processed every one of these events (its inbox says so)."""
+        async def all_in() -> bool:
+            async with self.runtime.engine.begin() as conn:
+                found = await conn.execute(text("SELECT count(*) FROM inbox WHERE event_id = ANY(:ids)"),
+                                           {"ids": event_ids})
+                return bool(found.scalar_one() == len(event_ids))
+        await wait_until(all_in, timeout=60, what=f"reporting consumed {len(event_ids)} events")
+
+    async def report(self, report: str, person: str, **params: str) -> Any:
+        """The report's JSON, asked of reporting directly with `person`'s own token."""
+        async with httpx.AsyncClient(base_url=self.address, timeout=30) as http:
+            answer = await http.get(f"/v1/reports/{report}", params=params,
+                                    headers=await self.tokens.headers(person=person))
+        assert answer.status_code == 200, answer.text
+        return answer.json()
+
+
+@pytest.fixture
+async def reporting_and_console(make_settings: SettingsFactory,
+                                tokens: Tokens) -> AsyncIterator[tuple[Reporting, Console]]:
+    """Reporting and a console whose report pages call it, on the same topics."""
+    # Imported here, so the console's other tests do not need the reporting package.
+    from liaison_reporting.main import bootstrap as reporting_bootstrap
+    from liaison_reporting.settings import Settings as ReportingSettings
+
+    runtime = reporting_bootstrap(make_settings(ReportingSettings))  # type: ignore[arg-type]
+    app = runtime.app()
+    await runtime.start()
+    try:
+        async with served(app) as address, \
+                running_console(console_settings(make_settings, reporting_url=address)) as console:
+            yield Reporting(runtime, address, tokens), console
+    finally:
         await runtime.stop()
 
 
@@ -128,4 +209,4 @@ def clock(inquiry: InquiryReceivedV1, name: str = "originator_contacted", *, war
                           warn_at=now + warn_in, due_at=now + due_in, started_at=inquiry.received_at)
 
 
-__all__ = ["HTML", "Console", "assigned", "clock", "received"]
+__all__ = ["HTML", "Console", "Reporting", "assigned", "clock", "received", "served"]

@@ -4,39 +4,17 @@ reconnect that resumes after the last event its page saw (`Last-Event-ID`) witho
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import uvicorn
 
 from liaison_shared.payloads import Actor, McoContactedV1
-from liaison_shared.testing.system import free_port
-from liaison_shared.testing.waiting import wait_until
 
-from .conftest import Console, assigned, received
+from .conftest import Console, assigned, received, served
 
 ACTOR = Actor(subject="s-1", name="Maria Lopez", roles=("member-liaison",))
-
-
-@contextlib.asynccontextmanager
-async def served(console: Console) -> AsyncIterator[str]:
-    """The console's app behind a real HTTP server (streams need one), its address."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(console.app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-
-    async def started() -> bool:
-        return bool(server.started)
-    await wait_until(started, timeout=30, interval=0.01, what="the console's server")
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def events(http: httpx.AsyncClient, url: str, wanted: int, connected: asyncio.Event | None = None,
@@ -62,7 +40,7 @@ async def events(http: httpx.AsyncClient, url: str, wanted: int, connected: asyn
 
 
 async def test_changes_reach_only_those_who_may_see_them_and_resume_after_a_reconnect(console: Console) -> None:
-    async with served(console) as address, console.signed_in("tina") as (signed_in, _):
+    async with served(console.app) as address, console.signed_in("tina") as (signed_in, _):
         cookies = signed_in.cookies
         ours, theirs = received(), received()
         referral = McoContactedV1(inquiry_id=ours.inquiry_id, mco="IA-TC", actor=ACTOR,

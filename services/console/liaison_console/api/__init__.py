@@ -1,8 +1,8 @@
-"""The console's HTTP: pages, the fragments live pages refetch, the live stream, case actions,
-sign-in and its static files, one router per concern, in the order they are served."""
+"""The console's HTTP: pages (queues, cases, search, reports), the fragments live pages refetch, the
+live stream, case actions, sign-in and its static files, one router per concern, in the order they are served."""
 
 from __future__ import annotations
 
-from liaison_console.api import cases, live, queue, search, signin, static
+from liaison_console.api import cases, live, queue, reports, search, signin, static
 
-ROUTERS = (signin.router, queue.router, cases.router, search.router, live.router, static.router)
+ROUTERS = (signin.router, queue.router, cases.router, search.router, reports.router, live.router, static.router)
