@@ -27,7 +27,7 @@ from liaison_shared.testing.waiting import wait_until
 
 SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution", "console", "reporting")
 BIN = Path(sys.executable).parent
-READY_TIMEOUT = 90.0
+READY_TIMEOUT = 180.0  # seven processes importing at once on two busy cores
 LOAD_RATE_LIMITS = {"RATE_PER_ADDRESS": "1000000", "RATE_BURST_PER_ADDRESS": "1000000",
                     "RATE_PER_CLIENT": "1000000", "RATE_BURST_PER_CLIENT": "1000000",
                     "RATE_FAILED_AUTH_PER_ADDRESS": "1000000", "RATE_BURST_FAILED_AUTH_PER_ADDRESS": "1000000"}
