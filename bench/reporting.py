@@ -6,8 +6,9 @@ same rows in the same run.
 The service (its own process) serves every report under /v1/reports/ to a signed-in program manager over the
 last 12 whole months; asyncpg runs one hand-written statement answering the same question on one connection.
 Both run N times, one after the other. The read model (N resolved cases over those months, about two clock
-cycles each) is written straight into reporting's tables with COPY: what is measured is the reports, not the
-projection that builds the tables from events (the service's tests do that through Kafka). See bench/README.md.
+cycles each, drawn by `liaison_reporting.synthetic`) is written straight into reporting's tables with COPY: what
+is measured is the reports, not the projection that builds the tables from events (the service's tests do that
+through Kafka). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -29,206 +30,27 @@ from typing import Any
 
 import asyncpg
 import httpx
-import numpy as np
+from scipy.stats import chi2_contingency
 
 from bench.intake import BOOTSTRAP, percentile, service_cpu_seconds, wait_until_ready
 from bench.service_process import DSN, Created, check_alive, clean_up, service_env, spawn
-from liaison_shared.calendar import BusinessCalendar
+from liaison_reporting.synthetic import BusinessDays, copy, history
 from liaison_shared.program import program_calendar
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.system_client import BearerAuth
-from liaison_shared.vocabulary import Category, Source
 
 TARGET_MS = 2000.0
-CHUNK = 100_000
 SEED = 16
 H = 3600.0
-PG_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)  # timestamptz travels as microseconds since then (asyncpg's tuple format)
-US = 1_000_000
-TRACKS = ("member_mco", "member_not_enrolled", "ime_callback", "provider", "pcp_panel_removal", "pcp_attribution",
-          "care_transition")
-MEMBER_MCO, PROVIDER, PANEL, TRANSITION = 0, 3, 4, 6
-TRACK_SHARE = (0.52, 0.08, 0.12, 0.20, 0.03, 0.03, 0.02)
-PARTY = np.array(["member", "member", "member", "provider", "provider", "provider", "member"], dtype=object)
-MCOS = np.array(["IA-TC", "IA-AG", None], dtype=object)
-NO_MCO = 2
-MCO_SHARE = np.array([(0.53, 0.47, 0), (0, 0, 1), (0.4, 0.35, 0.25), (0.45, 0.4, 0.15), (0.5, 0.5, 0),
-                      (0.5, 0.5, 0), (0.45, 0.45, 0.1)])  # per track
-REFERRED = np.array([0.9, 0, 0, 0.7, 0.5, 0, 0.3])  # per track, of the cases with an MCO
-PRIORITIES = np.array(["standard", "escalated", "urgent"], dtype=object)
-SOURCES = np.array([s.value for s in Source], dtype=object)
-SOURCE_SHARE = np.array([30, 18, 12, 10, 4, 3, 1.5, 0.5, 8, 2, 6, 5]) / 100  # Source's order: the call center first
-CATEGORIES = np.array([c.value for c in Category], dtype=object)
-CATEGORY_SHARE = np.array([16, 14, 8, 10, 15, 12, 9, 5, 4, 1, 2, 4]) / 100
-CONTACT_CLOCK = np.array(["originator_contacted", "unit_lead_callback", "callback", "acknowledged", "outreach_contact",
-                          "originator_contacted", "discharge_follow_up"], dtype=object)  # per track (policy.yaml)
-WEEKDAY_SHARE = (1.25, 1.1, 1.0, 1.0, 0.85)  # Monday's calls include the weekend's
-
-
-@dataclass(frozen=True)
-class BusinessDays:
-    """The program's business days from the period's first day on, as microseconds of their opening: business
-    time runs through them without gaps, so an offset in business seconds from an opening is an instant."""
-
-    openings: np.ndarray  # int64, the period's `count` days and a margin after them
-    weights: np.ndarray  # share of the period's receipts on each of its days
-    count: int
-    length: float  # seconds a business day is open
-
-    @classmethod
-    def of(cls, calendar: BusinessCalendar, first: date, last: date) -> BusinessDays:
-        days = [d for n in range((last - first).days + 90) if calendar.is_business_day(d := first + timedelta(n))]
-        opens = [(datetime.combine(d, calendar.config.opens, calendar.zone) - PG_EPOCH) // timedelta(microseconds=1)
-                 for d in days]
-        length = (datetime.combine(first, calendar.config.closes) - datetime.combine(first, calendar.config.opens))
-        inside = [d for d in days if d <= last]
-        weights = np.array([WEEKDAY_SHARE[d.weekday()] for d in inside])
-        return cls(np.array(opens, dtype=np.int64), weights / weights.sum(), len(inside), length.total_seconds())
-
-    def instant(self, day: np.ndarray, offset: np.ndarray) -> np.ndarray:
-        """Microseconds of the instant `offset` business seconds after the opening of business day `day`."""
-        offset = np.nan_to_num(offset)
-        ahead = np.floor_divide(offset, self.length).astype(np.int64)
-        found: np.ndarray = self.openings[day + ahead] + np.round((offset - ahead * self.length) * US).astype(np.int64)
-        return found
-
-
-def lognormal(rng: np.random.Generator, median: Any, sigma: float, n: int) -> np.ndarray:
-    drawn: np.ndarray = np.asarray(median) * np.exp(sigma * rng.standard_normal(n))
-    return drawn
-
-
-def nullable(values: np.ndarray, present: np.ndarray) -> list[Any]:
-    column: list[Any] = values.tolist()
-    for index in np.flatnonzero(~present).tolist():
-        column[index] = None
-    return column
-
-
-def chunk_rows(rng: np.random.Generator, n: int, days: BusinessDays, now: int,
-               ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """`n` resolved cases and their clock cycles, as rows of `cases` and `clock_cycles`."""
-    bd, every = days.length, np.ones(n, dtype=bool)
-    track = rng.choice(len(TRACKS), n, p=TRACK_SHARE)
-    prio = rng.choice(3, n, p=(0.5, 0.3, 0.2))
-    mco = (rng.random(n)[:, None] > MCO_SHARE[track].cumsum(axis=1)).sum(axis=1).clip(max=NO_MCO)
-    day = rng.choice(days.count, n, p=days.weights)
-    received_off = np.round(rng.triangular(0, 2 * H, bd, n))  # seconds after opening, most in the morning
-    # Business seconds after receipt: first reached contact, referral, the MCO's contact, resolution, reopening.
-    contact = np.where(rng.random(n) < 0.98, lognormal(rng, np.array([6, 3, 1.2])[prio] * H, 0.9, n), np.nan)
-    referred = (mco != NO_MCO) & (rng.random(n) < REFERRED[track])
-    referral = np.where(referred, lognormal(rng, 1.2 * H, 0.8, n), np.nan)
-    mco_contact = np.where(referred & (rng.random(n) < 0.94),
-                           referral + lognormal(rng, np.array([3, 2, 1.2])[prio] * H, 0.9, n), np.nan)
-    resolution = (np.nanmax([np.zeros(n), contact, referral, mco_contact], axis=0)
-                  + lognormal(rng, np.array([16, 10, 5])[prio] * H, 1.0, n))
-    reopened = rng.random(n) < 0.04
-    reopening = np.where(reopened, resolution + lognormal(rng, 4 * bd, 0.8, n), np.nan)
-    again = reopening + lognormal(rng, 1.5 * bd, 0.8, n)
-    # Everything happens within the period: the last days' cases are compressed to fit before its end.
-    room = (days.count - day) * bd - received_off - 60
-    scale = np.minimum(1.0, room / np.nanmax([resolution, mco_contact, again], axis=0))
-    contact, referral, mco_contact, resolution, reopening, again = (
-        np.round(v * scale) for v in (contact, referral, mco_contact, resolution, reopening, again))
-    at = days.instant
-    received = at(day, received_off)
-    resolved, reopened_at = at(day, received_off + resolution), at(day, received_off + reopening)
-    # Half of those reopened in the period's last 30 days are still open (about 0.2% of all cases).
-    still_open = reopened & (reopened_at > days.openings[days.count - 1] - 30 * 86400 * US) & (rng.random(n) < 0.5)
-    resolved_again = reopened & ~still_open
-    last_resolved = np.where(resolved_again, at(day, received_off + again), resolved)
-    contacted, contact_at = ~np.isnan(contact), at(day, received_off + contact)
-    mco_contacted, mco_contact_at = ~np.isnan(mco_contact), at(day, received_off + mco_contact)
-    referred_at = at(day, received_off + referral)
-    raw = rng.bytes(16 * n)
-    ids = [uuid.UUID(bytes=raw[k:k + 16], version=4) for k in range(0, 16 * n, 16)]
-    escalations = (rng.random(n) < 0.03) * (1 + (rng.random(n) < 0.1))
-    cases = list(zip(
-        ids, PARTY[track].tolist(), rng.choice(SOURCES, n, p=SOURCE_SHARE).tolist(),
-        rng.choice(CATEGORIES, n, p=CATEGORY_SHARE).tolist(), MCOS[mco].tolist(), np.array(TRACKS)[track].tolist(),
-        PRIORITIES[prio].tolist(), prio.tolist(), received.tolist(), every.tolist(),
-        nullable(contact_at, contacted), nullable(contact, contacted),
-        nullable((contact_at - received) / US, contacted), nullable(MCOS[mco], referred),
-        nullable(referred_at, referred), nullable(mco_contact_at, mco_contacted),
-        nullable(mco_contact - referral, mco_contacted), resolved.tolist(), resolution.tolist(),
-        ((resolved - received) / US).tolist(), last_resolved.tolist(), nullable(reopened_at, reopened),
-        (reopened * (1 + (rng.random(n) < 0.1))).tolist(), escalations.tolist(), strict=True))
-
-    # Clock cycles as policy.yaml starts them: (case, clock, start, due, the instant that meets it or -1, the end
-    # of the case's resolved span, still running).
-    kinds: list[tuple[np.ndarray, ...]] = []
-
-    def add(has: np.ndarray, clock: np.ndarray, start: np.ndarray, due: np.ndarray, met: np.ndarray,
-            met_present: np.ndarray, end: np.ndarray, running: np.ndarray | None = None) -> None:
-        kinds.append((np.flatnonzero(has), clock[has], start[has], due[has], np.where(met_present, met, -1)[has],
-                      end[has], (running if running is not None else ~every)[has]))
-
-    deadline = np.where((track == MEMBER_MCO) | (track == PROVIDER), np.array([2 * bd, bd, 4 * H])[prio], 2 * bd)
-    calendar_due = received + np.where(prio == 2, 24, 48) * 3600 * US  # a care transition's clock runs in hours
-    clock = np.where((track == TRANSITION) & (prio == 2), "member_callback", CONTACT_CLOCK[track]).astype(object)
-    attempt = contact * rng.uniform(0.2, 1.0, n)  # the provider clock is met by the first attempt, reached or not
-    first_met = np.where(track == PROVIDER, at(day, received_off + attempt), contact_at)
-    due = np.where(track == TRANSITION, calendar_due, at(day, received_off + deadline))
-    add(every, clock, received, due, first_met, contacted, resolved)
-    second = np.select([track == PROVIDER, track == MEMBER_MCO, track == PANEL],
-                       [np.array([0, 4 * bd, 2 * bd])[prio], np.where(prio == 2, 4 * H, 0), np.full(n, 5 * bd)], 0)
-    add(second > 0, np.select([track == PROVIDER, track == MEMBER_MCO], ["originator_contacted", "mco_referral"],
-                              "compliance_review").astype(object), received, at(day, received_off + second),
-        np.select([track == PROVIDER, track == MEMBER_MCO], [contact_at, referred_at], resolved),
-        np.select([track == PROVIDER, track == MEMBER_MCO], [contacted, referred], every), resolved)
-    member = PARTY[track] == "member"
-    end_of_day = days.openings[day + np.floor_divide(np.nan_to_num(received_off + referral), bd).astype(np.int64)]
-    mco_due = np.where(member, end_of_day + round(bd * US),
-                       at(day, received_off + referral + np.where(prio == 2, 2 * bd, 5 * bd)))
-    add(referred, np.where(member, "mco_contacts_member", "mco_contacts_provider").astype(object), referred_at,
-        mco_due, mco_contact_at, mco_contacted, resolved)
-    silence = referred & (track == MEMBER_MCO) & (prio == 1)
-    add(silence, np.full(n, "mco_silence", dtype=object), referred_at, at(day, received_off + referral + bd),
-        mco_contact_at, mco_contacted, resolved)
-    again_due = np.where(track == TRANSITION, calendar_due - received + reopened_at,
-                         at(day, received_off + reopening + deadline))
-    again_met = at(day, received_off + reopening + np.minimum(lognormal(rng, 0.4 * deadline, 0.9, n),
-                                                              again - reopening))
-    add(reopened, clock, reopened_at, again_due, again_met, resolved_again, np.where(still_open, now, last_resolved),
-        still_open)
-    index, names, starts, dues, mets, ends, running = (np.concatenate(parts) for parts in zip(*kinds, strict=True))
-    met_present = mets >= 0
-    outcome = np.select([met_present & (mets <= dues), met_present | (ends >= dues), ~running],
-                        ["met", "breached", "stopped"], "open").astype(object)
-    withdrawn = rng.random(len(index)) < 0.01  # stopped when the case moved to another track
-    outcome[withdrawn] = "stopped"
-    ended = np.where(withdrawn, starts + (np.minimum(dues, ends) - starts) // 2, np.where(outcome == "met", mets, ends))
-    cycles = list(zip(
-        [ids[i] for i in index.tolist()], names.tolist(), dues.tolist(), np.array(TRACKS)[track[index]].tolist(),
-        PRIORITIES[prio[index]].tolist(), starts.tolist(), outcome.tolist(),
-        nullable(dues, outcome == "breached"), nullable(ended, (outcome == "met") | (outcome == "stopped")),
-        strict=True))
-    return cases, cycles
-
-
-CASE_COLUMNS = ["id", "party", "source", "category", "mco", "track", "priority", "priority_rank", "received_at",
-                "worked", "first_contact_at", "first_contact_business_s", "first_contact_calendar_s", "referred_mco",
-                "referred_at", "mco_contact_at", "mco_contact_business_s", "resolved_at", "resolution_business_s",
-                "resolution_calendar_s", "last_resolved_at", "last_reopened_at", "reopenings", "escalations"]
-CYCLE_COLUMNS = ["inquiry_id", "clock", "due_at", "track", "priority", "started_at", "outcome", "breached_at",
-                 "ended_at"]
 
 
 async def seed(schema: str, count: int, days: BusinessDays) -> int:
-    """`count` resolved cases and their clock cycles straight into reporting's read model; the cycles' count."""
-    now = (datetime.now(UTC) - PG_EPOCH) // timedelta(microseconds=1)
+    """`count` resolved cases and their clock cycles straight into reporting's read model (the generator of
+    `liaison_reporting.synthetic`); the cycles' count."""
     conn = await asyncpg.connect(DSN, server_settings={"search_path": schema})
-    cycles = 0
     gc.disable()  # millions of rows, none in a cycle: the collector's passes over them would double the time
     try:
-        await conn.set_type_codec("timestamptz", schema="pg_catalog", encoder=lambda us: (us,),
-                                  decoder=lambda t: t[0], format="tuple")
-        for number, start in enumerate(range(0, count, CHUNK)):
-            case_rows, cycle_rows = chunk_rows(np.random.default_rng([SEED, number]), min(CHUNK, count - start),
-                                               days, now)
-            await conn.copy_records_to_table("cases", records=case_rows, columns=CASE_COLUMNS)
-            await conn.copy_records_to_table("clock_cycles", records=cycle_rows, columns=CYCLE_COLUMNS)
-            cycles += len(cycle_rows)
+        _, cycles = await copy(conn, history(SEED, count, days, datetime.now(UTC)))
         # Vacuumed as well as analysed, as autovacuum would leave a read model this size (and so that it does not
         # start on these tables in the middle of the measurement).
         await conn.execute("VACUUM (ANALYZE) cases")
@@ -246,11 +68,10 @@ COMPLIANCE = """SELECT clock, track, priority, count(*) FILTER (WHERE outcome = 
     count(*) FILTER (WHERE outcome = 'breached') AS breached
   FROM clock_cycles WHERE due_at >= $1 AND due_at < $2 AND outcome IN ('met', 'breached')
   GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"""
-COMPLIANCE_BY_MCO_MONTH = """SELECT coalesce(c.referred_mco, c.mco, 'none') AS mco,
-    to_char(timezone($3, k.due_at), 'YYYY-MM') AS month, count(*) FILTER (WHERE k.outcome = 'met') AS met,
-    count(*) FILTER (WHERE k.outcome = 'breached') AS breached
-  FROM clock_cycles k LEFT JOIN cases c ON c.id = k.inquiry_id
-  WHERE k.due_at >= $1 AND k.due_at < $2 AND k.outcome IN ('met', 'breached') GROUP BY 1, 2 ORDER BY 1, 2"""
+COMPLIANCE_BY_MCO_MONTH = """SELECT mco, to_char(date_trunc('month', timezone($3, due_at)), 'YYYY-MM') AS month,
+    count(*) FILTER (WHERE outcome = 'met') AS met, count(*) FILTER (WHERE outcome = 'breached') AS breached
+  FROM clock_cycles WHERE due_at >= $1 AND due_at < $2 AND outcome IN ('met', 'breached')
+  GROUP BY mco, date_trunc('month', timezone($3, due_at)) ORDER BY 1, 2"""
 OPEN_BREACHES = """SELECT k.inquiry_id, k.clock, k.track, k.priority, k.due_at,
     coalesce(c.referred_mco, c.mco, 'none') AS mco, extract(epoch FROM now() - k.due_at) / 3600 AS age_hours
   FROM clock_cycles k JOIN cases c ON c.id = k.inquiry_id
@@ -288,7 +109,7 @@ BEFORE_AFTER = """WITH v AS MATERIALIZED (
     FROM cases WHERE resolved_at >= $1 AND resolved_at < $2 AND resolution_business_s IS NOT NULL),
   grand AS (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY hours) AS median FROM v)
   SELECT side.after, s.n, s.minimum, s.maximum, s.q, s.above, g.median AS grand_median, w.lower_whisker,
-    w.upper_whisker, w.outliers
+    w.upper_whisker, w.outliers, w.extremes
   FROM (VALUES (false), (true)) AS side (after) CROSS JOIN grand g
   CROSS JOIN LATERAL (
     SELECT count(*) AS n, min(hours) AS minimum, max(hours) AS maximum,
@@ -298,18 +119,24 @@ BEFORE_AFTER = """WITH v AS MATERIALIZED (
   CROSS JOIN LATERAL (
     SELECT min(hours) FILTER (WHERE hours >= s.q[1] - 1.5 * (s.q[3] - s.q[1])) AS lower_whisker,
       max(hours) FILTER (WHERE hours <= s.q[3] + 1.5 * (s.q[3] - s.q[1])) AS upper_whisker,
-      array_agg(hours ORDER BY hours) FILTER (
-        WHERE hours < s.q[1] - 1.5 * (s.q[3] - s.q[1]) OR hours > s.q[3] + 1.5 * (s.q[3] - s.q[1])) AS outliers
+      count(*) FILTER (WHERE hours < s.q[1] - 1.5 * (s.q[3] - s.q[1]) OR hours > s.q[3] + 1.5 * (s.q[3] - s.q[1]))
+        AS outliers,
+      (array_agg(hours ORDER BY abs(hours - s.q[2]) DESC, hours) FILTER (
+        WHERE hours < s.q[1] - 1.5 * (s.q[3] - s.q[1]) OR hours > s.q[3] + 1.5 * (s.q[3] - s.q[1])))[1:20] AS extremes
     FROM v WHERE v.after = side.after) w
   ORDER BY side.after"""
-MCO_SCORECARD = """SELECT c.referred_mco AS mco, to_char(timezone($3, c.referred_at), 'YYYY-MM') AS month,
-    count(*) AS referrals, percentile_cont(0.5) WITHIN GROUP (ORDER BY c.mco_contact_business_s) AS contact_median_s,
-    coalesce(sum(k.met), 0) AS met, coalesce(sum(k.breached), 0) AS breached
-  FROM cases c LEFT JOIN (
-    SELECT inquiry_id, count(*) FILTER (WHERE outcome = 'met') AS met,
-      count(*) FILTER (WHERE outcome = 'breached') AS breached
-    FROM clock_cycles WHERE clock LIKE 'mco\\_%' GROUP BY inquiry_id) k ON k.inquiry_id = c.id
-  WHERE c.referred_at >= $1 AND c.referred_at < $2 AND c.referred_mco IS NOT NULL GROUP BY 1, 2 ORDER BY 1, 2"""
+MCO_SCORECARD = """WITH referred AS (
+    SELECT referred_mco AS mco, to_char(date_trunc('month', timezone($3, referred_at)), 'YYYY-MM') AS month,
+      count(*) AS referrals, percentile_cont(0.5) WITHIN GROUP (ORDER BY mco_contact_business_s) AS contact_median_s
+    FROM cases WHERE referred_at >= $1 AND referred_at < $2 AND referred_mco IS NOT NULL GROUP BY 1, 2),
+  cycles AS (
+    SELECT referred_mco AS mco, to_char(date_trunc('month', timezone($3, due_at)), 'YYYY-MM') AS month,
+      count(*) FILTER (WHERE outcome = 'met') AS met, count(*) FILTER (WHERE outcome = 'breached') AS breached
+    FROM clock_cycles WHERE clock LIKE 'mco\\_%' AND due_at >= $1 AND due_at < $2 AND outcome IN ('met', 'breached')
+      AND referred_mco IS NOT NULL GROUP BY 1, 2)
+  SELECT mco, month, coalesce(r.referrals, 0) AS referrals, r.contact_median_s, coalesce(k.met, 0) AS met,
+    coalesce(k.breached, 0) AS breached
+  FROM referred r FULL JOIN cycles k USING (mco, month) ORDER BY 1, 2"""
 
 Rows = list[asyncpg.Record]
 
@@ -365,11 +192,19 @@ def same_chart(rows: Rows, answer: Any) -> bool:
 
 
 def same_comparison(rows: Rows, answer: Any) -> bool:
+    """The sides' counts, medians, whiskers, outliers (counted, and the farthest listed) and Mood's test."""
     sides = {r["after"]: r for r in rows}
-    return all(sides[after]["n"] == answer[side]["count"] and close(sides[after]["q"][1], answer[side]["median"])
-               and len(sides[after]["outliers"] or []) == len(answer[side]["outliers"])
-               for after, side in ((False, "before"), (True, "after"))) and close(
-        rows[0]["grand_median"], answer["test"]["grand_median"])
+    table = [[sides[False]["above"], sides[True]["above"]],
+             [sides[False]["n"] - sides[False]["above"], sides[True]["n"] - sides[True]["above"]]]
+    return all(
+        sides[after]["n"] == answer[side]["count"] and close(sides[after]["q"][1], answer[side]["median"])
+        and close(sides[after]["upper_whisker"], answer[side]["upper_whisker"])
+        and sides[after]["outliers"] == answer[side]["outlier_count"]
+        and len(sides[after]["extremes"] or []) == len(answer[side]["outliers"])
+        and all(map(close, sorted(sides[after]["extremes"] or []), answer[side]["outliers"]))
+        for after, side in ((False, "before"), (True, "after"))) and close(
+        rows[0]["grand_median"], answer["test"]["grand_median"]) and close(
+        float(chi2_contingency(table, correction=True).pvalue), answer["test"]["p_value"])
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,8 @@ def start() -> None:
         sys.exit(f"not ready after 90 s: {', '.join(pending)}; logs in {STATE}")
     print("loading the demo data set (two PCPs and a member in attribution, three inquiries at intake)")
     asyncio.run(demo.load())
+    print("writing a synthetic history of the last months into reporting's read model, with a process change")
+    subprocess.run([str(BIN / "liaison-reporting"), "demo-history"], check=True)  # noqa: S603
     print(summary())
 
 
@@ -110,7 +112,8 @@ def summary() -> str:
 Liaison is up, with demo data loaded.
 
   The console (where people work their queues and cases):  http://127.0.0.1:{SERVICES["console"]}
-    sign in as one of the people below.
+    sign in as one of the people below; its Reports show a few months of synthetic history
+    (http://127.0.0.1:{SERVICES["console"]}/reports), with a process change to find.
 
 {urls}
 

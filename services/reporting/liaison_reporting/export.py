@@ -234,7 +234,8 @@ LAYOUTS = {
     "before-after": Layout("Before and after", (
         Column("side", "Side"), Column("cut", "Cut", "day"), Column("count", "Cases", "count"),
         *(Column(key, key.replace("_", " ").capitalize() + " (h)", "hours") for key in HOURS),
-        Column("outliers", "Outliers (h)"), Column("percent_change", "Change of median", "percent"),
+        Column("outlier_count", "Outliers", "count"), Column("outliers", "Farthest outliers (h)"),
+        Column("percent_change", "Change of median", "percent"),
         Column("statistic", "Mood's test statistic", "statistic"), Column("p_value", "p-value", "statistic"),
         Column("grand_median", "Grand median (h)", "hours"), Column("sentence", "Finding")), rows=sides),
     "mco-scorecard": Layout("MCO scorecard", (

@@ -1,5 +1,8 @@
 """What each consumed event adds to the reporting read model. One function per consumed event type
-(or per kind: a clock's later events)."""
+(or per kind: a clock's later events).
+
+A clock's cycles carry their case's MCO, referral and source: every handler that writes one of those,
+on the case or on a cycle, labels the case's cycles afterwards, so they agree whichever comes first."""
 
 from __future__ import annotations
 
@@ -35,6 +38,7 @@ async def on_received(reports: Reports, session: AsyncSession, event: Event) -> 
     await store.upsert_case(session, received.inquiry_id, party=received.party, source=received.source,
                             category=received.category, received_at=received.received_at, fill={"mco": received.mco})
     await reports.measure(session, received.inquiry_id)
+    await store.label_cycles(session, received.inquiry_id)
 
 
 @handlers.on(PriorityAssignedV1)
@@ -51,6 +55,7 @@ async def on_priority_assigned(reports: Reports, session: AsyncSession, event: E
     if assigned.mco is not None:
         values["mco"] = assigned.mco
     await store.set_case(session, assigned.inquiry_id, **values)
+    await store.label_cycles(session, assigned.inquiry_id)
 
 
 @handlers.on(ContactAttemptedV1)
@@ -69,6 +74,7 @@ async def on_mco_contacted(reports: Reports, session: AsyncSession, event: Event
     await store.upsert_case(session, referral.inquiry_id, referred_mco=referral.mco,
                             earliest={"referred_at": referral.at})
     await reports.measure(session, referral.inquiry_id)
+    await store.label_cycles(session, referral.inquiry_id)
 
 
 @handlers.on(McoReportedV1)
@@ -105,6 +111,7 @@ async def on_clock_started(reports: Reports, session: AsyncSession, event: Event
     assert isinstance(started, ClockStartedV1)
     await store.cycle(session, inquiry_id=started.inquiry_id, clock=started.clock, due_at=started.due_at,
                       track=started.track, priority=started.priority, started_at=started.started_at)
+    await store.label_cycles(session, started.inquiry_id)
 
 
 @handlers.on(SlaMetV1, SlaBreachedV1, ClockStoppedV1, BreachWithdrawnV1)
@@ -121,3 +128,4 @@ async def on_clock_ended(reports: Reports, session: AsyncSession, event: Event) 
             raise TypeError(type(ended).__name__)
     await store.cycle(session, inquiry_id=ended.inquiry_id, clock=ended.clock, due_at=ended.due_at,
                       outcome=outcome, **values)
+    await store.label_cycles(session, ended.inquiry_id)

@@ -6,19 +6,18 @@ known, whichever event arrives last.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_reporting import store
-from liaison_reporting.rules.comparison import compare
+from liaison_reporting import aggregates, store
+from liaison_reporting.aggregates import Scope
+from liaison_reporting.rules.comparison import BoxPlot, comparison, median_test_of_counts
 from liaison_reporting.rules.control_chart import control_chart
-from liaison_reporting.rules.distribution import quantile
 from liaison_reporting.rules.pareto import pareto
 from liaison_shared.calendar import BusinessCalendar
 
@@ -52,66 +51,71 @@ class Reports:
 
     # -- reports ----------------------------------------------------------------------------------
 
-    async def compliance(self, session: AsyncSession, scope: store.Scope, group_by: list[str]) -> list[dict[str, Any]]:
-        rows = await store.compliance(session, scope, group_by)
-        return [{**{name: getattr(r, name) for name in group_by}, "met": r.met, "breached": r.breached,
-                 "compliance": r.met / (r.met + r.breached)} for r in rows]
+    async def compliance(self, session: AsyncSession, scope: Scope, group_by: list[str]) -> list[dict[str, Any]]:
+        rows = await aggregates.compliance(session, scope, group_by)
+        return [{**{name: r[name] for name in group_by}, "met": r["met"], "breached": r["breached"],
+                 "compliance": r["met"] / (r["met"] + r["breached"])}
+                for r in rows if r["met"] + r["breached"]]  # ungrouped, no cycle: no row (as grouped)
 
     async def open_breaches(self, session: AsyncSession, mco: str | None, now: datetime) -> list[dict[str, Any]]:
-        rows = await store.open_breaches(session, mco)
+        rows = await aggregates.open_breaches(session, mco)
         return [{"inquiry_id": r.inquiry_id, "clock": r.clock, "track": r.track, "priority": r.priority, "mco": r.mco,
                  "due_at": r.due_at,
                  "age_business_hours": self.calendar.business_time_between(r.due_at, max(r.due_at, now))
                  .total_seconds() / HOUR,
                  "age_calendar_hours": max(0.0, (now - r.due_at).total_seconds()) / HOUR} for r in rows]
 
-    async def durations(self, session: AsyncSession, scope: store.Scope, measure: str,
+    async def durations(self, session: AsyncSession, scope: Scope, measure: str,
                         group_by: list[str]) -> list[dict[str, Any]]:
-        rows = await store.durations(session, scope, measure, group_by)
+        rows = await aggregates.durations(session, scope, measure, group_by)
         return [{**{name: getattr(r, name) for name in group_by}, "cases": r.cases,
-                 **{name.removesuffix("_s") + "_hours": getattr(r, name) / HOUR
-                    for name in ("business_median_s", "business_p90_s", "calendar_median_s", "calendar_p90_s")}}
-                for r in rows]
+                 "business_median_hours": r.business[0] / HOUR, "business_p90_hours": r.business[1] / HOUR,
+                 "calendar_median_hours": r.calendar[0] / HOUR, "calendar_p90_hours": r.calendar[1] / HOUR}
+                for r in rows if r.cases]  # ungrouped, no case: no row (as grouped)
 
-    async def pareto(self, session: AsyncSession, scope: store.Scope, by: str) -> dict[str, Any]:
-        return asdict(pareto((r.label or "none", r.cases) for r in await store.counts_by(session, scope, by)))
+    async def pareto(self, session: AsyncSession, scope: Scope, by: str) -> dict[str, Any]:
+        return asdict(pareto((r.label or "none", r.cases) for r in await aggregates.counts_by(session, scope, by)))
 
-    async def secondary_escalations(self, session: AsyncSession, scope: store.Scope) -> dict[str, Any]:
-        row = await store.secondary_escalations(session, scope)
+    async def secondary_escalations(self, session: AsyncSession, scope: Scope) -> dict[str, Any]:
+        row = await aggregates.secondary_escalations(session, scope)
         rate = row.either / row.cases if row.cases else None
         return {"cases": row.cases, "reopened": row.reopened, "escalated_again": row.escalated, "either": row.either,
                 "rate": rate}
 
-    async def control_chart(self, session: AsyncSession, scope: store.Scope, measure: str) -> dict[str, Any]:
+    async def control_chart(self, session: AsyncSession, scope: Scope, measure: str) -> dict[str, Any]:
         """I-MR chart of the daily median (business hours), every day of the period on it (None: no case)."""
-        by_day = await self._by_day(session, scope, measure)
-        zone = ZoneInfo(scope.zone)
-        last = (scope.end - timedelta(microseconds=1)).astimezone(zone).date()  # the period's end is exclusive
-        days = _days(scope.start.astimezone(zone).date(), last)
-        series = [quantile(sorted(by_day[d]), 0.5) if d in by_day else None for d in days]
+        medians = await aggregates.daily_medians(session, scope, measure)
+        days = [day for day, _, _ in scope.days()]
+        series = [medians[d] / HOUR if d in medians else None for d in days]
         return {"days": [d.isoformat() for d in days], "daily_median_hours": series,
                 **asdict(control_chart(series))}
 
-    async def before_after(self, session: AsyncSession, scope: store.Scope, cut: date, measure: str) -> dict[str, Any]:
-        by_day = await self._by_day(session, scope, measure)
-        before = [v for d, values in by_day.items() if d < cut for v in values]
-        after = [v for d, values in by_day.items() if d >= cut for v in values]
-        return {"cut": cut.isoformat(), **asdict(compare(before, after, measure=measure.replace("_", " ") + " time"))}
+    async def before_after(self, session: AsyncSession, scope: Scope, cut: date, measure: str) -> dict[str, Any]:
+        """Before the local day `cut` and from it on: the two box plots and Mood's median test, from what the
+        database sums up of each side."""
+        sides = await aggregates.before_after(session, scope, datetime.combine(cut, time(), ZoneInfo(scope.zone)),
+                                              measure)
+        before, after = _box(sides.before), _box(sides.after)
+        test = (median_test_of_counts((sides.before.above_grand_median, sides.after.above_grand_median),
+                                      (sides.before.count, sides.after.count), sides.grand_median)
+                if sides.before and sides.after and sides.grand_median is not None else None)
+        return {"cut": cut.isoformat(),
+                **asdict(comparison(before, after, test, measure=measure.replace("_", " ") + " time"))}
 
-    async def mco_scorecard(self, session: AsyncSession, scope: store.Scope) -> list[dict[str, Any]]:
-        rows = await store.mco_scorecard(session, scope)
-        return [{"mco": r.mco, "month": r.month, "referrals": r.referrals,
-                 "contact_median_business_hours": r.contact_median_s / HOUR if r.contact_median_s is not None else None,
-                 "met": int(r.met), "breached": int(r.breached),  # SQL sums are decimals
-                 "compliance": int(r.met) / (int(r.met) + int(r.breached)) if r.met + r.breached else None}
+    async def mco_scorecard(self, session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+        rows = await aggregates.mco_scorecard(session, scope)
+        return [{"mco": r["mco"], "month": r["month"], "referrals": r["referrals"],
+                 "contact_median_business_hours": r["contact_median_s"] / HOUR
+                 if r["contact_median_s"] is not None else None,
+                 "met": r["met"], "breached": r["breached"],
+                 "compliance": r["met"] / (r["met"] + r["breached"]) if r["met"] + r["breached"] else None}
                 for r in rows]
 
-    async def _by_day(self, session: AsyncSession, scope: store.Scope, measure: str) -> dict[date, list[float]]:
-        found: dict[date, list[float]] = defaultdict(list)
-        for r in await store.values_by_day(session, scope, measure):
-            found[r.day].append(r.seconds / HOUR)
-        return found
 
-
-def _days(first: date, last: date) -> list[date]:
-    return [date.fromordinal(n) for n in range(first.toordinal(), last.toordinal() + 1)]
+def _box(side: aggregates.Side | None) -> BoxPlot | None:
+    if side is None:
+        return None
+    return BoxPlot(count=side.count, minimum=side.minimum, lower_quartile=side.lower_quartile, median=side.median,
+                   upper_quartile=side.upper_quartile, maximum=side.maximum, lower_whisker=side.lower_whisker,
+                   upper_whisker=side.upper_whisker, outlier_count=side.outlier_count,
+                   outliers=side.extreme_outliers)

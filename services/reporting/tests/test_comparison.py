@@ -7,7 +7,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from liaison_reporting.rules.comparison import BoxPlot, box_plot, compare, p_text
+from liaison_reporting.rules.comparison import (
+    EXTREME_OUTLIERS,
+    BoxPlot,
+    box_plot,
+    compare,
+    median_test,
+    median_test_of_counts,
+    p_text,
+)
 
 BEFORE = [12.0, 14.0, 11.5, 13.0, 12.0, 15.5, 12.0, 11.0, 12.0, 16.0, 13.5, 10.5, 12.0, 14.5, 11.0, 40.0]
 AFTER = [10.0, 9.5, 11.0, 10.0, 8.5, 12.5, 10.0, 9.0, 10.5, 11.5, 10.0, 9.0, 12.0, 10.0, 7.5, 10.5]
@@ -114,7 +122,8 @@ def test_constant_samples_cannot_be_tested() -> None:
         stats.median_test([5.0, 5.0], [5.0, 5.0])
     result = compare([5.0, 5.0], [5.0, 5.0])
     assert result.before == BoxPlot(count=2, minimum=5.0, lower_quartile=5.0, median=5.0, upper_quartile=5.0,
-                                    maximum=5.0, lower_whisker=5.0, upper_whisker=5.0, outliers=())
+                                    maximum=5.0, lower_whisker=5.0, upper_whisker=5.0, outlier_count=0,
+                                    outliers=())
     assert (result.percent_change, result.test) == (0.0, None)
     assert result.sentence.endswith("the median test cannot be made: no value is above the common median")
 
@@ -131,3 +140,33 @@ def test_p_values_read_sensibly() -> None:
     many = compare([12.0, 12.5, 13.0, 14.0] * 10, [10.0, 10.5, 11.0, 9.0] * 10)
     assert many.test is not None and many.test.p_value < 0.001
     assert many.sentence.endswith("p < 0.001")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_moods_test_from_its_table_is_scipys_on_the_raw_values(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    # Rounded to a tenth of an hour: ties, and values on the grand median, which count as not above it.
+    before = np.round(rng.lognormal(2.5, 0.6, 30 + 7 * seed), 1)
+    after = np.round(rng.lognormal(2.3 + 0.05 * seed, 0.6, 35), 1)
+    grand = float(np.median(np.concatenate([before, after])))
+    above = (int((before > grand).sum()), int((after > grand).sum()))
+    test = median_test_of_counts(above, (len(before), len(after)), grand)
+    expected = stats.median_test(before, after, ties="below", correction=True)
+    assert test is not None
+    assert (test.statistic, test.p_value, test.grand_median) == pytest.approx(
+        (expected.statistic, expected.pvalue, expected.median))
+    raw = median_test(list(before), list(after))  # what compare() uses, from the raw values
+    assert raw is not None and (raw.statistic, raw.p_value) == pytest.approx((expected.statistic, expected.pvalue))
+
+
+def test_a_box_plot_counts_every_outlier_and_lists_the_farthest() -> None:
+    values = [10.0 + n % 7 for n in range(200)] + [30.0 + n for n in range(25)] + [-20.0, -21.0]
+    box = box_plot(values)
+    data = np.array(values)
+    q1, median, q3 = np.percentile(data, [25, 50, 75])
+    beyond = data[(data < q1 - 1.5 * (q3 - q1)) | (data > q3 + 1.5 * (q3 - q1))]
+    assert box is not None and box.outlier_count == len(beyond) == 27
+    farthest = sorted(beyond, key=lambda v: -abs(v - median))[:EXTREME_OUTLIERS]
+    assert box.outliers == tuple(sorted(farthest)) and len(box.outliers) == EXTREME_OUTLIERS == 20
+    # Both below the whiskers are farther from the median (13) than the lowest above them.
+    assert box.outliers == (-21.0, -20.0, *(float(v) for v in range(37, 55)))

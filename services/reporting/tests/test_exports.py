@@ -108,8 +108,8 @@ async def test_before_after_as_csv_and_xlsx_has_one_row_per_side_with_its_five_n
     five = ("minimum", "lower_quartile", "median", "upper_quartile", "maximum")
     assert [row["side"] for row in rows] == ["before", "after"]
     for row, side in zip(rows, ("before", "after"), strict=True):
-        assert {key: row[key] for key in ("count", *five)} == {
-            key: written(compared[side][key]) for key in ("count", *five)}
+        assert {key: row[key] for key in ("count", *five, "outlier_count")} == {
+            key: written(compared[side][key]) for key in ("count", *five, "outlier_count")}
         assert (row["cut"], row["percent_change"], row["statistic"], row["p_value"], row["sentence"]) == (
             compared["cut"], written(compared["percent_change"]), written(compared["test"]["statistic"]),
             written(compared["test"]["p_value"]), compared["sentence"])

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from fastapi import Depends, Query
 
+from liaison_reporting.aggregates import Scope
 from liaison_reporting.service import Reports
-from liaison_reporting.store import Scope
 from liaison_shared.access import CLOCKS_READ
 from liaison_shared.deps import ReadSession, provided
 from liaison_shared.fields import CalendarDate

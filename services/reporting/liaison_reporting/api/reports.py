@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Response
 
 from liaison_reporting import export
+from liaison_reporting.aggregates import Scope
 from liaison_reporting.api.deps import Period, Reader, ReadSession, Uses, invalid
-from liaison_reporting.store import Scope
 from liaison_shared import clock
 from liaison_shared.fields import CalendarDate
 
