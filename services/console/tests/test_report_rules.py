@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo
 
 from liaison_console.rules import numbers
+from liaison_console.rules.process_views import box_figure
 from liaison_console.rules.report_query import REPORTS, last_whole_months, middle_day, parse_report_query
 from liaison_console.rules.report_views import report_view
 
@@ -105,3 +106,10 @@ def test_the_control_charts_days_without_cases_and_its_signals_are_in_words() ->
     assert [p.signal for p in drawn.individuals.points] == [False, True]  # type: ignore[union-attr]
     assert [p.signal for p in drawn.moving_range.points] == [True]  # type: ignore[union-attr]
     assert ("Days breaking a rule", "1: 3 Nov") in view.facts
+
+
+def test_a_box_plots_many_outliers_are_counted_and_its_farthest_named() -> None:
+    side = {"count": 500, "median": 10.0, "outliers": [1.0, 40.0, 55.5], "outlier_count": 130}
+    assert box_figure(side, "outliers") == "130"  # all of them, though reporting lists only the farthest
+    assert box_figure(side, "farthest") == "55.5"
+    assert box_figure({**side, "outliers": [], "outlier_count": 0}, "outliers") == "none"

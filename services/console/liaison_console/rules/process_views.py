@@ -63,7 +63,7 @@ def control_chart(report: Json, query: ReportQuery) -> ReportView:
 
 BOX_ROWS = (("Cases", "count"), ("Minimum", "minimum"), ("Lower quartile", "lower_quartile"), ("Median", "median"),
             ("Upper quartile", "upper_quartile"), ("Maximum", "maximum"), ("Lower whisker", "lower_whisker"),
-            ("Upper whisker", "upper_whisker"), ("Outliers", "outliers"))
+            ("Upper whisker", "upper_whisker"), ("Outliers", "outliers"), ("Farthest outlier", "farthest"))
 
 
 def box_figure(side: Json | None, key: str) -> str:
@@ -71,12 +71,12 @@ def box_figure(side: Json | None, key: str) -> str:
         return "0" if key == "count" else numbers.NONE
     if key == "count":
         return numbers.count(side["count"])
-    if key == "outliers":  # reporting lists only the farthest of many, and counts them all
-        listed, count = side["outliers"], side.get("outlier_count", len(side["outliers"]))
-        if not count:
-            return "none"
-        shown = ", ".join(numbers.hours(v) for v in listed)
-        return shown if count == len(listed) else f"{count:,}; the farthest: {shown}"
+    listed = side["outliers"]  # reporting lists only the farthest of many, and counts them all
+    if key == "outliers":
+        count = side.get("outlier_count", len(listed))
+        return numbers.count(count) if count else "none"
+    if key == "farthest":
+        return numbers.hours(max(listed, key=lambda v: abs(v - side["median"]))) if listed else numbers.NONE
     return numbers.hours(side[key])
 
 
