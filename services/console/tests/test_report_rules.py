@@ -113,3 +113,15 @@ def test_a_box_plots_many_outliers_are_counted_and_its_farthest_named() -> None:
     assert box_figure(side, "outliers") == "130"  # all of them, though reporting lists only the farthest
     assert box_figure(side, "farthest") == "55.5"
     assert box_figure({**side, "outliers": [], "outlier_count": 0}, "outliers") == "none"
+
+
+def test_the_filters_are_asked_for_only_when_chosen_and_stated_on_the_page() -> None:
+    first = query("durations")
+    assert not {"track", "priority", "source", "mco"} & set(first.reporting_params())  # all the cases
+    assert first.narrowed() == []
+    narrowed = query("durations", priority=["urgent"], mco=["IA-TC"], track=[""])
+    assert narrowed.reporting_params()["priority"] == "urgent" and narrowed.reporting_params()["mco"] == "IA-TC"
+    assert "track" not in narrowed.reporting_params()
+    assert narrowed.narrowed() == [("Priority", ("urgent",)), ("MCO", ("IA-TC",))]
+    assert "priority=urgent" in narrowed.url(".xlsx")  # the download is of the same cases
+    assert "track" not in query("open-breaches").reporting_params()  # a report of now has no filters

@@ -337,3 +337,17 @@ async def test_reporting_down_the_page_says_so(make_settings: SettingsFactory) -
             assert answer.status_code == 503
             assert "Reporting did not answer, so this report cannot be shown now. Try again shortly." in answer.text
             assert "Pareto" in answer.text and 'role="img"' not in answer.text
+
+
+async def test_a_report_narrowed_to_one_mco_says_so_and_counts_only_its_cases(
+        reporting_and_console: tuple[Reporting, Console]) -> None:
+    reporting, console = reporting_and_console
+    await published(reporting, console)
+    async with console.signed_in("pat") as (http, _):
+        every = {row[0]: row[1] for row in table_of(await page_of(http, "/reports/pareto", by="mco", **NOVEMBER))}
+        narrowed = await page_of(http, "/reports/pareto", by="mco", mco="IA-TC", track="", **NOVEMBER)
+        assert {row[0]: row[1] for row in table_of(narrowed)} == {"IA-TC": every["IA-TC"]}
+        assert "Only the cases of MCO IA-TC." in narrowed
+        assert 'id="download-xlsx"' in narrowed and "mco=IA-TC" in narrowed  # the download is of the same cases
+        refused = await http.get("/reports/pareto", params={"by": "mco", "mco": "ia tc", **NOVEMBER}, headers=HTML)
+        assert refused.status_code == 422 and re.search(r'id="r-mco-error">[^<]+</p>', refused.text)

@@ -35,12 +35,14 @@ the server's default 4 MB go to disk and take several times as long."""
 
 @dataclass(frozen=True)
 class Scope:
-    """Which cases a report covers: a period, and for an MCO's reader only what was referred to it."""
+    """Which cases a report covers: a period, the values chosen of what cases are (`FILTERS`: each a set of
+    values, a case matching one), and for an MCO's reader only what was referred to it."""
 
     start: datetime
     end: datetime
     zone: str
     mco: str | None = None
+    chosen: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def days(self) -> list[tuple[date, datetime, datetime]]:
         """Each local day of the period, with the instants it starts and ends."""
@@ -66,8 +68,19 @@ def _midnight(day: date, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time(), zone)
 
 
-def _confined(scope: Scope, referred_mco: Any = cases.c.referred_mco) -> list[Any]:
-    return [referred_mco == scope.mco] if scope.mco is not None else []
+FILTERS = ("track", "priority", "mco", "source")
+
+
+def _confined(scope: Scope, on: Any = cases) -> list[Any]:
+    """The scope's conditions on a case, or on a cycle (which carries its case's labels)."""
+    if on is clock_cycles:
+        columns = {"referred_mco": clock_cycles.c.referred_mco, "track": clock_cycles.c.track,
+                   "priority": clock_cycles.c.priority, "mco": clock_cycles.c.mco, "source": clock_cycles.c.source}
+    else:
+        columns = {"referred_mco": cases.c.referred_mco, "track": cases.c.track, "priority": cases.c.priority,
+                   "mco": case_mco(), "source": cases.c.source}
+    conditions = [columns["referred_mco"] == scope.mco] if scope.mco is not None else []
+    return conditions + [columns[name].in_(values) for name, values in scope.chosen]
 
 
 def _instants(values: Sequence[datetime]) -> Any:
@@ -105,7 +118,7 @@ async def compliance(session: AsyncSession, scope: Scope, group_by: Sequence[str
     query = (select(*dims, func.count().filter(clock_cycles.c.outcome == "met").label("met"),
                     func.count().filter(clock_cycles.c.outcome == "breached").label("breached"))
              .where(clock_cycles.c.due_at >= scope.start, clock_cycles.c.due_at < scope.end,
-                    clock_cycles.c.outcome.in_(("met", "breached")), *_confined(scope, clock_cycles.c.referred_mco))
+                    clock_cycles.c.outcome.in_(("met", "breached")), *_confined(scope, clock_cycles))
              .group_by(*dims).order_by(*dims))
     rows = [dict(r._mapping) for r in await session.execute(query)]
     if "month" in group_by:
@@ -297,7 +310,7 @@ async def mco_scorecard(session: AsyncSession, scope: Scope) -> list[dict[str, A
                      func.count().filter(clock_cycles.c.outcome == "breached").label("breached"))
               .where(clock_cycles.c.clock.like("mco\\_%"), clock_cycles.c.due_at >= scope.start,
                      clock_cycles.c.due_at < scope.end, clock_cycles.c.outcome.in_(("met", "breached")),
-                     mco.is_not(None), *_confined(scope, mco))
+                     mco.is_not(None), *_confined(scope, clock_cycles))
               .group_by(mco, month))
     rows = {(r.mco, names[r.month - 1]): {"mco": r.mco, "month": names[r.month - 1], "referrals": 0,
                                           "contact_median_s": None, "met": r.met, "breached": r.breached}

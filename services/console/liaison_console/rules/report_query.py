@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
+from liaison_shared.vocabulary import Priority, Source, Track
+
 MEASURES = ("first_contact", "resolution")
 PERIOD_MONTHS = 3
 
@@ -23,6 +25,8 @@ class Choice:
     options: tuple[str, ...]
     default: tuple[str, ...]
     multiple: bool = False  # several at once (reporting takes them comma-separated)
+    filter: bool = False  # narrows the cases ("" is all of them, and not asked for)
+    typed: bool = False  # typed in (an MCO's code), not picked from `options`
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,21 @@ class ReportKind:
     dated: bool = True  # covers a period; open breaches are of now
     cut: bool = False  # before/after: the day the "after" begins
 
+    @property
+    def all_choices(self) -> tuple[Choice, ...]:
+        """Its own choices, and the filters if it covers a period."""
+        return self.choices + (FILTERS if self.dated else ())
+
 
 def _measure(default: str = "resolution") -> Choice:
     return Choice("measure", "Measure", MEASURES, (default,))
+
+
+FILTERS = (Choice("track", "Track", ("", *Track), ("",), filter=True),
+           Choice("priority", "Priority", ("", *Priority), ("",), filter=True),
+           Choice("source", "Source", ("", *Source), ("",), filter=True),
+           Choice("mco", "MCO (code)", (), ("",), filter=True, typed=True))
+"""What every report of a period can be narrowed to: one track, priority, source or MCO (or all)."""
 
 
 REPORTS: dict[str, ReportKind] = {kind.slug: kind for kind in (
@@ -81,6 +97,11 @@ class ReportQuery:
     def values(self, name: str) -> tuple[str, ...]:
         return self.chosen.get(name, ())
 
+    def narrowed(self) -> list[tuple[str, tuple[str, ...]]]:
+        """The filters not left at "all", each as (what, the values chosen), for the page to state."""
+        return [(c.label.removesuffix(" (code)"), values) for c in self.kind.all_choices
+                if c.filter and (values := tuple(v for v in self.values(c.name) if v))]
+
     def reporting_params(self) -> dict[str, str]:
         """What reporting is asked for (several choices of one parameter comma-separated)."""
         params: dict[str, str] = {}
@@ -90,8 +111,10 @@ class ReportQuery:
                 params["tz"] = self.tz
         if self.kind.cut:
             params["cut"] = self.cut
-        for choice in self.kind.choices:
-            params[choice.name] = ",".join(self.values(choice.name))
+        for choice in self.kind.all_choices:
+            value = ",".join(self.values(choice.name))
+            if value or not choice.filter:
+                params[choice.name] = value
         return params
 
     def url(self, suffix: str = "") -> str:
@@ -136,7 +159,7 @@ def parse_report_query(kind: ReportKind, params: Mapping[str, Sequence[str]], *,
     first, last = last_whole_months(today)
     start, end = given("start") or first.isoformat(), given("end") or last.isoformat()
     chosen: dict[str, tuple[str, ...]] = {}
-    for choice in kind.choices:
+    for choice in kind.all_choices:
         if choice.name not in params:
             chosen[choice.name] = choice.default
         elif choice.multiple:  # comma-separated or repeated (a form's checkboxes); none checked: none

@@ -43,6 +43,8 @@ def groups(raw: str, allowed: tuple[str, ...]) -> list[str]:
 
 def heading(report: str, period: Scope, chosen: list[str] | None = None, detail: str = "") -> export.Heading:
     last = (period.end - timedelta(days=1)).date()  # the period's end is the midnight after its last day
+    only = "; ".join(f"{name} {' or '.join(values)}" for name, values in period.chosen)
+    detail = "; ".join(part for part in (detail, f"only {only}" if only else "") if part)
     return export.Heading(report=report, zone=period.zone, generated_at=clock.now(),
                           days=(period.start.date(), last), groups=tuple(chosen or ()), detail=detail)
 
