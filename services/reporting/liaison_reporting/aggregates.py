@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import ARRAY, Date, DateTime, Float, Text, and_, func, literal, or_, select, text, true, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_reporting.rules.comparison import EXTREME_OUTLIERS, farthest, fences
+from liaison_reporting.rules.comparison import EXTREME_OUTLIERS, BoxPlot, farthest, fences
 from liaison_reporting.store import case_mco
 from liaison_reporting.tables import cases, clock_cycles
 
@@ -171,18 +171,9 @@ async def daily_medians(session: AsyncSession, scope: Scope, measure: str) -> di
 
 @dataclass(frozen=True)
 class Side:
-    """One side of the cut, summed up in SQL: a box plot's figures and Mood's count, in hours."""
+    """One side of the cut, summed up in SQL: its box plot, in hours, and Mood's count."""
 
-    count: int
-    minimum: float
-    lower_quartile: float
-    median: float
-    upper_quartile: float
-    maximum: float
-    lower_whisker: float
-    upper_whisker: float
-    outlier_count: int
-    extreme_outliers: tuple[float, ...]  # the farthest from the median, at most EXTREME_OUTLIERS, ascending
+    box: BoxPlot
     above_grand_median: int
 
 
@@ -241,12 +232,12 @@ async def before_after(session: AsyncSession, scope: Scope, cut: datetime, measu
     found: dict[str, Side | None] = {"before": None, "after": None}
     for s in present:
         low_q, median, high_q = (value / HOUR for value in first[f"{s}_quartiles"])
-        found[s] = Side(count=first[f"{s}_count"], minimum=first[f"{s}_minimum"] / HOUR, lower_quartile=low_q,
-                        median=median, upper_quartile=high_q, maximum=first[f"{s}_maximum"] / HOUR,
-                        lower_whisker=second[f"{s}_lower_whisker"] / HOUR,
-                        upper_whisker=second[f"{s}_upper_whisker"] / HOUR, outlier_count=second[f"{s}_outliers"],
-                        extreme_outliers=farthest([value / HOUR for value in extremes[s]], median),
-                        above_grand_median=second[f"{s}_above"])
+        box = BoxPlot(count=first[f"{s}_count"], minimum=first[f"{s}_minimum"] / HOUR, lower_quartile=low_q,
+                      median=median, upper_quartile=high_q, maximum=first[f"{s}_maximum"] / HOUR,
+                      lower_whisker=second[f"{s}_lower_whisker"] / HOUR,
+                      upper_whisker=second[f"{s}_upper_whisker"] / HOUR, outlier_count=second[f"{s}_outliers"],
+                      outliers=farthest([value / HOUR for value in extremes[s]], median))
+        found[s] = Side(box, above_grand_median=second[f"{s}_above"])
     return Sides(before=found["before"], after=found["after"], grand_median=grand / HOUR)
 
 

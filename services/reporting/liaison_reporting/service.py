@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_reporting import aggregates, store
 from liaison_reporting.aggregates import Scope
-from liaison_reporting.rules.comparison import BoxPlot, comparison, median_test_of_counts
+from liaison_reporting.rules.comparison import comparison, median_test_of_counts
 from liaison_reporting.rules.control_chart import control_chart
 from liaison_reporting.rules.pareto import pareto
 from liaison_shared.calendar import BusinessCalendar
@@ -95,9 +95,9 @@ class Reports:
         database sums up of each side."""
         sides = await aggregates.before_after(session, scope, datetime.combine(cut, time(), ZoneInfo(scope.zone)),
                                               measure)
-        before, after = _box(sides.before), _box(sides.after)
+        before, after = (side.box if side else None for side in (sides.before, sides.after))
         test = (median_test_of_counts((sides.before.above_grand_median, sides.after.above_grand_median),
-                                      (sides.before.count, sides.after.count), sides.grand_median)
+                                      (sides.before.box.count, sides.after.box.count), sides.grand_median)
                 if sides.before and sides.after and sides.grand_median is not None else None)
         return {"cut": cut.isoformat(),
                 **asdict(comparison(before, after, test, measure=measure.replace("_", " ") + " time"))}
@@ -110,12 +110,3 @@ class Reports:
                  "met": r["met"], "breached": r["breached"],
                  "compliance": r["met"] / (r["met"] + r["breached"]) if r["met"] + r["breached"] else None}
                 for r in rows]
-
-
-def _box(side: aggregates.Side | None) -> BoxPlot | None:
-    if side is None:
-        return None
-    return BoxPlot(count=side.count, minimum=side.minimum, lower_quartile=side.lower_quartile, median=side.median,
-                   upper_quartile=side.upper_quartile, maximum=side.maximum, lower_whisker=side.lower_whisker,
-                   upper_whisker=side.upper_whisker, outlier_count=side.outlier_count,
-                   outliers=side.extreme_outliers)
