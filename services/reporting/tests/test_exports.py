@@ -23,7 +23,7 @@ from liaison_shared.payloads import (
 )
 
 from .conftest import Reporting
-from .test_reports import ACTOR, contact, local, opened, reopened_and_breached, resolution
+from .test_reports import ACTOR, contact, local, one_resolution_a_day, opened, reopened_and_breached, resolution
 
 NOVEMBER = {"start": "2026-11-01", "end": "2026-11-30"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -125,12 +125,7 @@ async def test_before_after_as_csv_and_xlsx_has_one_row_per_side_with_its_five_n
 
 async def test_control_chart_as_csv_and_xlsx_has_a_row_per_day_and_a_line_chart_of_medians_centre_and_limits(
         reporting: Reporting) -> None:
-    days, hours = [2, 3, 4, 6, 9], [4.0, 5.0, 3.0, 6.0, 4.5]  # Thursday 5 November has no resolution
-    events: list[object] = []
-    for day, h in zip(days, hours, strict=True):
-        inquiry_id, opening = opened(local(day, 8))
-        events += [*opening, resolution(inquiry_id, local(day, 8 + h))]
-    await reporting.publish(*events)  # type: ignore[arg-type]
+    await one_resolution_a_day(reporting)
     chart, rows, sheet = await as_files(reporting, "/v1/reports/control-chart", start="2026-11-02",
                                         end="2026-11-09")
     assert [row["day"] for row in rows] == chart["days"]
