@@ -32,7 +32,7 @@ fetch() {
 answers() { curl -sf -o /dev/null "$discovery"; }
 
 # The pid file may come from a copied machine state: the pid must be our server.
-running() { [ -f "$pidfile" ] && grep -qs kc.sh "/proc/$(cat "$pidfile")/cmdline"; }
+running() { [ -f "$pidfile" ] && grep -qas -e kc.sh -e kc.home.dir "/proc/$(cat "$pidfile")/cmdline"; }
 
 start() {
   if running; then echo "keycloak: already running on 127.0.0.1:$port (pid $(cat "$pidfile"))"; return 0; fi
