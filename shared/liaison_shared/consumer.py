@@ -1,11 +1,15 @@
 """Consuming: inbox-deduplicated handlers, offsets committed after the database.
 
-For each record the consumer opens one transaction, records (consumer,
-event id) in the inbox, runs the handler (whose effects and published
-events share that transaction) and commits; only then does it commit the
-Kafka offset. A redelivered event finds its inbox row and has no second
-effect. Poison records go to `<topic>.dlq` with the error in headers; a
-handler that keeps failing goes there after `max_attempts`; an unreachable
+For what one poll returns, the consumer opens one transaction, records
+(consumer, event id) of every event in the inbox with one statement, runs
+the handlers (whose effects and published events share that transaction)
+and commits; only then does it commit the Kafka offsets. A handler is given
+a run of consecutive events of its type from one partition, in order, so it
+can write their effects with set-based statements. A redelivered event
+finds its inbox row and has no second effect. Poison records go to
+`<topic>.dlq` with the error in headers, alone; if a handler fails, the
+poll is taken again one record at a time, so a handler that keeps failing
+sends only its own record there after `max_attempts`. An unreachable
 database is waited out (never dead-lettered), so an outage loses nothing.
 """
 
@@ -13,15 +17,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from liaison_shared import metrics
-from liaison_shared.bus_tables import inbox
 from liaison_shared.catalog import BY_TYPE, dead_letter_topic
 from liaison_shared.db import UnitOfWork, is_outage, session_factory
 from liaison_shared.events import Event, PoisonEvent, decode
@@ -31,7 +36,25 @@ from liaison_shared.retry import Backoff, wait_or_stop
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Event], Awaitable[None]]
+Handler = Callable[[AsyncSession, Sequence[Event]], Awaitable[None]]
+"""Handles events of one type, in the order of their partition, in the caller's transaction."""
+EventHandler = Callable[[AsyncSession, Event], Awaitable[None]]
+
+_CLAIM = text(
+    "INSERT INTO inbox (consumer, event_id) SELECT :consumer, unnest(CAST(:ids AS uuid[])) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
+
+
+def each(handler: EventHandler) -> Handler:
+    """A handler that takes the events of a run one by one."""
+
+    async def handle(session: AsyncSession, events: Sequence[Event]) -> None:
+        for event in events:
+            await handler(session, event)
+
+    return handle
+
 
 class EventConsumer:
     """Runs handlers for catalogued event types, once per event per consumer name."""
@@ -39,6 +62,7 @@ class EventConsumer:
     def __init__(
         self, *, name: str, engine: AsyncEngine, bootstrap: str, group_id: str,
         handlers: Mapping[str, Handler], topic_prefix: str = "", max_attempts: int = 5,
+        max_poll_records: int = 1000,
     ) -> None:
         unknown = set(handlers) - set(BY_TYPE)
         if unknown:
@@ -49,6 +73,7 @@ class EventConsumer:
         self._group_id = group_id
         self._handlers = dict(handlers)
         self._max_attempts = max_attempts
+        self._max_poll_records = max_poll_records
         self.topics = sorted({topic_prefix + BY_TYPE[t].topic for t in handlers})
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -67,7 +92,7 @@ class EventConsumer:
         consumer = AIOKafkaConsumer(
             *self.topics, bootstrap_servers=self._bootstrap, group_id=self._group_id,
             client_id=self._name, enable_auto_commit=False, auto_offset_reset="earliest",
-            max_poll_records=500, isolation_level="read_committed",
+            max_poll_records=self._max_poll_records, isolation_level="read_committed",
         )
         producer = reliable_producer(self._bootstrap, f"{self._name}-dlq")
         await consumer.start()
@@ -75,72 +100,89 @@ class EventConsumer:
             await producer.start()
             while not stop.is_set():
                 batches = await consumer.getmany(timeout_ms=500)
-                offsets: dict[TopicPartition, int] = {}
-                for tp, records in batches.items():
-                    next_offset = await self._process_all(records, producer, stop)
-                    if next_offset is not None:
-                        offsets[tp] = next_offset
-                    if stop.is_set():
-                        break
-                if offsets:
-                    await self._commit(consumer, offsets)
+                if batches:
+                    offsets = await self._process_poll(batches, producer, stop)
+                    if offsets:
+                        await self._commit(consumer, offsets)
                 await self._report_lag(consumer)
         finally:
             await producer.stop()
             await consumer.stop()  # commits nothing more and leaves the group
 
-    async def _process_all(
-        self, records: list[ConsumerRecord[bytes, bytes]], producer: AIOKafkaProducer, stop: asyncio.Event
-    ) -> int | None:
-        """Process one partition's records in order; the offset to commit (None if none was finished).
+    async def _process_poll(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]], producer: AIOKafkaProducer,
+        stop: asyncio.Event,
+    ) -> dict[TopicPartition, int]:
+        """Process what one poll returned; the offsets to commit (each partition's next unfinished record).
 
-        The whole batch runs in one transaction when it can; if anything in it
-        fails, it is rolled back and the records are taken one at a time, so
-        retries and dead letters concern only the record at fault.
+        Everything runs in one transaction when it can: one inbox insert for
+        all the events, then each partition's events in order, a run of
+        consecutive events of one type per handler call. Poison records are
+        left out of it and dead-lettered once it committed. If a handler
+        fails, the transaction is rolled back and the records are taken one
+        at a time, so retries and dead letters concern only the record at
+        fault and its neighbours' effects are committed once.
         """
-        if await self._try_batch(records):
-            return int(records[-1].offset) + 1
-        next_offset = None
-        for record in records:
-            if stop.is_set():
-                break
-            try:
-                await self._process(record, producer, stop)
-            except _Interrupted:
-                break
-            next_offset = record.offset + 1
-        return next_offset
+        if await self._try_together(batches, producer):
+            return {tp: int(records[-1].offset) + 1 for tp, records in batches.items()}
+        offsets: dict[TopicPartition, int] = {}
+        for tp, records in batches.items():
+            for record in records:
+                if stop.is_set():
+                    return offsets
+                try:
+                    await self._process(record, producer, stop)
+                except _Interrupted:
+                    return offsets
+                offsets[tp] = record.offset + 1
+        return offsets
 
-    async def _try_batch(self, records: list[ConsumerRecord[bytes, bytes]]) -> bool:
-        if len(records) < 2:
-            return False
-        events: list[Event] = []
-        for record in records:
-            try:
-                events.append(decode(record.value, record.headers))
-            except PoisonEvent:
-                return False  # the one-at-a-time path dead-letters it in order
-        wanted = [e for e in events if e.type in self._handlers]
-        outcomes: list[tuple[str, str]] = [(e.type, "ignored") for e in events if e.type not in self._handlers]
+    async def _try_together(
+        self, batches: Mapping[TopicPartition, list[ConsumerRecord[bytes, bytes]]], producer: AIOKafkaProducer
+    ) -> bool:
+        poison: list[tuple[ConsumerRecord[bytes, bytes], str]] = []
+        runs: list[list[Event]] = []  # per partition, consecutive events of one handled type
+        outcomes: Counter[tuple[str, str]] = Counter()
+        for records in batches.values():
+            previous = None
+            for record in records:
+                try:
+                    event = decode(record.value, record.headers)
+                except PoisonEvent as exc:
+                    poison.append((record, str(exc)))
+                    continue
+                if event.type not in self._handlers:
+                    outcomes[event.type, "ignored"] += 1
+                elif previous == event.type:
+                    runs[-1].append(event)
+                else:
+                    runs.append([event])
+                previous = event.type
         try:
             async with UnitOfWork(self._sessions) as uow:
-                if wanted:
-                    fresh = set((await uow.session.execute(
-                        insert(inbox).values([{"consumer": self._name, "event_id": e.id} for e in wanted])
-                        .on_conflict_do_nothing().returning(inbox.c.event_id))).scalars())
-                    for event in wanted:
-                        if event.id in fresh:
-                            fresh.discard(event.id)  # the same event twice in one batch acts once
-                            await self._handlers[event.type](uow.session, event)
-                            outcomes.append((event.type, "handled"))
-                        else:
-                            outcomes.append((event.type, "duplicate"))
+                fresh = await self._claim_in_inbox(uow.session, [e.id for run in runs for e in run])
+                for run in runs:
+                    new = [e for e in run if e.id in fresh]
+                    fresh.difference_update(e.id for e in new)  # the same event twice in one poll acts once
+                    outcomes[run[0].type, "duplicate"] += len(run) - len(new)
+                    if new:
+                        await self._handlers[run[0].type](uow.session, new)
+                        outcomes[run[0].type, "handled"] += len(new)
                 await uow.commit()
-        except Exception:  # retried record by record below, where failures are classified
+        except Exception:  # retried record by record, where failures are classified
             return False
-        for event_type, outcome in outcomes:
-            metrics.EVENTS_CONSUMED.labels(self._name, event_type, outcome).inc()
+        for record, error in poison:
+            await self._dead_letter(producer, record, error)
+        for (event_type, outcome), count in outcomes.items():
+            metrics.EVENTS_CONSUMED.labels(self._name, event_type, outcome).inc(count)
         return True
+
+    async def _claim_in_inbox(self, session: AsyncSession, event_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+        """Record these events in the inbox; the ids that were not there yet."""
+        if not event_ids:
+            return set()
+        rows = await session.execute(_CLAIM, {"consumer": self._name, "ids": event_ids})
+        return set(rows.scalars())
 
     async def _process(
         self, record: ConsumerRecord[bytes, bytes], producer: AIOKafkaProducer, stop: asyncio.Event
@@ -175,13 +217,9 @@ class EventConsumer:
 
     async def _handle_once(self, handler: Handler, event: Event) -> str:
         async with UnitOfWork(self._sessions) as uow:
-            first_time = await uow.session.execute(
-                insert(inbox).values(consumer=self._name, event_id=event.id)
-                .on_conflict_do_nothing().returning(inbox.c.event_id)
-            )
-            if first_time.first() is None:
+            if not await self._claim_in_inbox(uow.session, [event.id]):
                 return "duplicate"
-            await handler(uow.session, event)
+            await handler(uow.session, [event])
             await uow.commit()
         return "handled"
 

@@ -8,7 +8,7 @@ service's deps module, never through a closure over the runtime.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
@@ -20,10 +20,11 @@ from liaison_shared.runtime import Runtime
 T = TypeVar("T")
 
 
-def provided(kind: type[T]) -> Callable[[Request], T]:
-    """A dependency: the `kind` object the service's composition root provided."""
+def provided(kind: type[T]) -> Callable[[Request], Awaitable[T]]:
+    """A dependency: the `kind` object the service's composition root provided (async, so FastAPI
+    calls it on the event loop instead of handing it to a worker thread)."""
 
-    def lookup(request: Request) -> T:
+    async def lookup(request: Request) -> T:
         found = request.app.state.provided.get(kind)
         if not isinstance(found, kind):  # a wiring error, not a caller's
             raise RuntimeError(f"nothing of type {kind.__name__} was provided to the routes")

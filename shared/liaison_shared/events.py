@@ -6,7 +6,6 @@ the record value, the aggregate id as the record key.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -101,7 +100,7 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Event:
     except ValueError as exc:
         raise PoisonEvent(f"bad ce_id or ce_time: {exc}") from None
     try:
-        payload = spec.payload.model_validate(json.loads(value or b""))
+        payload = spec.payload.model_validate_json(value or b"")
     except (ValueError, ValidationError) as exc:
         raise PoisonEvent(describe_invalid_payload(exc)) from None
     return Event(payload=payload, source=attrs["ce_source"], subject=attrs.get("ce_subject"),
@@ -110,7 +109,7 @@ def decode(value: bytes | None, headers: Sequence[tuple[str, bytes]]) -> Event:
 
 def describe_invalid_payload(exc: Exception) -> str:
     """Which fields are wrong and why, without echoing their values (they may be PHI)."""
-    if isinstance(exc, ValidationError):
+    if isinstance(exc, ValidationError) and not any(err["type"] == "json_invalid" for err in exc.errors()):
         problems = [f"{'.'.join(str(p) for p in err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors()]
         return "invalid payload: " + "; ".join(problems[:10])
     return "payload is not JSON"

@@ -13,6 +13,11 @@ Given the service's own client credentials, the verifier also asks the provider 
 it accepted is still active (token introspection, RFC 7662), at most once per token every
 `revocation_seconds`: a disabled client or a revoked session is refused within that time
 instead of at the token's expiry. While the provider cannot answer, the signature decides.
+
+A token whose signature and claims passed is remembered by its exact string until its expiry
+(at most `MAX_VERIFIED` of them), under the key set it was verified with: a repeat skips the
+signature check, but is still refused once expired, still asked about at the provider as above,
+and verified afresh once the keys were fetched again (a retired key no longer verifies).
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -39,6 +45,14 @@ MIN_REFETCH_SECONDS = 10.0
 LEEWAY_SECONDS = 30  # clock skew tolerated between the provider and us
 INTROSPECTION_TIMEOUT = 2.0
 MAX_CHECKED = 10_000  # introspection answers kept before expired ones are dropped
+MAX_VERIFIED = 10_000  # verified tokens kept before expired ones are dropped
+
+
+@dataclass(frozen=True)
+class _Verified:
+    principal: Principal
+    expires_at: float  # the token's exp (epoch seconds)
+    keys: KeySet  # the key set that verified it
 
 
 class KeysUnavailable(Exception):
@@ -49,12 +63,15 @@ class TokenVerifier:
     def __init__(self, issuer: str, audience: str, access: AccessConfig, *, provider_url: str | None = None,
                  client: tuple[str, str] | None = None, revocation_seconds: float = 30.0,
                  refresh_seconds: float = 300.0, http: httpx.AsyncClient | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 wall_clock: Callable[[], float] = time.time) -> None:
         self.issuer, self.audience = issuer.rstrip("/"), audience
         self._provider_url = (provider_url or issuer).rstrip("/")
         self._client, self._revocation_seconds = client, revocation_seconds
         self._introspection_uri: str | None = None
         self._checked: dict[bytes, tuple[float, bool]] = {}
+        self._verified: dict[str, _Verified] = {}
+        self._wall_clock = wall_clock
         self._unanswered_until = -float("inf")
         self._access, self._refresh_seconds, self._monotonic = access, refresh_seconds, monotonic
         self._http = http or httpx.AsyncClient(timeout=5.0)
@@ -81,18 +98,38 @@ class TokenVerifier:
             return None
         try:
             keys = await self._current_keys()
-            try:
-                decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
-            except InvalidKeyIdError:  # maybe rotated: fetch once more, then decide
-                decoded = jwt.decode(token, await self._current_keys(refetch=True), algorithms=ALGORITHMS)
-            self._claims.validate(decoded.claims)
-            if decoded.header.get("typ", "JWT").lower() not in ("jwt", "at+jwt"):
+            verified = self._verified.get(token)
+            if verified is None or verified.keys is not keys:
+                verified = await self._verify(token, keys)
+                if verified is None:
+                    return None
+            elif self._wall_clock() > verified.expires_at + LEEWAY_SECONDS:
+                del self._verified[token]
                 return None
             if not await self._still_active(token):
                 return None
-            return self._access.principal(decoded.claims)
+            return verified.principal
         except (JoseError, KeysUnavailable, ValueError, KeyError, TypeError):
             return None
+
+    async def _verify(self, token: str, keys: KeySet) -> _Verified | None:
+        """Check the token's signature and claims (raises on a bad one) and remember it."""
+        try:
+            decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
+        except InvalidKeyIdError:  # maybe rotated: fetch once more, then decide
+            keys = await self._current_keys(refetch=True)
+            decoded = jwt.decode(token, keys, algorithms=ALGORITHMS)
+        self._claims.validate(decoded.claims)
+        if decoded.header.get("typ", "JWT").lower() not in ("jwt", "at+jwt"):
+            return None
+        verified = _Verified(self._access.principal(decoded.claims), float(decoded.claims["exp"]), keys)
+        if len(self._verified) >= MAX_VERIFIED:
+            now = self._wall_clock()
+            self._verified = {t: v for t, v in self._verified.items() if v.expires_at + LEEWAY_SECONDS >= now}
+            if len(self._verified) >= MAX_VERIFIED:
+                self._verified.clear()
+        self._verified[token] = verified
+        return verified
 
     async def _still_active(self, token: str) -> bool:
         now = self._monotonic()

@@ -64,8 +64,9 @@ Authenticate = Callable[[str], Awaitable[Principal | None]]
 """Checks a presented credential (an API key or bearer token); None if it is not valid."""
 
 
-def current_principal(request: Request) -> Principal:
-    """The principal the pipeline put on the request (every non-public route has one)."""
+async def current_principal(request: Request) -> Principal:
+    """The principal the pipeline put on the request (every non-public route has one).
+    Async on purpose: FastAPI runs a plain `def` dependency in a worker thread."""
     principal = getattr(request.state, "principal", None)
     if not isinstance(principal, Principal):  # a route outside the pipeline: a wiring error, not a caller's
         raise RuntimeError("request reached a route without an authenticated principal")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from liaison_shared.consumer import EventConsumer
+from liaison_shared.consumer import EventConsumer, each
 from liaison_shared.db import create_engine
 from liaison_shared.events import Event, encode
 from liaison_shared.kafka import catalog_topics, ensure_topics
@@ -103,9 +103,9 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
         if event.id == doomed.id:
             attempts.append(str(event.id))
             raise ValueError("cannot resolve inquiry for caller 515-555-0134")
-        await record_effect(session, event)
+        await record_effect(session, [event])
 
-    stop, task = await run_consumer(engine, kafka_bootstrap, prefix, refuse_doomed)
+    stop, task = await run_consumer(engine, kafka_bootstrap, prefix, each(refuse_doomed))
     try:
         for event in (doomed, fine):
             record = encode(event, prefix)
@@ -124,3 +124,72 @@ async def test_handler_that_keeps_failing_is_dead_lettered_after_its_attempts(
 
 async def _count(engine: AsyncEngine, n: int) -> bool:
     return await scalar(engine, "SELECT count(*) FROM effects") >= n
+
+
+async def produce_all(bootstrap: str, records: list[tuple[bytes, list[tuple[str, bytes]]]], topic: str) -> None:
+    """Send these (value, headers) records in order, with one key, so to one partition."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    try:
+        for value, headers in records:
+            await producer.send(topic, key=b"k", value=value, headers=headers)
+        await producer.flush()
+    finally:
+        await producer.stop()
+
+
+async def test_a_poll_holding_a_poison_event_commits_its_neighbours_effects_once_in_one_batch(
+    engine: AsyncEngine, kafka_bootstrap: str, unique_name: str
+) -> None:
+    prefix = f"{unique_name}."
+    events = [resolved_event() for _ in range(20)]
+    records = [(r.value, r.headers) for r in (encode(e, prefix) for e in events)]
+    poison = (b"{not json", records[10][1])  # between the tenth and the eleventh event
+    await produce_all(kafka_bootstrap, [*records[:10], poison, *records[10:]], encode(events[0], prefix).topic)
+    runs: list[list[str]] = []
+
+    async def record_runs(session: AsyncSession, batch: Sequence[Event]) -> None:
+        runs.append([str(e.id) for e in batch])
+        await record_effect(session, batch)
+
+    stop, task = await run_consumer(engine, kafka_bootstrap, prefix, record_runs)  # started after: one poll
+    try:
+        await wait_until(lambda: _count(engine, 20), what="the twenty events' effects")
+        [letter] = await dead_letters(kafka_bootstrap, f"{prefix}inquiry.resolved.dlq", 1)
+    finally:
+        stop.set()
+        await task
+    assert letter["dlq_error"] == "payload is not JSON"
+    assert await scalar(engine, "SELECT count(*) FROM effects") == 20
+    assert await scalar(engine, "SELECT count(DISTINCT event_id) FROM effects") == 20
+    assert runs == [[str(e.id) for e in events]]  # one handler call for the whole poll: the poison left out
+
+
+async def test_a_failing_event_in_a_poll_is_retried_alone_and_its_neighbours_act_once(
+    engine: AsyncEngine, kafka_bootstrap: str, unique_name: str
+) -> None:
+    prefix = f"{unique_name}."
+    events = [resolved_event() for _ in range(12)]
+    doomed = events[5]
+    await produce_all(kafka_bootstrap, [(r.value, r.headers) for r in (encode(e, prefix) for e in events)],
+                      encode(doomed, prefix).topic)
+    calls: list[int] = []
+
+    async def refuse_doomed(session: AsyncSession, batch: Sequence[Event]) -> None:
+        calls.append(len(batch))
+        await record_effect(session, batch)  # the neighbours' effects, rolled back with the batch
+        if any(e.id == doomed.id for e in batch):
+            raise ValueError("this inquiry cannot be resolved")
+
+    stop, task = await run_consumer(engine, kafka_bootstrap, prefix, refuse_doomed)
+    try:
+        await wait_until(lambda: _count(engine, 11), what="the other eleven events' effects")
+        [letter] = await dead_letters(kafka_bootstrap, f"{prefix}inquiry.resolved.dlq", 1)
+    finally:
+        stop.set()
+        await task
+    assert letter["ce_id"] == str(doomed.id)
+    assert calls[0] == 12  # tried together first
+    assert calls[1:] == [1] * (11 + 3)  # then one by one: eleven once each, the doomed one max_attempts times
+    assert await scalar(engine, "SELECT count(*) FROM effects") == 11
+    assert await scalar(engine, f"SELECT count(*) FROM effects WHERE event_id = '{doomed.id}'") == 0

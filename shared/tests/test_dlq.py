@@ -15,7 +15,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from liaison_shared import dlq
-from liaison_shared.consumer import EventConsumer
+from liaison_shared.consumer import EventConsumer, each
 from liaison_shared.db import create_engine
 from liaison_shared.events import Event, KafkaRecord, encode
 from liaison_shared.kafka import ensure_topics
@@ -95,10 +95,10 @@ async def test_consumers_dead_letters_are_listed_without_payload_and_replayed_on
     async def fails_until_fixed(session: AsyncSession, event: Event) -> None:
         if event.id == doomed.id and not fixed:
             raise ValueError("inquiry cannot be resolved yet")
-        await record_effect(session, event)
+        await record_effect(session, [event])
 
     consumer = EventConsumer(name="dlq-test", engine=engine, bootstrap=kafka_bootstrap,
-                             group_id=prefix + "dlq-test", handlers={EFFECT_TYPE: fails_until_fixed},
+                             group_id=prefix + "dlq-test", handlers={EFFECT_TYPE: each(fails_until_fixed)},
                              topic_prefix=prefix, max_attempts=1)
     stop = asyncio.Event()
     task = asyncio.create_task(consumer.run(stop))

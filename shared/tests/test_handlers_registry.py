@@ -29,7 +29,7 @@ def test_bound_handlers_get_the_use_cases_they_were_bound_to() -> None:
         {"inquiry_id": str(uuid4()), "resolved_by": "mco", "resolution_code": "done",
          "actor": {"subject": "s", "name": "a"},
          "at": datetime(2026, 12, 1, tzinfo=UTC).isoformat()})
-    asyncio.run(bound[spec_for(InquiryResolvedV1).type](None, Event(payload, source="/t")))  # type: ignore[arg-type]
+    asyncio.run(bound[spec_for(InquiryResolvedV1).type](None, [Event(payload, source="/t")]))  # type: ignore[arg-type]
     assert calls == [payload]
     assert handlers.event_types == {spec_for(InquiryResolvedV1).type, spec_for(InquiryReopenedV1).type}
 

@@ -143,3 +143,52 @@ def test_a_provider_reached_at_another_address_than_its_issuers_is_asked_there(p
                             http=httpx.AsyncClient(transport=httpx.MockTransport(handle)))
     assert run(checker.authenticate(provider.token())) is not None
     assert asked == ["keycloak", "keycloak"]  # discovery, then the keys; the token's issuer stays the public one
+
+
+def counting_signature_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The tokens whose signature the verifier checks, in order."""
+    checked: list[str] = []
+    decode = jwt.decode
+
+    def counted(token: str, *args: Any, **kwargs: Any) -> Any:
+        checked.append(token)
+        return decode(token, *args, **kwargs)
+
+    monkeypatch.setattr("liaison_shared.oidc.jwt.decode", counted)
+    return checked
+
+
+def test_a_repeated_token_is_verified_once_until_it_expires(provider: Provider,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    checked = counting_signature_checks(monkeypatch)
+    wall = [time.time()]
+    checker = TokenVerifier(ISSUER, AUDIENCE, program_access(), wall_clock=lambda: wall[0],
+                            http=httpx.AsyncClient(transport=httpx.MockTransport(provider.handle)))
+    token = provider.token(exp=int(wall[0]) + 60)
+    assert run(checker.authenticate(token)) == run(checker.authenticate(token)) is not None
+    assert checked == [token]
+    wall[0] += 60 + 31  # past exp and the leeway: refused from the cache, without a signature check
+    assert run(checker.authenticate(token)) is None
+    assert checked == [token]
+
+
+def test_another_token_string_is_verified_afresh_even_with_the_same_claims(provider: Provider) -> None:
+    checker = verifier(provider)
+    token = provider.token()
+    assert run(checker.authenticate(token)) is not None
+    forged = provider.token(RSAKey.generate_key(2048, parameters={"kid": "k1"}))  # same kid and claims
+    assert run(checker.authenticate(forged)) is None
+    header, body, signature = token.split(".")
+    flipped = signature[:-2] + ("A" if signature[-2] != "A" else "B") + signature[-1]
+    assert run(checker.authenticate(f"{header}.{body}.{flipped}")) is None
+    assert run(checker.authenticate(token)) is not None
+
+
+def test_a_remembered_token_of_a_retired_key_is_refused_once_keys_are_fetched_again(provider: Provider) -> None:
+    checker = verifier(provider)
+    token = provider.token()
+    assert run(checker.authenticate(token)) is not None
+    provider.keys = [RSAKey.generate_key(2048, parameters={"kid": "k2"})]  # k1 retired
+    run(checker.refresh())
+    assert run(checker.authenticate(token)) is None
+    assert run(checker.authenticate(provider.token())) is not None

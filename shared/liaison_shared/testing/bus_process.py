@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import text
@@ -27,10 +28,13 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 EFFECT_TYPE = "liaison.inquiry.resolved.v1"
 
 
-async def record_effect(session: AsyncSession, event: Event) -> None:
-    """The effect under test: one row per handling, so a repeat would show."""
-    await session.execute(text("INSERT INTO effects (event_id, inquiry_id) VALUES (:e, :i)"),
-                          {"e": event.id, "i": event.payload.inquiry_id})  # type: ignore[attr-defined]
+async def record_effect(session: AsyncSession, events: Sequence[Event]) -> None:
+    """The effect under test: one row per handling, so a repeat would show (one statement per run)."""
+    await session.execute(
+        text("INSERT INTO effects (event_id, inquiry_id) "
+             "SELECT unnest(CAST(:e AS uuid[])), unnest(CAST(:i AS uuid[]))"),
+        {"e": [event.id for event in events],
+         "i": [event.payload.inquiry_id for event in events]})  # type: ignore[attr-defined]
 
 
 async def run(role: str, database_url: str, schema: str, bootstrap: str, prefix: str) -> None:
