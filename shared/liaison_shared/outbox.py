@@ -13,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import asyncpg
+import orjson
 from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from liaison_shared import metrics
-from liaison_shared.bus_tables import notify_channel, outbox
+from liaison_shared.bus_tables import notify_channel
 from liaison_shared.events import Event, encode
 from liaison_shared.kafka import reliable_producer
 from liaison_shared.retry import Backoff, wait_any, wait_or_stop
@@ -38,17 +38,25 @@ class Outbox:
         self._topic_prefix = topic_prefix
 
     async def add(self, session: AsyncSession, *events: Event) -> None:
-        """Stage events for publishing; they leave only if the transaction commits."""
+        """Stage events for publishing; they leave only if the transaction commits (one statement for all)."""
         if not events:
             return
-        rows = []
-        for event in events:
-            record = encode(event, self._topic_prefix)
-            rows.append({
-                "event_id": event.id, "topic": record.topic, "key": record.key, "value": record.value,
-                "headers": [[name, value.decode()] for name, value in record.headers],
-            })
-        await session.execute(insert(outbox), rows)
+        records = [encode(event, self._topic_prefix) for event in events]
+        await session.execute(_ADD, {
+            "ids": [event.id for event in events],
+            "topics": [record.topic for record in records],
+            "keys": [record.key for record in records],
+            "values": [record.value for record in records],
+            "headers": [orjson.dumps([[name, value.decode()] for name, value in record.headers]).decode()
+                        for record in records],
+        })
+
+
+_ADD = text(
+    "INSERT INTO outbox (event_id, topic, key, value, headers) SELECT * FROM unnest("
+    "CAST(:ids AS uuid[]), CAST(:topics AS text[]), CAST(:keys AS bytea[]), CAST(:values AS bytea[]), "
+    "CAST(:headers AS jsonb[]))"
+)
 
 
 def asyncpg_dsn(engine: AsyncEngine) -> str:
@@ -95,22 +103,22 @@ class OutboxRelay:
 
     async def _lead_and_relay(self, stop: asyncio.Event) -> None:
         await self._ensure_producer()  # standby instances too: readiness reports on it
-        listener = await asyncpg.connect(asyncpg_dsn(self._engine))
+        conn = await asyncpg.connect(asyncpg_dsn(self._engine), server_settings={"search_path": self._schema})
         try:
-            while not await listener.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", "relay:" + self._schema):
+            while not await conn.fetchval("SELECT pg_try_advisory_lock(hashtext($1))", "relay:" + self._schema):
                 if await wait_or_stop(stop, self._sweep_seconds):
                     return
-            await listener.add_listener(notify_channel(self._schema), lambda *_: self._wake.set())
+            await conn.add_listener(notify_channel(self._schema), lambda *_: self._wake.set())
             while not stop.is_set():
                 self._wake.clear()
-                if await self.relay_once() < self._batch_size:
+                if await self._relay_once(conn) < self._batch_size:
                     await wait_any(stop, self._wake, timeout=self._sweep_seconds)
                     if not self._wake.is_set():  # a quiet sweep: the moment to count what is left
-                        metrics.OUTBOX_BACKLOG.labels(self._service).set(await self._backlog())
-                if listener.is_closed():
-                    raise ConnectionError("listener connection lost")
+                        metrics.OUTBOX_BACKLOG.labels(self._service).set(await conn.fetchval(_BACKLOG))
+                if conn.is_closed():
+                    raise ConnectionError("relay connection lost")
         finally:
-            await listener.close(timeout=2)
+            await conn.close(timeout=2)
 
     async def _ensure_producer(self) -> None:
         if self.producer is not None:
@@ -128,39 +136,33 @@ class OutboxRelay:
             await self.producer.stop()
             self.producer = None
 
-    async def relay_once(self) -> int:
-        """Send one batch of unsent rows; returns how many were sent."""
+    async def _relay_once(self, conn: asyncpg.Connection) -> int:
+        """Send one batch of unsent rows; returns how many were sent.
+
+        The batch goes over the leader's own connection (the one holding the
+        advisory lock): two statements and a commit per batch.
+        """
         assert self.producer is not None
-        async with self._engine.begin() as conn:
-            rows = (await conn.execute(
-                select(outbox.c.id, outbox.c.topic, outbox.c.key, outbox.c.value, outbox.c.headers,
-                       outbox.c.created_at)
-                .where(outbox.c.sent_at.is_(None)).order_by(outbox.c.id)
-                .limit(self._batch_size).with_for_update(skip_locked=True)
-            )).all()
+        async with conn.transaction():
+            rows = await conn.fetch(_UNSENT, self._batch_size)
             if not rows:
                 return 0
-            await self._send(rows)
-            await conn.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
-                               .values(sent_at=func.clock_timestamp()))
+            futures = [
+                await self.producer.send(topic, key=key, value=value,
+                                         headers=[(name, text.encode()) for name, text in orjson.loads(headers)])
+                for _, topic, key, value, headers, _ in rows
+            ]
+            await asyncio.gather(*futures)
+            await conn.execute(_MARK_SENT, [row[0] for row in rows])
         now = datetime.now(UTC)
+        lag = metrics.RELAY_LAG.labels(self._service)
         for row in rows:
-            metrics.RELAY_LAG.labels(self._service).observe((now - row.created_at).total_seconds())
+            lag.observe((now - row[5]).total_seconds())
         metrics.EVENTS_PUBLISHED.labels(self._service).inc(len(rows))
         return len(rows)
 
-    async def _send(self, rows: Sequence[object]) -> None:
-        assert self.producer is not None
-        futures = [
-            await self.producer.send(
-                row.topic, key=row.key, value=row.value,  # type: ignore[attr-defined]
-                headers=[(name, value.encode()) for name, value in row.headers],  # type: ignore[attr-defined]
-            )
-            for row in rows
-        ]
-        await asyncio.gather(*futures)
 
-    async def _backlog(self) -> int:
-        async with self._engine.connect() as conn:
-            count = await conn.scalar(select(func.count()).select_from(outbox).where(outbox.c.sent_at.is_(None)))
-        return int(count or 0)
+_UNSENT = ("SELECT id, topic, key, value, headers, created_at FROM outbox WHERE sent_at IS NULL "
+           "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED")
+_MARK_SENT = "UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY($1::bigint[])"
+_BACKLOG = "SELECT count(*) FROM outbox WHERE sent_at IS NULL"
