@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_shared.events import Event
@@ -20,10 +22,11 @@ from liaison_triage.service import Triage
 handlers = EventHandlers[Triage]()
 
 
-@handlers.on(InquiryReceivedV1)
-async def on_inquiry_received(triage: Triage, session: AsyncSession, event: Event) -> None:
-    assert isinstance(event.payload, InquiryReceivedV1)
-    await triage.decide(session, event.payload)
+@handlers.on_batch(InquiryReceivedV1)
+async def on_inquiries_received(triage: Triage, session: AsyncSession, events: Sequence[Event]) -> None:
+    inquiries = [event.payload for event in events]
+    assert all(isinstance(inquiry, InquiryReceivedV1) for inquiry in inquiries)
+    await triage.decide_all(session, inquiries)  # type: ignore[arg-type]
 
 
 @handlers.on(MemberEnrolledV1)

@@ -5,7 +5,7 @@ published through the outbox in the caller's transaction."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,14 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
-from liaison_shared.payloads import InquiryReceivedV1, McoContactedV1, SubjectChangedV1
+from liaison_shared.payloads import InquiryReceivedV1, McoContactedV1, PriorityAssignedV1, SubjectChangedV1
 from liaison_shared.program import program_calendar
 from liaison_shared.vocabulary import Priority
 from liaison_triage import store
 from liaison_triage.rules.assignment import assign
 from liaison_triage.rules.priority import Ruleset
 from liaison_triage.rules.subject import inquiry_subject
-from liaison_triage.rules.tracks import Enrollment, TrackChoice, choose_track
+from liaison_triage.rules.tracks import choose_track
+from liaison_triage.store import covering
 
 SOURCE = "/liaison/triage"
 log = logging.getLogger(__name__)
@@ -39,33 +40,46 @@ class Triage:
     async def decide(self, session: AsyncSession, received: InquiryReceivedV1, *, stop_waiting: bool = False
                      ) -> bool:
         """Decide and publish; False when the inquiry now waits for its member's enrollment."""
-        medicaid_id = received.member.medicaid_id if received.member else None
-        received_on = program_calendar().local(received.received_at).date()  # the program's day, not UTC's
-        enrollment = (await store.enrollment_on(session, medicaid_id, received_on)
-                      if medicaid_id else None)
-        choice = choose_track(received, enrollment, stop_waiting=stop_waiting)
-        if choice is None:
-            assert medicaid_id is not None
-            await store.await_enrollment(session, received, medicaid_id, self._clock() + self._enrollment_wait)
-            return False
-        await self._publish(session, received, choice, enrollment)
-        return True
+        return await self.decide_all(session, [received], stop_waiting=stop_waiting) == 1
 
-    async def _publish(self, session: AsyncSession, received: InquiryReceivedV1, choice: TrackChoice,
-                       enrollment: Enrollment | None) -> None:
-        override = await store.override_for(session, received.inquiry_id)
-        assigned = assign(received, choice, enrollment, self.ruleset, override, now=self._clock(),
-                          referred_mco=await store.referred_mco(session, received.inquiry_id))
-        await store.save_decision(session, received, assigned)
-        await self._outbox.add(session, Event(assigned, source=SOURCE, subject=str(received.inquiry_id)))
-        log.info("inquiry triaged", extra={"inquiry_id": str(received.inquiry_id), "track": assigned.track,
-                                           "priority": assigned.priority, "rules": list(assigned.rules_fired)})
+    async def decide_all(self, session: AsyncSession, inquiries: Sequence[InquiryReceivedV1], *,
+                         stop_waiting: bool = False) -> int:
+        """Decide and publish these inquiries with a few set-based statements; how many were decided
+        (the others now wait for their member's enrollment). The last of two for one inquiry wins."""
+        latest = list({received.inquiry_id: received for received in inquiries}.values())
+        calendar = program_calendar()
+        members = await store.enrollments_of(
+            session, {r.member.medicaid_id for r in latest if r.member and r.member.medicaid_id})
+        ids = [received.inquiry_id for received in latest]
+        overrides, referred = await store.overrides_for(session, ids), await store.referred_mcos(session, ids)
+        now = self._clock()
+        decided: list[tuple[InquiryReceivedV1, PriorityAssignedV1]] = []
+        waiting: list[tuple[InquiryReceivedV1, str]] = []
+        for received in latest:
+            medicaid_id = received.member.medicaid_id if received.member else None
+            received_on = calendar.local(received.received_at).date()  # the program's day, not UTC's
+            enrollment = covering(members.get(medicaid_id, []), received_on) if medicaid_id else None
+            choice = choose_track(received, enrollment, stop_waiting=stop_waiting)
+            if choice is None:
+                assert medicaid_id is not None
+                waiting.append((received, medicaid_id))
+                continue
+            decided.append((received, assign(received, choice, enrollment, self.ruleset,
+                                             overrides.get(received.inquiry_id), now=now,
+                                             referred_mco=referred.get(received.inquiry_id))))
+        await store.await_enrollments(session, waiting, now + self._enrollment_wait)
+        await store.save_decisions(session, decided)
+        await self._outbox.add(session, *(Event(assigned, source=SOURCE, subject=str(received.inquiry_id))
+                                          for received, assigned in decided))
+        for received, assigned in decided:
+            log.info("inquiry triaged", extra={"inquiry_id": str(received.inquiry_id), "track": assigned.track,
+                                               "priority": assigned.priority, "rules": list(assigned.rules_fired)})
+        return len(decided)
 
     async def release_for_member(self, session: AsyncSession, medicaid_id: str) -> int:
         """Decide the inquiries that waited for this member's enrollment."""
         waiting = await store.take_awaiting(session, medicaid_id=medicaid_id)
-        for received in waiting:
-            await self.decide(session, received, stop_waiting=True)
+        await self.decide_all(session, waiting, stop_waiting=True)
         return len(waiting)
 
     async def referred(self, session: AsyncSession, referral: McoContactedV1) -> None:
@@ -87,6 +101,5 @@ class Triage:
     async def release_overdue(self, session: AsyncSession) -> int:
         """Decide inquiries whose wait for enrollment is over, as 'enrollment unknown'."""
         overdue = await store.take_awaiting(session, due_by=self._clock())
-        for received in overdue:
-            await self.decide(session, received, stop_waiting=True)
+        await self.decide_all(session, overdue, stop_waiting=True)
         return len(overdue)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, delete, select, update
+from sqlalchemy import ARRAY, Row, Text, Uuid, any_, delete, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,13 +31,24 @@ from liaison_triage.tables import (
 )
 
 
-async def enrollment_on(session: AsyncSession, medicaid_id: str, day: date) -> Enrollment:
-    rows = (await session.execute(select(enrollments).where(enrollments.c.medicaid_id == medicaid_id)
-                                  .order_by(enrollments.c.effective_from.desc(), enrollments.c.mco))).all()
-    covering = [r for r in rows if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day)]
-    if not covering:
-        return Enrollment(known=bool(rows))
-    return Enrollment(known=True, mco=covering[0].mco, risk_flags=frozenset(covering[0].risk_flags))
+async def enrollments_of(session: AsyncSession, medicaid_ids: Iterable[str]) -> dict[str, list[Row[Any]]]:
+    """Triage's enrollment records of these members, each member's latest first."""
+    ids = list(medicaid_ids)
+    if not ids:
+        return {}
+    found: dict[str, list[Row[Any]]] = {}
+    query = select(enrollments).where(enrollments.c.medicaid_id == any_(literal(ids, ARRAY(Text))))
+    for row in (await session.execute(query.order_by(enrollments.c.effective_from.desc(), enrollments.c.mco))).all():
+        found.setdefault(row.medicaid_id, []).append(row)
+    return found
+
+
+def covering(records: Sequence[Row[Any]], day: date) -> Enrollment:
+    """What a member's enrollment records (latest first) say of `day`."""
+    on_day = [r for r in records if r.effective_from <= day and (r.effective_to is None or r.effective_to >= day)]
+    if not on_day:
+        return Enrollment(known=bool(records))
+    return Enrollment(known=True, mco=on_day[0].mco, risk_flags=frozenset(on_day[0].risk_flags))
 
 
 async def record_enrollment(session: AsyncSession, enrolled: MemberEnrolledV1) -> None:
@@ -67,13 +78,19 @@ async def record_disenrollment(session: AsyncSession, ended: MemberDisenrolledV1
             member_id=ended.member_id, mco=ended.mco, effective_to=ended.effective_to).on_conflict_do_nothing())
 
 
-async def save_decision(session: AsyncSession, received: InquiryReceivedV1, assigned: PriorityAssignedV1) -> None:
-    values = {"track": assigned.track, "mco": assigned.mco, "priority": assigned.priority, "queue": assigned.queue,
-              "rules_fired": list(assigned.rules_fired), "ruleset_version": assigned.ruleset_version,
-              "decided_at": assigned.decided_at}
-    await session.execute(insert(decisions).values(
-        inquiry_id=received.inquiry_id, received=received.model_dump(mode="json"), **values)
-        .on_conflict_do_update(index_elements=["inquiry_id"], set_=values))
+async def save_decisions(session: AsyncSession,
+                         decided: Sequence[tuple[InquiryReceivedV1, PriorityAssignedV1]]) -> None:
+    """Record these decisions (one per inquiry), replacing earlier ones of the same inquiries."""
+    if not decided:
+        return
+    statement = insert(decisions).values([
+        {"inquiry_id": received.inquiry_id, "received": received.model_dump(mode="json"),
+         "track": assigned.track, "mco": assigned.mco, "priority": assigned.priority, "queue": assigned.queue,
+         "rules_fired": list(assigned.rules_fired), "ruleset_version": assigned.ruleset_version,
+         "decided_at": assigned.decided_at} for received, assigned in decided])
+    replaced = ("track", "mco", "priority", "queue", "rules_fired", "ruleset_version", "decided_at")
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["inquiry_id"], set_={name: statement.excluded[name] for name in replaced}))
 
 
 async def decided_inquiry(session: AsyncSession, inquiry_id: UUID) -> InquiryReceivedV1 | None:
@@ -96,7 +113,14 @@ async def save_referral(session: AsyncSession, referral: McoContactedV1) -> None
 
 async def referred_mco(session: AsyncSession, inquiry_id: UUID) -> str | None:
     """The MCO the case was last referred to, if it was."""
-    return await session.scalar(select(referrals.c.mco).where(referrals.c.inquiry_id == inquiry_id))
+    return (await referred_mcos(session, [inquiry_id])).get(inquiry_id)
+
+
+async def referred_mcos(session: AsyncSession, inquiry_ids: Sequence[UUID]) -> dict[UUID, str]:
+    """The MCO each of these cases was last referred to, for those that were."""
+    rows = await session.execute(select(referrals.c.inquiry_id, referrals.c.mco)
+                                 .where(referrals.c.inquiry_id == any_(literal(list(inquiry_ids), ARRAY(Uuid)))))
+    return {row.inquiry_id: row.mco for row in rows}
 
 
 async def save_override(session: AsyncSession, inquiry_id: UUID, priority: Priority, reason: str,
@@ -106,16 +130,20 @@ async def save_override(session: AsyncSession, inquiry_id: UUID, priority: Prior
         index_elements=["inquiry_id"], set_=values, where=overrides.c.at <= at))
 
 
-async def override_for(session: AsyncSession, inquiry_id: UUID) -> Override | None:
-    row = (await session.execute(select(overrides).where(overrides.c.inquiry_id == inquiry_id))).first()
-    return None if row is None else Override(priority=Priority(row.priority), reason=row.reason)
+async def overrides_for(session: AsyncSession, inquiry_ids: Sequence[UUID]) -> dict[UUID, Override]:
+    wanted = overrides.c.inquiry_id == any_(literal(list(inquiry_ids), ARRAY(Uuid)))
+    rows = await session.execute(select(overrides).where(wanted))
+    return {row.inquiry_id: Override(priority=Priority(row.priority), reason=row.reason) for row in rows}
 
 
-async def await_enrollment(session: AsyncSession, received: InquiryReceivedV1, medicaid_id: str,
-                           decide_by: datetime) -> None:
-    await session.execute(insert(awaiting_enrollment).values(
-        inquiry_id=received.inquiry_id, medicaid_id=medicaid_id, received=received.model_dump(mode="json"),
-        decide_by=decide_by).on_conflict_do_nothing())
+async def await_enrollments(session: AsyncSession, waiting: Sequence[tuple[InquiryReceivedV1, str]],
+                            decide_by: datetime) -> None:
+    """These inquiries (with their members' Medicaid IDs) wait for enrollment until `decide_by`."""
+    if waiting:
+        await session.execute(insert(awaiting_enrollment).values([
+            {"inquiry_id": received.inquiry_id, "medicaid_id": medicaid_id,
+             "received": received.model_dump(mode="json"), "decide_by": decide_by}
+            for received, medicaid_id in waiting]).on_conflict_do_nothing())
 
 
 async def take_awaiting(session: AsyncSession, *, medicaid_id: str | None = None, due_by: datetime | None = None,
