@@ -43,6 +43,7 @@ from liaison_shared.testing.waiting import wait_until
 
 SECRET = "whsec_" + base64.b64encode(b"a benchmark secret of 32 bytes..").decode()
 CONCURRENCIES = (4, 16)  # the notifier's default per_endpoint_concurrency, then more for reference
+TARGET_RATIO = 0.5  # the throughput issue's target: notifier / raw at 4 in flight
 SUBSCRIPTIONS = """
 version: bench
 base_url: "http://liaison.test"
@@ -216,6 +217,8 @@ def report(f: dict[str, float]) -> None:
               f"   {f[f'ratio_c{c}']:.3f}x raw   ({f[f'notifier_c{c}_duplicates']:.0f} duplicates)")
         print(f"    all delivery rows written after {f[f'notifier_c{c}_rows_written_s']:.1f} s of "
               f"{f[f'notifier_c{c}_elapsed_s']:.1f} s; service CPU {f[f'notifier_c{c}_cpu_ms']:.1f} ms/notification")
+    verdict = "PASS" if f["ratio_c4"] >= TARGET_RATIO else "MISS"
+    print(f"  target: notifier >= {TARGET_RATIO}x raw at 4 per endpoint: {f['ratio_c4']:.3f}x  {verdict}")
     print(json.dumps({k: round(v, 3) for k, v in f.items()}))
 
 

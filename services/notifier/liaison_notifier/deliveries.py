@@ -1,13 +1,16 @@
-"""Sending what is owed: each pending delivery is claimed by one instance,
-sent over its channel, and recorded (sent, retried later, or failed) in the
-same transaction that publishes the notification-sent/failed event.
+"""Sending what is owed, in batches: one statement claims the due deliveries
+this instance has room for, each is sent over its channel as soon as one of
+its recipient's send slots is free, and the outcomes that finished meanwhile
+are recorded together (sent, retried later, or failed) in one transaction that
+also publishes their notification-sent/failed events.
 
-The claim is a lease: one committed UPDATE moves the row's next attempt
-past the longest a send may take, so no other instance takes it meanwhile,
-and no database connection is held while a slow endpoint answers. A crash
+The claim is a lease: one committed UPDATE moves each row's next attempt past
+the longest a wait for a slot and a send may take, so no other instance takes
+it meanwhile, and no database connection is held while a slow endpoint answers. An outcome is
+recorded only while its lease holds, so a delivery is recorded once. A crash
 between the claim and the record leaves the lease to run out, and the
-delivery goes again under the same notification id, which the receiver
-sees as webhook-id / Message-ID and can drop.
+delivery goes again under the same notification id, which the receiver sees as
+webhook-id / Message-ID and can drop.
 """
 
 from __future__ import annotations
@@ -15,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from collections import defaultdict
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import httpx
 from sqlalchemy import Row
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from liaison_notifier import store
@@ -40,7 +44,19 @@ from liaison_shared.retry import wait_any
 
 log = logging.getLogger(__name__)
 SOURCE = "/liaison/notifier"
-DUE_BATCH = 200
+CLAIM_LIMIT = 200  # deliveries claimed by one statement at most
+# A recipient's deliveries held (claimed, not yet recorded) at most, in send slots: those sending
+# and as many ready to go the moment a slot frees, so a slot never waits for a claim.
+CLAIM_AHEAD = 2
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A claimed delivery's send and how it ended (`failed` None: sent)."""
+
+    row: Row[Any]
+    failed: DeliveryFailed | None
+    at: datetime
 
 
 class Deliverer:
@@ -48,86 +64,114 @@ class Deliverer:
                  settings: Settings, now: Callable[[], datetime]) -> None:
         self._sessions, self._outbox, self._config = sessions, outbox, config
         self._settings, self._now = settings, now
-        self._in_flight: set[UUID] = set()
+        self._slots: defaultdict[str, asyncio.Semaphore] = defaultdict(
+            lambda: asyncio.Semaphore(settings.per_endpoint_concurrency))  # the per-endpoint in-flight limit
+        self._held: Counter[str] = Counter()  # claimed, not yet recorded, per recipient
+        self._finished: list[Attempt] = []  # sent, not yet recorded
+        self._recording: asyncio.Task[None] | None = None
         self._owed = asyncio.Event()
-        self._per_endpoint: defaultdict[str, asyncio.Semaphore] = defaultdict(
-            lambda: asyncio.Semaphore(settings.per_endpoint_concurrency))
 
     def wake(self) -> None:
-        """New deliveries were committed: look now rather than at the next poll."""
+        """New deliveries were committed (or some were recorded): look now rather than at the next poll."""
         self._owed.set()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Start a task per due delivery, bounded per endpoint, until stop; then let them finish."""
-        tasks: set[asyncio.Task[None]] = set()
+        """Claim and send batches until stop; then let the sends finish and record them."""
+        sends: set[asyncio.Task[None]] = set()
         async with httpx.AsyncClient() as http:
-            while not stop.is_set():
-                self._owed.clear()
-                for notification_id, recipient in await self._due():
-                    self._in_flight.add(notification_id)
-                    task = asyncio.create_task(self._deliver(http, notification_id, recipient))
-                    tasks.add(task)
-                    task.add_done_callback(tasks.discard)
-                await wait_any(stop, self._owed, timeout=self._settings.delivery_poll_seconds)
-            await asyncio.gather(*tasks, return_exceptions=True)
+            try:
+                while not stop.is_set():
+                    self._owed.clear()
+                    for row in await self._claim():
+                        task = asyncio.create_task(self._deliver(http, row))
+                        sends.add(task)
+                        task.add_done_callback(sends.discard)
+                    await wait_any(stop, self._owed, timeout=self._settings.delivery_poll_seconds)
+            finally:
+                await asyncio.gather(*sends, return_exceptions=True)
+                if self._recording is not None:
+                    await self._recording
 
-    async def _due(self) -> list[tuple[UUID, str]]:
-        """The oldest due deliveries, at most a few per recipient: a recipient with a long backlog
-        (a slow or dead endpoint) cannot fill the batch and hold back everyone behind it."""
-        async with self._sessions() as session:
-            rows = await store.due_deliveries(session, self._now(), limit=DUE_BATCH,
-                                              per_recipient=2 * self._settings.per_endpoint_concurrency)
-        return [(r.notification_id, r.recipient) for r in rows if r.notification_id not in self._in_flight]
-
-    async def _deliver(self, http: httpx.AsyncClient, notification_id: UUID, recipient: str) -> None:
-        try:
-            async with self._per_endpoint[recipient]:
-                row = await self._claim(notification_id)
-                if row is None:
-                    return  # another instance has it, or it is done
-                try:
-                    await self._send(http, row)
-                except DeliveryFailed as failed:
-                    await self._record(row, failed)
-                else:
-                    await self._record(row, None)
-        except Exception as exc:  # the database went away mid-delivery: it stays pending and is retried
-            log.warning("delivery interrupted", extra={"error": type(exc).__name__})
-        finally:
-            self._in_flight.discard(notification_id)
-
-    async def _claim(self, notification_id: UUID) -> Row[Any] | None:
+    async def _claim(self) -> Sequence[Row[Any]]:
         now = self._now()
-        until = now + lease(self._settings.smtp_timeout_seconds, self._settings.webhook_timeout_seconds)
+        until = now + lease(self._settings.smtp_timeout_seconds, self._settings.webhook_timeout_seconds,
+                            sends=CLAIM_AHEAD)
         async with UnitOfWork(self._sessions) as uow:
-            row = await store.claim(uow.session, notification_id, now, until)
+            rows = await store.claim_due(uow.session, now, until, held=+self._held, limit=CLAIM_LIMIT,
+                                         per_recipient=CLAIM_AHEAD * self._settings.per_endpoint_concurrency)
             await uow.commit()
-        return row
+        self._held.update(row.recipient for row in rows)
+        return rows
 
-    async def _record(self, row: Row[Any], failed: DeliveryFailed | None) -> None:
-        """Sent, to be retried, or failed for good; with its event, once (a lapsed lease's repeat records nothing)."""
-        now, attempts = self._now(), row.attempts + 1
-        final = failed is not None and is_final(retryable=failed.retryable, attempts=attempts,
-                                                max_attempts=self._settings.max_attempts)
-        if failed is None:
-            values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
-        else:
-            values = {"status": "failed" if final else "pending", "last_error": failed.reason,
-                      "next_attempt_at": now + timedelta(seconds=retry_delay(
-                          attempts, base=self._settings.retry_base_seconds))}
+    async def _deliver(self, http: httpx.AsyncClient, row: Row[Any]) -> None:
+        attempt = None
+        try:
+            async with self._slots[row.recipient]:
+                attempt = Attempt(row, await self._failure_of_send(http, row), self._now())
+        finally:
+            if attempt is None:  # interrupted: its lease runs out and it goes again
+                self._release([row])
+        self._finished.append(attempt)
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.create_task(self._record_finished())
+
+    async def _failure_of_send(self, http: httpx.AsyncClient, row: Row[Any]) -> DeliveryFailed | None:
+        try:
+            await self._send(http, row)
+        except DeliveryFailed as failed:
+            return failed
+        return None
+
+    def _release(self, rows: Sequence[Row[Any]]) -> None:
+        self._held.subtract(row.recipient for row in rows)
+        self.wake()  # room to claim more
+
+    async def _record_finished(self) -> None:
+        """Record what finished, in one transaction per batch; the sends finishing meanwhile make the next."""
+        while self._finished:
+            batch, self._finished = self._finished, []
+            try:
+                await self._record(batch)
+            except (SQLAlchemyError, OSError) as exc:  # the database went away: these go again when their leases end
+                log.warning("deliveries not recorded", extra={"error": type(exc).__name__, "deliveries": len(batch)})
+            self._release([attempt.row for attempt in batch])
+
+    async def _record(self, batch: list[Attempt]) -> None:
+        """Sent, to be retried, or failed for good, with their events; once (a lapsed lease records nothing)."""
+        outcomes = {a.row.notification_id: (a, self._outcome(a)) for a in batch}
         async with UnitOfWork(self._sessions) as uow:
-            if not await store.record_attempt(uow.session, row.notification_id, attempts=attempts, **values):
-                return
-            if failed is None:
-                await self._publish(uow.session, NotificationSentV1(
-                    notification_id=row.notification_id, cause_event_id=row.cause_event_id,
-                    inquiry_id=row.inquiry_id, channel=row.channel, recipient=row.recipient, sent_at=now))
-            elif final:
-                await self._publish(uow.session, NotificationFailedV1(
-                    notification_id=row.notification_id, cause_event_id=row.cause_event_id,
-                    inquiry_id=row.inquiry_id, channel=row.channel, recipient=row.recipient, attempts=attempts,
-                    error=failed.reason[:200], failed_at=now))
+            recorded = await store.record_attempts(uow.session, [values for _, values in outcomes.values()])
+            await self._outbox.add(uow.session, *(
+                self._announcement(attempt, values) for attempt, values in outcomes.values()
+                if attempt.row.notification_id in recorded and values["status"] != "pending"))
             await uow.commit()
+
+    def _outcome(self, attempt: Attempt) -> dict[str, Any]:
+        row, failed, now = attempt.row, attempt.failed, attempt.at
+        values: dict[str, Any] = {"notification_id": row.notification_id, "lease": row.next_attempt_at,
+                                  "attempts": row.attempts + 1}
+        if failed is None:
+            return values | {"status": "sent", "sent_at": now, "last_error": None,
+                             "next_attempt_at": row.next_attempt_at}
+        final = is_final(retryable=failed.retryable, attempts=values["attempts"],
+                         max_attempts=self._settings.max_attempts)
+        return values | {"status": "failed" if final else "pending", "last_error": failed.reason, "sent_at": None,
+                         "next_attempt_at": now + timedelta(seconds=retry_delay(
+                             values["attempts"], base=self._settings.retry_base_seconds))}
+
+    def _announcement(self, attempt: Attempt, values: dict[str, Any]) -> Event:
+        row = attempt.row
+        payload: NotificationSentV1 | NotificationFailedV1
+        if attempt.failed is None:
+            payload = NotificationSentV1(
+                notification_id=row.notification_id, cause_event_id=row.cause_event_id, inquiry_id=row.inquiry_id,
+                channel=row.channel, recipient=row.recipient, sent_at=attempt.at)
+        else:
+            payload = NotificationFailedV1(
+                notification_id=row.notification_id, cause_event_id=row.cause_event_id, inquiry_id=row.inquiry_id,
+                channel=row.channel, recipient=row.recipient, attempts=values["attempts"],
+                error=attempt.failed.reason[:200], failed_at=attempt.at)
+        return Event(payload, source=SOURCE, subject=str(payload.inquiry_id))
 
     async def _send(self, http: httpx.AsyncClient, row: Row[Any]) -> None:
         address = routing.recipient(self._config, row.recipient)
@@ -142,6 +186,3 @@ class Deliverer:
                          sender=self._settings.smtp_sender, to=list(address.to), subject=row.subject,
                          body=row.body, message_id=str(row.notification_id),
                          timeout=self._settings.smtp_timeout_seconds)
-
-    async def _publish(self, session: AsyncSession, payload: NotificationSentV1 | NotificationFailedV1) -> None:
-        await self._outbox.add(session, Event(payload, source=SOURCE, subject=str(payload.inquiry_id)))

@@ -42,8 +42,7 @@ async def on_priority_assigned(notifier: Notifier, session: AsyncSession, event:
     assert isinstance(assigned, PriorityAssignedV1)
     inquiry = await notifier.remember_assignment(session, assigned)
     await notifier.notify(session, event, "priority_assigned", inquiry, assigned.decided_at)
-    await notifier.mco_update(session, assigned.inquiry_id, "priority-changed", assigned.decided_at,
-                              priority=assigned.priority)
+    await notifier.tell_mco(session, inquiry, "priority-changed", assigned.decided_at, priority=assigned.priority)
 
 
 @handlers.on(McoContactedV1)

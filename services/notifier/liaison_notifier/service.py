@@ -54,18 +54,16 @@ class Notifier:
                   "received_at": received.received_at, "caller_name": received.caller_name}
         await store.save_inquiry(session, received.inquiry_id, **values)
 
-    async def remember_assignment(self, session: AsyncSession, assigned: PriorityAssignedV1) -> Row[Any] | None:
+    async def remember_assignment(self, session: AsyncSession, assigned: PriorityAssignedV1) -> Row[Any]:
         values = {"track": assigned.track, "priority": assigned.priority, "queue": assigned.queue,
                   "subject": assigned.subject, "mco": assigned.mco, "received_at": assigned.received_at}
-        await store.save_inquiry(session, assigned.inquiry_id, **values)
-        return await self.inquiry(session, assigned.inquiry_id)
+        return await store.save_inquiry(session, assigned.inquiry_id, **values)
 
     async def remember_subject(self, session: AsyncSession, inquiry_id: uuid.UUID, subject: str) -> None:
         await store.rename(session, inquiry_id, subject)
 
-    async def remember_referral(self, session: AsyncSession, inquiry_id: uuid.UUID, mco: str) -> Row[Any] | None:
-        await store.save_inquiry(session, inquiry_id, referred_mco=mco)
-        return await self.inquiry(session, inquiry_id)
+    async def remember_referral(self, session: AsyncSession, inquiry_id: uuid.UUID, mco: str) -> Row[Any]:
+        return await store.save_inquiry(session, inquiry_id, referred_mco=mco)
 
     async def inquiry(self, session: AsyncSession, inquiry_id: uuid.UUID) -> Row[Any] | None:
         return await store.inquiry(session, inquiry_id)
@@ -86,9 +84,13 @@ class Notifier:
     async def mco_update(self, session: AsyncSession, inquiry_id: uuid.UUID, change: str, at: datetime,
                          **fields: Any) -> None:
         """Tell the MCO an inquiry referred to it changed, on its own topic."""
-        inquiry = await self.inquiry(session, inquiry_id)
+        await self.tell_mco(session, await self.inquiry(session, inquiry_id), change, at, **fields)
+
+    async def tell_mco(self, session: AsyncSession, inquiry: Row[Any] | None, change: str, at: datetime,
+                       **fields: Any) -> None:
+        """`mco_update` of an inquiry the caller has read already."""
         if inquiry is not None and inquiry.referred_mco:
-            await self._publish(session, McoInquiryUpdatedV1(inquiry_id=inquiry_id, mco=inquiry.referred_mco,
+            await self._publish(session, McoInquiryUpdatedV1(inquiry_id=inquiry.inquiry_id, mco=inquiry.referred_mco,
                                                              change=change, at=at, **fields))
 
     async def letter(self, session: AsyncSession, inquiry_id: uuid.UUID, at: datetime) -> None:

@@ -3,12 +3,12 @@ and the deliveries it owes. Never commits: the caller's unit of work does."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, func, select, update
+from sqlalchemy import ColumnElement, Row, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,9 +17,11 @@ from liaison_notifier.tables import deliveries, inquiries, letters
 # -- inquiries (the notifier's copy) ------------------------------------------------------------
 
 
-async def save_inquiry(session: AsyncSession, inquiry_id: UUID, **values: Any) -> None:
-    await session.execute(insert(inquiries).values(inquiry_id=inquiry_id, **values)
-                          .on_conflict_do_update(index_elements=["inquiry_id"], set_=values))
+async def save_inquiry(session: AsyncSession, inquiry_id: UUID, **values: Any) -> Row[Any]:
+    """Insert or update the notifier's copy of an inquiry; the row as it is now."""
+    return (await session.execute(insert(inquiries).values(inquiry_id=inquiry_id, **values)
+                                  .on_conflict_do_update(index_elements=["inquiry_id"], set_=values)
+                                  .returning(*inquiries.c))).one()
 
 
 async def rename(session: AsyncSession, inquiry_id: UUID, subject: str) -> None:
@@ -63,32 +65,64 @@ async def owe(session: AsyncSession, **values: Any) -> None:
     await session.execute(insert(deliveries).values(**values).on_conflict_do_nothing())
 
 
-async def due_deliveries(session: AsyncSession, now: datetime, *, per_recipient: int, limit: int
-                         ) -> Sequence[Row[Any, Any]]:
-    """The oldest due deliveries, at most `per_recipient` of any one recipient."""
-    place = func.row_number().over(partition_by=deliveries.c.recipient,
-                                   order_by=deliveries.c.next_attempt_at).label("place")
-    due = (select(deliveries.c.notification_id, deliveries.c.recipient, deliveries.c.next_attempt_at, place)
-           .where(deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now).subquery())
-    return (await session.execute(
-        select(due.c.notification_id, due.c.recipient).where(due.c.place <= per_recipient)
-        .order_by(due.c.next_attempt_at).limit(limit))).all()
+# One statement claims a batch: the oldest due deliveries, no more of one recipient than this
+# instance has room for (a recipient with a long backlog cannot fill the batch), rows
+# another instance is claiming right now skipped. The status and due time are checked again on the
+# locked row, so a delivery claimed or recorded meanwhile is not taken.
+_CLAIM = text("""
+WITH due AS (
+    SELECT notification_id, recipient, next_attempt_at,
+           row_number() OVER (PARTITION BY recipient ORDER BY next_attempt_at) AS place
+    FROM deliveries WHERE status = 'pending' AND next_attempt_at <= :now
+), held AS (
+    SELECT * FROM unnest(CAST(:held_recipients AS text[]), CAST(:held_counts AS int[])) AS h(recipient, n)
+), picked AS (
+    SELECT notification_id FROM deliveries
+    WHERE notification_id IN (
+        SELECT due.notification_id FROM due LEFT JOIN held USING (recipient)
+        WHERE due.place <= :per_recipient - coalesce(held.n, 0)
+        ORDER BY due.next_attempt_at LIMIT :limit)
+      AND status = 'pending' AND next_attempt_at <= :now
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE deliveries SET next_attempt_at = :until FROM picked
+WHERE deliveries.notification_id = picked.notification_id
+RETURNING deliveries.*
+""")
+
+# Each outcome is recorded only while the claim that sent it still holds (the row is pending
+# with the lease that claim set): a lapsed lease taken by another instance records nothing here.
+_RECORD = text("""
+UPDATE deliveries SET status = o.status, attempts = o.attempts, last_error = o.last_error,
+                      next_attempt_at = o.next_attempt_at, sent_at = o.sent_at
+FROM unnest(CAST(:ids AS uuid[]), CAST(:leases AS timestamptz[]), CAST(:statuses AS text[]),
+            CAST(:attempts AS int[]), CAST(:errors AS text[]), CAST(:next_attempts AS timestamptz[]),
+            CAST(:sent AS timestamptz[]))
+     AS o(notification_id, lease, status, attempts, last_error, next_attempt_at, sent_at)
+WHERE deliveries.notification_id = o.notification_id AND deliveries.status = 'pending'
+  AND deliveries.next_attempt_at = o.lease
+RETURNING deliveries.notification_id
+""")
 
 
-async def claim(session: AsyncSession, notification_id: UUID, now: datetime, until: datetime) -> Row[Any] | None:
-    """Lease a due delivery until `until` (a committed lease: no row lock is held across the send)."""
-    return (await session.execute(
-        update(deliveries).where(deliveries.c.notification_id == notification_id,
-                                 deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
-        .values(next_attempt_at=until).returning(*deliveries.c))).first()
+async def claim_due(session: AsyncSession, now: datetime, until: datetime, *, per_recipient: int,
+                    held: Mapping[str, int], limit: int) -> Sequence[Row[Any]]:
+    """Lease due deliveries until `until` (a committed lease: no row lock is held across the sends),
+    at most `per_recipient` of a recipient less those of it the caller holds already (`held`)."""
+    return (await session.execute(_CLAIM, {
+        "now": now, "until": until, "per_recipient": per_recipient, "limit": limit,
+        "held_recipients": list(held), "held_counts": list(held.values())})).all()
 
 
-async def record_attempt(session: AsyncSession, notification_id: UUID, **values: Any) -> bool:
-    """Record an attempt of a delivery still pending; False if another already recorded it."""
-    recorded = await session.execute(
-        update(deliveries).where(deliveries.c.notification_id == notification_id, deliveries.c.status == "pending")
-        .values(**values).returning(deliveries.c.notification_id))
-    return recorded.first() is not None
+async def record_attempts(session: AsyncSession, attempts: Sequence[Mapping[str, Any]]) -> set[UUID]:
+    """Record attempts (each with notification_id, the lease it was claimed with, status, attempts,
+    last_error, next_attempt_at, sent_at); the ids recorded, without those whose claim no longer holds."""
+    recorded = await session.execute(_RECORD, {
+        "ids": [a["notification_id"] for a in attempts], "leases": [a["lease"] for a in attempts],
+        "statuses": [a["status"] for a in attempts], "attempts": [a["attempts"] for a in attempts],
+        "errors": [a["last_error"] for a in attempts], "next_attempts": [a["next_attempt_at"] for a in attempts],
+        "sent": [a["sent_at"] for a in attempts]})
+    return set(recorded.scalars())
 
 
 async def delivery_log(session: AsyncSession, *, inquiry_id: UUID | None, status: str | None, limit: int,

@@ -19,7 +19,7 @@ import httpx
 
 __all__ = ["SECRET_PREFIX", "DeliveryFailed", "post_webhook", "retry_delay", "sign", "signed_headers"]
 
-SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret  # noqa: S105 -- the spec's format prefix, not a secret
+SECRET_PREFIX = "whsec_"  # noqa: S105 - the format's prefix, not a secret
 RETRYABLE_STATUSES = frozenset({408, 429})
 MAX_DRAINED_BYTES = 64 * 1024
 

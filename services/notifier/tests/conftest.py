@@ -83,7 +83,7 @@ def serve_receiver(receiver: Receiver) -> tuple[ThreadingHTTPServer, int]:
                 self.end_headers()
                 return
             with receiver.lock:
-                receiver.received.append({"id": self.headers["webhook-id"], **json.loads(body)})
+                receiver.received.append({"id": self.headers["webhook-id"], "path": self.path, **json.loads(body)})
             self.send_response(204)
             self.end_headers()
 
@@ -117,13 +117,13 @@ class Harness:
         return events
 
 
-def write_subscriptions(path: Path, webhook_port: int) -> Path:
+def write_subscriptions(path: Path, webhook_port: int, hook_path: str = "/hook") -> Path:
     path.write_text(f"""
 version: test
 base_url: "http://liaison.test"
 recipients:
   member-escalations: {{channel: email, to: [member-escalations@ime.test]}}
-  ccm-hook: {{channel: webhook, url: "http://127.0.0.1:{webhook_port}/hook", secret_env: TEST_CCM_SECRET}}
+  ccm-hook: {{channel: webhook, url: "http://127.0.0.1:{webhook_port}{hook_path}", secret_env: TEST_CCM_SECRET}}
 mco_contacts:
   IA-TC: {{channel: email, to: [escalations@iatc.test]}}
   IA-AG: {{channel: email, to: [escalations@iaag.test]}}

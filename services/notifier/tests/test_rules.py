@@ -130,6 +130,7 @@ def test_a_webhook_carries_the_kind_the_cause_and_only_the_fields_its_email_may_
 def test_a_claim_outlasts_the_longest_send() -> None:
     assert lease(10, 5) == timedelta(seconds=10 + LEASE_MARGIN_SECONDS)
     assert lease(2, 7.5) == timedelta(seconds=7.5 + LEASE_MARGIN_SECONDS)
+    assert lease(10, 5, sends=2) == timedelta(seconds=2 * 10 + LEASE_MARGIN_SECONDS)  # a wait for a slot, a send
 
 
 @pytest.mark.parametrize(("retryable", "attempts", "final"), [

@@ -7,9 +7,10 @@ from datetime import timedelta
 LEASE_MARGIN_SECONDS = 10  # beyond the longest a send may take
 
 
-def lease(*send_timeouts: float) -> timedelta:
-    """How long a claimed delivery is kept from other instances: past the longest a send may take."""
-    return timedelta(seconds=max(send_timeouts) + LEASE_MARGIN_SECONDS)
+def lease(*send_timeouts: float, sends: int = 1) -> timedelta:
+    """How long a claimed delivery is kept from other instances: past the longest `sends` sends may
+    take (a delivery claimed ahead waits for a slot, at most one send, before its own)."""
+    return timedelta(seconds=sends * max(send_timeouts) + LEASE_MARGIN_SECONDS)
 
 
 def is_final(*, retryable: bool, attempts: int, max_attempts: int) -> bool:
