@@ -22,7 +22,7 @@ from liaison_attribution import store
 from liaison_attribution.contract import AttributionConfig
 from liaison_attribution.fhir_lists import AttributedMember, ChangeType, attribution_group
 from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord, Record
-from liaison_attribution.rules.pcp import Member, Provider, Visit, assign_roster, months_before
+from liaison_attribution.rules.pcp import Assignment, Member, Provider, Visit, assign_roster, months_before
 from liaison_attribution.rules.removals import classify
 from liaison_attribution.rules.replacement import CurrentAssignment, replacement
 from liaison_attribution.survey import SurveyResult
@@ -155,8 +155,10 @@ class Attribution:
         if not rows:
             return {}
         counts = await store.current_counts(session)
-        for npi in await store.current_npis(session, [r.member_id for r in rows]):
-            counts[npi] -= 1  # a member being re-attributed does not occupy its own place
+        current = await store.current_assignments(session, [r.member_id for r in rows])
+        for assigned in current.values():
+            if assigned.npi is not None:
+                counts[assigned.npi] -= 1  # a member being re-attributed does not occupy its own place
         providers = {p.npi: Provider(npi=p.npi, is_pcp=p.is_pcp, open_panel=p.open_panel, capacity=p.capacity,
                                      assigned=counts.get(p.npi, 0), lat=p.lat, lon=p.lon,
                                      languages=frozenset(p.languages), networks=frozenset(p.networks))
@@ -174,23 +176,34 @@ class Attribution:
             roster, as_of=as_of, providers=providers, visits_by_member=visits,
             household_pcps_by_member={str(r.member_id): households.get(r.household_id or "", []) for r in rows},
             excluded_by_member={str(k): v for k, v in (excluded or {}).items()}, config=self.config)
+        return await self._replace(session, current, results, method=method, as_of=as_of)
+
+    async def _replace(self, session: AsyncSession, current: dict[UUID, Row[Any]], results: dict[str, Assignment],
+                       *, method: AttributionMethod | None, as_of: date) -> dict[str, int]:
+        """Write the assignments that change, set-based (one UPDATE, one INSERT, one outbox insert), and
+        publish a PcpAssignedV1 for each with a PCP; counts by method."""
         tally: dict[str, int] = {}
+        ended: list[int] = []
+        started: list[dict[str, Any]] = []
+        published: list[Payload] = []
         for member_id_text, result in results.items():
             member_id = UUID(member_id_text)
-            assigned = await store.current_assignment(session, member_id)
-            current = None if assigned is None else CurrentAssignment(assigned.npi, assigned.network_gap)
-            new = replacement(current, result, method=method)
+            assigned = current.get(member_id)
+            new = replacement(None if assigned is None else CurrentAssignment(assigned.npi, assigned.network_gap),
+                              result, method=method)
             if new is None:
                 continue
-            previous = await store.replace_assignment(
-                session, member_id, npi=new.npi, method=new.method, network_gap=new.network_gap,
-                evidence=dict(new.evidence), as_of=as_of)
+            if assigned is not None:
+                ended.append(assigned.id)
+            started.append({"member_id": member_id, "npi": new.npi, "method": new.method,
+                            "network_gap": new.network_gap, "evidence": dict(new.evidence)})
             key = "network_gap" if new.network_gap else str(new.method)
             tally[key] = tally.get(key, 0) + 1
             if new.npi is not None and new.method is not None:
-                await self._publish(session, PcpAssignedV1(member_id=member_id, pcp_npi=new.npi,
-                                                           previous_pcp_npi=previous, method=new.method,
-                                                           effective_from=as_of))
+                published.append(PcpAssignedV1(member_id=member_id, pcp_npi=new.npi, previous_pcp_npi=(
+                    assigned.npi if assigned is not None else None), method=new.method, effective_from=as_of))
+        await store.replace_assignments(session, ended, started, as_of=as_of)
+        await self._publish(session, *published)
         return tally
 
     async def current_pcp(self, session: AsyncSession, member_id: UUID, *, principal: Principal) -> Row[Any]:

@@ -7,7 +7,21 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, func, or_, select, true, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    ColumnElement,
+    Row,
+    Text,
+    Uuid,
+    any_,
+    bindparam,
+    func,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,12 +80,18 @@ async def current_counts(session: AsyncSession) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-async def current_npis(session: AsyncSession, member_ids: Sequence[UUID]) -> list[str]:
-    """The current PCP of each of these members that has one."""
-    rows = await session.execute(select(assignments.c.npi).where(
-        assignments.c.member_id.in_(member_ids), assignments.c.effective_to.is_(None),
-        assignments.c.npi.isnot(None)))
-    return [r[0] for r in rows]
+def _any(column: Any, values: Iterable[Any], element: Any = Uuid) -> ColumnElement[bool]:
+    """`column = ANY(:values)` with one array parameter (uuid[] by default): asyncpg takes at most 32,767
+    parameters per statement, an IN list one per value."""
+    return column == any_(bindparam(None, list(values), type_=ARRAY(element)))  # type: ignore[no-any-return]
+
+
+async def current_assignments(session: AsyncSession, member_ids: Sequence[UUID]) -> dict[UUID, Row[Any]]:
+    """The current assignment of each of these members that has one, locked, by member id."""
+    rows = await session.execute(select(assignments).where(
+        _any(assignments.c.member_id, member_ids), assignments.c.effective_to.is_(None))
+        .with_for_update())
+    return {r.member_id: r for r in rows}
 
 
 async def current_assignment(session: AsyncSession, member_id: UUID, *, for_update: bool = False
@@ -92,12 +112,12 @@ async def members_needing_a_pcp(session: AsyncSession, as_of: date, *, mco: str 
 
 
 async def members_rows(session: AsyncSession, member_ids: Sequence[UUID]) -> Sequence[Row[Any]]:
-    return (await session.execute(select(members).where(members.c.member_id.in_(member_ids))
+    return (await session.execute(select(members).where(_any(members.c.member_id, member_ids))
                                   .order_by(members.c.member_id))).all()
 
 
 async def visits(session: AsyncSession, member_ids: Sequence[UUID], since: date) -> Sequence[Row[Any]]:
-    return (await session.execute(select(claims).where(claims.c.member_id.in_(member_ids),
+    return (await session.execute(select(claims).where(_any(claims.c.member_id, member_ids),
                                                        claims.c.service_date >= since))).all()
 
 
@@ -105,7 +125,7 @@ async def household_pcps(session: AsyncSession, household_ids: Sequence[str]) ->
     rows = await session.execute(
         select(members.c.household_id, assignments.c.npi).join(assignments, assignments.c.member_id ==
                                                                members.c.member_id)
-        .where(members.c.household_id.in_(household_ids), assignments.c.effective_to.is_(None),
+        .where(_any(members.c.household_id, household_ids, Text), assignments.c.effective_to.is_(None),
                assignments.c.npi.isnot(None)))
     found: dict[str, list[str]] = {}
     for household_id, npi in rows:
@@ -125,6 +145,18 @@ async def replace_assignment(session: AsyncSession, member_id: UUID, *, npi: str
         member_id=member_id, npi=npi, method=method, network_gap=network_gap, evidence=evidence,
         effective_from=as_of, reason_code=reason_code, reason_text=reason_text))
     return previous.npi if previous is not None else None
+
+
+async def replace_assignments(session: AsyncSession, ended: Sequence[int], started: Sequence[dict[str, Any]],
+                              *, as_of: date) -> None:
+    """End the current assignments with these ids at `as_of` and start the new ones (member_id, npi, method,
+    network_gap, evidence): one UPDATE and one multi-row INSERT, however many members."""
+    if ended:
+        await session.execute(update(assignments).where(
+            _any(assignments.c.id, ended, BigInteger))
+            .values(effective_to=as_of))
+    if started:
+        await session.execute(insert(assignments), [{**row, "effective_from": as_of} for row in started])
 
 
 async def removal(session: AsyncSession, removal_id: UUID, *, for_update: bool = False) -> Row[Any] | None:

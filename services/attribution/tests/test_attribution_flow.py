@@ -13,6 +13,8 @@ import pytest
 from sqlalchemy import text
 
 from liaison_attribution import service
+from liaison_attribution.contract import load_attribution_config
+from liaison_attribution.service import Attribution
 from liaison_shared.payloads import MemberEnrolledV1, PanelRemovalRequestedV1, PcpAssignedV1
 
 from .conftest import DES_MOINES, NPIS, Harness, member, provider
@@ -164,3 +166,24 @@ async def test_batch_run_in_chunks_respects_capacity_across_chunks(
             for i in ids]
     assert sorted(npis) == sorted([NPIS[0]] * 3 + [NPIS[1]] * 2)
     await attribution.exactly_one_current_assignment_each()
+
+
+async def test_attributing_more_members_than_statement_parameters_writes_each_once(attribution: Harness) -> None:
+    many = 40_000  # asyncpg refuses a statement with more than 32,767 parameters: ids go as one array
+    for npi in NPIS[:2]:
+        assert (await attribution.post("/v1/providers", provider(npi, capacity=many // 2))).status_code == 200
+    async with attribution.runtime.engine.begin() as conn:
+        ids = [row[0] for row in (await conn.execute(text(
+            "INSERT INTO members (member_id, medicaid_id, name, birth_date, lat, lon, mco, eligible_from, "
+            "risk_flags) SELECT gen_random_uuid(), lpad(n::text, 7, '0') || 'B', 'Test Member', '1980-05-01', "
+            ":lat, :lon, 'IA-TC', '2026-01-01', '{}' FROM generate_series(1, :many) n RETURNING member_id"),
+            {"lat": DES_MOINES[0], "lon": DES_MOINES[1], "many": many})).all()]
+    uses = Attribution(load_attribution_config(), attribution.runtime.outbox)
+    async with attribution.runtime.unit_of_work() as work:
+        tally = await uses.attribute(work.session, ids, as_of=date(2026, 11, 1))  # every id in each statement
+        await work.commit()
+    assert tally == {"geography": many}
+    await attribution.exactly_one_current_assignment_each()
+    async with attribution.runtime.engine.connect() as conn:
+        published = await conn.scalar(text("SELECT count(*) FROM outbox WHERE topic LIKE '%pcp-assigned%'"))
+    assert published == many  # one PcpAssignedV1 per assignment, in one multi-row outbox insert
