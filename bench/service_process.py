@@ -37,7 +37,11 @@ def service_env(service: str, schema: str, prefix: str, bootstrap: str, **extra:
                 "KAFKA_BOOTSTRAP": bootstrap, "HTTP_PORT": str(free_port()), "LOG_LEVEL": "WARNING",
                 **LOAD_RATE_LIMITS, **extra}
     env_prefix = "LIAISON_" + service.upper().replace("-", "_") + "_"
-    return {**os.environ, **{env_prefix + name: value for name, value in settings.items()}}
+    env = {**os.environ, **{env_prefix + name: value for name, value in settings.items()}}
+    # As deployed (an image holds compiled bytecode): else every start and restart recompiles every
+    # import, `holidays` above all, and spends ~10 s of a loaded machine on it before doing anything.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def spawn(service: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:

@@ -223,6 +223,13 @@ def report(f: dict[str, float], plan: str) -> None:
     caught_up = "not within the run" if math.isnan(f["after_caught_up_s"]) else \
         f"{f['after_caught_up_s']:.1f} s after ready"
     print(f"  {'':<32}lag < {TARGET_P99_S:.0f} s again for good: {caught_up}")
+    raw_per_s = BATCH / (f["raw_batch_p50_ms"] / 1000)
+    drain_per_s = f["down_n"] / f["down_read_after_ready_max_s"] if f["down_read_after_ready_max_s"] > 0 else math.nan
+    print(f"  backlog drain after restart       {drain_per_s:>7,.0f} timers/s read   "
+          f"({drain_per_s / raw_per_s:.2f}x the raw claim's {raw_per_s:,.0f}/s)")
+    throughout = f["before_read_p99_s"] < TARGET_P99_S and f["after_read_p99_s"] < TARGET_P99_S  # NaN: MISS
+    print(f"  target: due->read p99 < {TARGET_P99_S:.0f} s throughout, including after kill -9: "
+          f"{VERDICT[throughout]}" + ("" if f["after_n"] else "   (no timer came due after ready)"))
     print(f"  breaches read / distinct / expected  {f['records']:,.0f} / {f['distinct']:,.0f} / {f['expected']:,.0f}"
           f"   ({f['missing']:.0f} missing, {f['fired_twice']:.0f} fired twice, {f['resent']:.0f} re-sent, "
           f"{f['unexpected']:.0f} unexpected)")

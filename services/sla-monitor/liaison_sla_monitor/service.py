@@ -147,8 +147,8 @@ class SlaMonitor:
 
     async def fire_due(self, session: AsyncSession, *, limit: int = 500) -> int:
         """Fire the warnings and breaches that are due; each clock is taken by one instance only.
-        A batch's writes are grouped (two UPDATEs, one outbox insert): catching up after an
-        outage is then quick."""
+        A batch is set-based (one claim, one UPDATE, one outbox insert), oldest first: catching up
+        after an outage is then quick."""
         now = self.now()
         clocks = await store.claim_due(session, now, limit)
         events: list[Payload] = []
@@ -165,8 +165,7 @@ class SlaMonitor:
                 breached.append(clock)
             else:
                 warned.append(clock.id)
-        await store.mark_warned(session, warned)
-        await store.mark_breached(session, [c.id for c in breached])
+        await store.record_firings(session, warned, [c.id for c in breached])
         await self._publish(session, *events)
         for clock in breached:
             await self._start_follow_ups(session, clock)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, case, func, or_, select, true, update
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Row, case, func, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -77,16 +77,17 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> Sequenc
         .with_for_update(skip_locked=True))).all()
 
 
-async def mark_warned(session: AsyncSession, clock_ids: Sequence[int]) -> None:
-    if clock_ids:
-        await session.execute(update(clocks).where(clocks.c.id.in_(clock_ids))
-                              .values(warned=True, fire_at=clocks.c.due_at))
-
-
-async def mark_breached(session: AsyncSession, clock_ids: Sequence[int]) -> None:
-    if clock_ids:
-        await session.execute(update(clocks).where(clocks.c.id.in_(clock_ids))
-                              .values(state="breached", fire_at=None, closed_at=clocks.c.due_at))
+async def record_firings(session: AsyncSession, warned: Sequence[int], breached: Sequence[int]) -> None:
+    """One UPDATE for a batch of fired timers: `warned` wait for their deadline, `breached` close at it."""
+    if not warned and not breached:
+        return
+    breaches = clocks.c.id == func.any(literal(list(breached), ARRAY(BigInteger)))
+    await session.execute(
+        update(clocks).where(clocks.c.id == func.any(literal([*warned, *breached], ARRAY(BigInteger))))
+        .values(warned=case((breaches, clocks.c.warned), else_=True),
+                state=case((breaches, "breached"), else_=clocks.c.state),
+                fire_at=case((breaches, None), else_=clocks.c.due_at),
+                closed_at=case((breaches, clocks.c.due_at), else_=clocks.c.closed_at)))
 
 
 async def next_fire_at(session: AsyncSession) -> datetime | None:
