@@ -24,16 +24,17 @@ handlers = EventHandlers[Triage]()
 
 @handlers.on_batch(InquiryReceivedV1)
 async def on_inquiries_received(triage: Triage, session: AsyncSession, events: Sequence[Event]) -> None:
-    inquiries = [event.payload for event in events]
-    assert all(isinstance(inquiry, InquiryReceivedV1) for inquiry in inquiries)
-    await triage.decide_all(session, inquiries)  # type: ignore[arg-type]
+    inquiries = [event.payload for event in events if isinstance(event.payload, InquiryReceivedV1)]
+    assert len(inquiries) == len(events)
+    await triage.decide_all(session, inquiries)
 
 
-@handlers.on(MemberEnrolledV1)
-async def on_member_enrolled(triage: Triage, session: AsyncSession, event: Event) -> None:
-    assert isinstance(event.payload, MemberEnrolledV1)
-    await store.record_enrollment(session, event.payload)
-    await triage.release_for_member(session, event.payload.medicaid_id)
+@handlers.on_batch(MemberEnrolledV1)
+async def on_members_enrolled(triage: Triage, session: AsyncSession, events: Sequence[Event]) -> None:
+    enrolled = [event.payload for event in events if isinstance(event.payload, MemberEnrolledV1)]
+    assert len(enrolled) == len(events)
+    await store.record_enrollments(session, enrolled)
+    await triage.release_for_members(session, sorted({e.medicaid_id for e in enrolled}))
 
 
 @handlers.on(MemberDisenrolledV1)

@@ -76,9 +76,9 @@ class Triage:
                                                "priority": assigned.priority, "rules": list(assigned.rules_fired)})
         return len(decided)
 
-    async def release_for_member(self, session: AsyncSession, medicaid_id: str) -> int:
-        """Decide the inquiries that waited for this member's enrollment."""
-        waiting = await store.take_awaiting(session, medicaid_id=medicaid_id)
+    async def release_for_members(self, session: AsyncSession, medicaid_ids: Sequence[str]) -> int:
+        """Decide the inquiries that waited for these members' enrollment."""
+        waiting = await store.take_awaiting(session, medicaid_ids=medicaid_ids, limit=100 * len(medicaid_ids))
         await self.decide_all(session, waiting, stop_waiting=True)
         return len(waiting)
 

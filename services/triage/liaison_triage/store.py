@@ -51,21 +51,27 @@ def covering(records: Sequence[Row[Any]], day: date) -> Enrollment:
     return Enrollment(known=True, mco=on_day[0].mco, risk_flags=frozenset(on_day[0].risk_flags))
 
 
-async def record_enrollment(session: AsyncSession, enrolled: MemberEnrolledV1) -> None:
-    ended = await session.scalar(
-        select(early_disenrollments.c.effective_to)
-        .where(early_disenrollments.c.member_id == enrolled.member_id, early_disenrollments.c.mco == enrolled.mco,
-               early_disenrollments.c.effective_to >= enrolled.effective_from)
-        .order_by(early_disenrollments.c.effective_to).limit(1))
-    effective_to = min(d for d in (enrolled.effective_to, ended) if d is not None) \
-        if (enrolled.effective_to or ended) else None
-    values = {"member_id": enrolled.member_id, "medicaid_id": enrolled.medicaid_id, "mco": enrolled.mco,
-              "effective_from": enrolled.effective_from, "effective_to": effective_to,
-              "risk_flags": sorted(enrolled.risk_flags)}
-    await session.execute(insert(enrollments).values(values).on_conflict_do_update(
+async def record_enrollments(session: AsyncSession, enrolled: Sequence[MemberEnrolledV1]) -> None:
+    """Keep these enrollments (the last of two for one span wins), cut short by disenrollments that
+    arrived before them."""
+    if not enrolled:
+        return
+    members = list({e.member_id for e in enrolled})
+    early: dict[tuple[UUID, str], list[date]] = {}
+    for row in await session.execute(select(early_disenrollments).where(
+            early_disenrollments.c.member_id == any_(literal(members, ARRAY(Uuid))))):
+        early.setdefault((row.member_id, row.mco), []).append(row.effective_to)
+    rows = {}
+    for e in enrolled:
+        ended = min((d for d in early.get((e.member_id, e.mco), []) if d >= e.effective_from), default=None)
+        effective_to = min((d for d in (e.effective_to, ended) if d is not None), default=None)
+        rows[e.member_id, e.mco, e.effective_from] = {
+            "member_id": e.member_id, "medicaid_id": e.medicaid_id, "mco": e.mco, "effective_from": e.effective_from,
+            "effective_to": effective_to, "risk_flags": sorted(e.risk_flags)}
+    statement = insert(enrollments).values(list(rows.values()))
+    await session.execute(statement.on_conflict_do_update(
         index_elements=["member_id", "mco", "effective_from"],
-        set_={"medicaid_id": enrolled.medicaid_id, "effective_to": effective_to,
-              "risk_flags": sorted(enrolled.risk_flags)}))
+        set_={name: statement.excluded[name] for name in ("medicaid_id", "effective_to", "risk_flags")}))
 
 
 async def record_disenrollment(session: AsyncSession, ended: MemberDisenrolledV1) -> None:
@@ -146,13 +152,13 @@ async def await_enrollments(session: AsyncSession, waiting: Sequence[tuple[Inqui
             for received, medicaid_id in waiting]).on_conflict_do_nothing())
 
 
-async def take_awaiting(session: AsyncSession, *, medicaid_id: str | None = None, due_by: datetime | None = None,
-                        limit: int = 100) -> Sequence[InquiryReceivedV1]:
-    """Remove and return waiting inquiries (for one member, or those whose wait is over).
+async def take_awaiting(session: AsyncSession, *, medicaid_ids: Sequence[str] | None = None,
+                        due_by: datetime | None = None, limit: int = 100) -> Sequence[InquiryReceivedV1]:
+    """Remove and return waiting inquiries (of these members, or those whose wait is over).
     Rows locked by another instance are skipped: each is taken once."""
     query = select(awaiting_enrollment.c.inquiry_id, awaiting_enrollment.c.received)
-    if medicaid_id is not None:
-        query = query.where(awaiting_enrollment.c.medicaid_id == medicaid_id)
+    if medicaid_ids is not None:
+        query = query.where(awaiting_enrollment.c.medicaid_id == any_(literal(list(medicaid_ids), ARRAY(Text))))
     if due_by is not None:
         query = query.where(awaiting_enrollment.c.decide_by <= due_by)
     rows = (await session.execute(query.order_by(awaiting_enrollment.c.decide_by).limit(limit)
