@@ -6,13 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+from liaison_shared.db import UnitOfWork, session_factory
 from liaison_shared.payloads import (
     Actor,
     InquiryReopenedV1,
     McoContactedV1,
+    MemberDisenrolledV1,
     MemberIdentity,
     PriorityAssignedV1,
     PriorityOverrideRequestedV1,
@@ -122,3 +124,19 @@ def test_service_refuses_to_start_with_a_broken_ruleset(tmp_path: Path) -> None:
     assert "ruleset.yaml: rules[0].when.source_in[0]" in result.stderr
     assert "ruleset.yaml: routing:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_a_run_of_enrollments_is_kept_in_one_go_the_last_of_a_span_winning(triage: TriageHarness) -> None:
+    first = enrolled("5555555G", risk_flags=["pregnant"])
+    again = enrolled("5555555G", member_id=first.member_id, risk_flags=["ltss"])  # the same span, corrected
+    other = enrolled("6666666H", mco="IA-AG")
+    async with UnitOfWork(session_factory(triage.runtime.engine)) as uow:
+        await store.record_disenrollment(uow.session, MemberDisenrolledV1(  # before its enrollment arrives
+            member_id=first.member_id, medicaid_id=first.medicaid_id, mco="IA-TC", effective_to=date(2026, 6, 30)))
+        await store.record_enrollments(uow.session, [first, again, other])
+        await uow.commit()
+    async with UnitOfWork(session_factory(triage.runtime.engine)) as uow:
+        kept = await store.enrollments_of(uow.session, ["5555555G", "6666666H"])
+    assert [(r.mco, r.effective_to, list(r.risk_flags)) for r in kept["5555555G"]] == [
+        ("IA-TC", date(2026, 6, 30), ["ltss"])]
+    assert [(r.mco, r.effective_to) for r in kept["6666666H"]] == [("IA-AG", None)]
