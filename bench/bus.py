@@ -30,6 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bench.intake import VERDICT
 from liaison_shared.catalog import BY_TYPE, dead_letter_topic
 from liaison_shared.consumer import EventConsumer
 from liaison_shared.db import UnitOfWork, create_engine, session_factory
@@ -48,6 +49,7 @@ DATABASE_URL = "postgresql+asyncpg://liaison@127.0.0.1:54329/liaison"
 BOOTSTRAP = "127.0.0.1:9092"
 TRANSACTION = 100  # events per outbox transaction in the throughput phase
 LAG_TRANSACTION = 5  # events per outbox transaction in the lag phase
+TARGET_RATIO = 0.25  # of raw aiokafka, the throughput issue's target
 
 
 class Mismatch(Exception):
@@ -236,7 +238,8 @@ async def clean_up(database_url: str, bootstrap: str, created: Created) -> None:
 def report(f: dict[str, float]) -> None:
     print(f"\n  {f['events']:.0f} events of {f['record_bytes']:.0f} bytes (key+value+headers)")
     print(f"  raw aiokafka produce+consume      {f['raw_eps']:>8,.0f} events/s")
-    print(f"  bus outbox->relay->inbox+effect   {f['bus_eps']:>8,.0f} events/s   {f['ratio']:.3f}x raw")
+    print(f"  bus outbox->relay->inbox+effect   {f['bus_eps']:>8,.0f} events/s   {f['ratio']:.3f}x raw"
+          f"   target >= {TARGET_RATIO}x raw: {VERDICT[f['ratio'] >= TARGET_RATIO]}")
     print(f"  lag commit->handler at {f['lag_rate_eps']:.0f}/s     p50 {f['lag_p50_ms']:.0f} ms, "
           f"p99 {f['lag_p99_ms']:.0f} ms, max {f['lag_max_ms']:.0f} ms")
     print(f"  relay created_at->sent_at         p50 {f['relay_ack_p50_ms']:.0f} ms, p99 {f['relay_ack_p99_ms']:.0f} ms")

@@ -27,12 +27,14 @@ from typing import Any
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from bench.intake import BOOTSTRAP, percentile
+from bench.intake import BOOTSTRAP, VERDICT, percentile
 from bench.service_process import Created, check_alive, clean_up, service_env, spawn
 from liaison_shared.events import Event, KafkaRecord, decode, encode
 from liaison_shared.kafka import ensure_topics, reliable_producer
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, PriorityAssignedV1, ProviderIdentity
 from liaison_shared.testing.waiting import wait_until
+
+TARGET_RATIO = 0.2  # of raw consume->produce, the throughput issue's target
 
 
 class Mismatch(Exception):
@@ -205,6 +207,7 @@ def report(f: dict[str, float]) -> None:
     print(f"\n  {f['events']:.0f} events of ~{f['record_bytes']:.0f} bytes (key+value+headers), 2 partitions")
     print(f"  raw aiokafka consume->produce     {f['raw_rps']:>7,.0f} records/s")
     print(f"  triage consume->decide->publish   {f['triage_dps']:>7,.0f} decisions/s   {f['ratio']:.3f}x raw"
+          f"   target >= {TARGET_RATIO}x raw: {VERDICT[f['ratio'] >= TARGET_RATIO]}"
           f"   ({f['rules_distinct']:.0f} distinct rules_fired, {f['duplicates']:.0f} duplicates)")
     print(f"  latency inquiry->decision at {f['paced_dps']:.0f}/s   p50 {f['paced_p50_ms']:.0f} ms, "
           f"p99 {f['paced_p99_ms']:.0f} ms, max {f['paced_max_ms']:.0f} ms")
