@@ -33,7 +33,7 @@ from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.system_client import BearerAuth
 
 BOOTSTRAP = "127.0.0.1:9092"
-TARGET_RATIO, TARGET_P99_MS, VERDICT = 0.5, 50.0, ("MISS", "PASS")
+TARGET_RATIO, TARGET_P99_MS, VERDICT = 0.1, 50.0, ("MISS", "PASS")
 IDENTITY = json.dumps({"member": {"name": "Jane Testmember", "medicaid_id": "1234567A"},
                        "provider": None, "caller_name": "John Testcaller", "callback_phone": "+15155550134",
                        "notes": "x" * 150})  # ~300 bytes, like an inquiry's identity plus a little

@@ -69,20 +69,28 @@ class IntakeService:
         self._outbox = outbox
         self.calendar = calendar
 
-    async def create(self, session: AsyncSession, principal: Principal, received: InquiryReceivedV1) -> Recorded:
-        """Open the inquiry `received` describes, log it and publish it."""
+    def opening(self, received: InquiryReceivedV1) -> Recorded:
+        """The new case `received` describes and its event, before anything is stored."""
         event = Event(received, source=SOURCE, subject=str(received.inquiry_id), time=received.received_at)
+        return Recorded(new_case(received), [event])
+
+    async def open(self, session: AsyncSession, principal: Principal, opened: Recorded, claim: store.Claim) -> bool:
+        """Store the inquiry `opened` (from `opening`), log it and publish it, if `claim` is new;
+        False, with nothing stored, if its Idempotency-Key was claimed before."""
+        event = opened.events[0]
+        received = event.payload
+        assert isinstance(received, InquiryReceivedV1)
         identity = received.model_dump(mode="json", include={"member", "provider", "caller_name", "callback_phone"})
-        case = new_case(received)
-        await store.insert_inquiry(session, {
+        inquiry = {
             "id": received.inquiry_id, "party": received.party, "source": received.source,
             "category": received.category, "ime_callback_request": received.ime_callback_request,
-            "status": case.status, "mco": received.mco, "requested_priority": received.requested_priority,
+            "status": opened.case.status, "mco": received.mco, "requested_priority": received.requested_priority,
             "received_at": received.received_at, "created_by": principal.name, "identity": identity,
-            "description": received.description})
-        await store.append_log(session, [event])
+            "description": received.description}
+        if not await store.open_inquiry(session, claim, inquiry, store.log_row(event)):
+            return False
         await self._outbox.add(session, event)
-        return Recorded(case, [event])
+        return True
 
     async def panel_removal(self, session: AsyncSession, removal: Event) -> None:
         """Intake is the one service that opens a panel removal's case: it publishes the case's

@@ -9,7 +9,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, exists, or_, select, update
+from sqlalchemy import Row, and_, bindparam, exists, or_, select, text, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -138,18 +139,20 @@ async def open_clocks(session: AsyncSession, inquiry_ids: Sequence[UUID]) -> dic
     return found
 
 
+def log_row(event: Event, *, inquiry_id: UUID | None = None) -> dict[str, Any]:
+    """The log entry of `event`, under its payload's inquiry id unless another is given."""
+    data = event.payload.model_dump(mode="json")
+    return {"event_id": event.id, "inquiry_id": inquiry_id or data["inquiry_id"], "event_type": event.type,
+            "source": event.source, "at": event.time, "actor": (data.get("actor") or {}).get("name"),
+            "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}}
+
+
 async def append_log(session: AsyncSession, events: Sequence[Event], *, inquiry_id: UUID | None = None) -> None:
     """Log events (once each: a redelivered event is already there), under their payload's
     inquiry id unless another is given."""
     if not events:
         return
-    rows = []
-    for event in events:
-        data = event.payload.model_dump(mode="json")
-        rows.append({"event_id": event.id, "inquiry_id": inquiry_id or data["inquiry_id"], "event_type": event.type,
-                     "source": event.source, "at": event.time,
-                     "actor": (data.get("actor") or {}).get("name"),
-                     "details": {k: v for k, v in data.items() if k not in _NOT_LOGGED}})
+    rows = [log_row(event, inquiry_id=inquiry_id) for event in events]
     # executemany form: one cached statement, whatever the number of rows
     await session.execute(pg_insert(inquiry_log).on_conflict_do_nothing(index_elements=["event_id"]), rows)
 
@@ -211,6 +214,54 @@ async def withdraw_breach(session: AsyncSession, *, inquiry_id: UUID, clock: str
 
 
 # -- Idempotency-Key records ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A principal's Idempotency-Key, claimed for a request (its fingerprint) with the answer it gets."""
+
+    principal_id: str
+    key: str
+    fingerprint: bytes
+    status_code: int
+    response: dict[str, Any]
+
+
+# One round trip for what a new inquiry writes besides its event: the key's claim with its answer,
+# and only if the claim is new, the inquiry and its log entry.
+_OPEN_INQUIRY = text("""
+WITH claim AS (
+    INSERT INTO idempotency_keys (principal_id, key, request_hash, status_code, response)
+    VALUES (:principal_id, :key, :fingerprint, :status_code, CAST(:response AS jsonb))
+    ON CONFLICT DO NOTHING RETURNING key
+), opened AS (
+    INSERT INTO inquiries (id, party, source, category, ime_callback_request, status, mco, requested_priority,
+                           received_at, created_by, identity, description)
+    SELECT CAST(:id AS uuid), CAST(:party AS text), CAST(:source AS text), CAST(:category AS text),
+           CAST(:ime_callback_request AS boolean), CAST(:status AS text), CAST(:mco AS text),
+           CAST(:requested_priority AS text), CAST(:received_at AS timestamptz), CAST(:created_by AS text),
+           CAST(:identity AS jsonb), CAST(:description AS text)
+    WHERE EXISTS (SELECT FROM claim)
+    RETURNING id
+)
+INSERT INTO inquiry_log (event_id, inquiry_id, event_type, source, at, actor, details)
+SELECT CAST(:event_id AS uuid), opened.id, CAST(:event_type AS text), CAST(:event_source AS text),
+       CAST(:at AS timestamptz), CAST(:actor AS text), CAST(:details AS jsonb)
+FROM opened
+RETURNING event_id
+""").bindparams(*(bindparam(name, type_=JSONB) for name in ("response", "identity", "details")))
+
+
+async def open_inquiry(session: AsyncSession, claim: Claim, values: dict[str, Any], log: dict[str, Any]) -> bool:
+    """Claim the key and, if that claim is new, insert the inquiry (`values`, every column of a new one)
+    and its log entry (`log_row`); False, with nothing written, if the key was claimed before. A
+    concurrent claim waits here, on the key's unique index, until the first commits or rolls back."""
+    entry = {"event_source" if k == "source" else k: v for k, v in log.items() if k != "inquiry_id"}
+    written = await session.execute(_OPEN_INQUIRY, {
+        "principal_id": claim.principal_id, "key": claim.key, "fingerprint": claim.fingerprint,
+        "status_code": claim.status_code, "response": claim.response, **values, **entry})
+    return written.first() is not None
+
 
 
 async def claim_idempotency_key(session: AsyncSession, *, principal_id: str, key: str, fingerprint: bytes) -> bool:

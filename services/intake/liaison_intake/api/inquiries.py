@@ -5,20 +5,17 @@ Medicaid ID, a provider's NPI or part of a name."""
 from __future__ import annotations
 
 import base64
-import functools
 import json
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake.api.deps import Key, Reader, ReadSession, Uses, Work, Writer
-from liaison_intake.api.idempotency import ACCEPTED, idempotent
+from liaison_intake.api.idempotency import ACCEPTED, idempotent_opening
 from liaison_intake.api.schemas import (
     DeadlineRead,
     ImeCallbackRequestCreate,
@@ -29,14 +26,13 @@ from liaison_intake.api.schemas import (
     SearchName,
     Subject,
 )
-from liaison_intake.service import Inquiry, IntakeService, Recorded
+from liaison_intake.service import Inquiry
 from liaison_intake.store import InquiryFilter
 from liaison_shared.audit import PHI_READ, AuditTrail
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.fields import McoCode, MedicaidId, Npi, QueryInstant
 from liaison_shared.lifecycle import Status
 from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, ProviderIdentity
-from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
 from liaison_shared.vocabulary import Category, Party, Priority, Queue, Source, Track
 
@@ -48,20 +44,20 @@ InquiryCreate = MemberInquiryCreate | ProviderInquiryCreate | ImeCallbackRequest
 @router.post("/inquiries/member", status_code=202, responses=ACCEPTED, summary="Escalate a member issue")
 async def create_member_inquiry(body: MemberInquiryCreate, principal: Writer, key: Key, request: Request,
                                 uses: Uses, work: Work) -> JSONResponse:
-    return await idempotent(request, work, principal, key, opening(uses, principal, body))
+    return await idempotent_opening(request, work, principal, key, uses, received_event(body))
 
 
 @router.post("/inquiries/provider", status_code=202, responses=ACCEPTED, summary="Escalate a provider issue")
 async def create_provider_inquiry(body: ProviderInquiryCreate, principal: Writer, key: Key, request: Request,
                                   uses: Uses, work: Work) -> JSONResponse:
-    return await idempotent(request, work, principal, key, opening(uses, principal, body))
+    return await idempotent_opening(request, work, principal, key, uses, received_event(body))
 
 
 @router.post("/inquiries/ime-callback-requests", status_code=202, responses=ACCEPTED,
              summary="Request a supervisor callback (within 2 business days)")
 async def create_ime_callback_request(body: ImeCallbackRequestCreate, principal: Writer, key: Key, request: Request,
                                       uses: Uses, work: Work) -> JSONResponse:
-    return await idempotent(request, work, principal, key, opening(uses, principal, body))
+    return await idempotent_opening(request, work, principal, key, uses, received_event(body))
 
 
 @router.get("/inquiries/{inquiry_id:uuid}", summary="One inquiry with state, track, priority, queue, deadlines",
@@ -107,12 +103,6 @@ async def list_inquiries(
 def invalid(field: str, reason: str) -> Problem:
     return Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
                    errors=[{"field": field, "reason": reason}])
-
-
-def opening(uses: IntakeService, principal: Principal,
-            body: InquiryCreate) -> Callable[[AsyncSession], Awaitable[Recorded]]:
-    """The use case that opens the inquiry `body` describes, for `idempotent` to run."""
-    return functools.partial(uses.create, principal=principal, received=received_event(body))
 
 
 def received_event(body: InquiryCreate) -> InquiryReceivedV1:
