@@ -26,12 +26,14 @@ def checked_schema(name: str) -> str:
     return name
 
 
-def create_engine(database_url: str, schema: str, *, pool_size: int = 10) -> AsyncEngine:
+def create_engine(database_url: str, schema: str, *, pool_size: int = 20) -> AsyncEngine:
     """An engine whose connections see `schema` first on their search path."""
     return create_async_engine(
         database_url,
+        # A steady pool, no overflow: overflow connections are closed when returned, so under load
+        # each would be a new backend (a fork) and a new set of prepared statements.
         pool_size=pool_size,
-        max_overflow=pool_size,
+        max_overflow=0,
         # No pre-ping (a round trip per checkout): a dead connection fails one
         # operation, which consumers retry and HTTP answers with 503.
         pool_pre_ping=False,
