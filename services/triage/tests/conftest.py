@@ -3,12 +3,18 @@ what intake and attribution would, and read triage's decisions off Kafka."""
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
@@ -22,7 +28,7 @@ from liaison_shared.payloads import (
     SubjectChangedV1,
 )
 from liaison_shared.runtime import Runtime
-from liaison_shared.testing.plugin import SettingsFactory
+from liaison_shared.testing.plugin import TEST_PARTITIONS, SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 from liaison_triage.main import bootstrap
 from liaison_triage.settings import Settings
@@ -113,3 +119,55 @@ def enrolled(medicaid_id: str, mco: str = "IA-TC", **changes: Any) -> MemberEnro
                               "effective_from": date(2026, 1, 1)}
     values.update(changes)
     return MemberEnrolledV1(**values)
+
+
+def process_env(database_url: str, kafka_bootstrap: str, schema: str) -> dict[str, str]:
+    """The environment of a `liaison-triage` process on the test's schema and topic prefix (`<schema>.`)."""
+    return {**os.environ, "LIAISON_TRIAGE_DATABASE_URL": database_url, "LIAISON_TRIAGE_DB_SCHEMA": schema,
+            "LIAISON_TRIAGE_KAFKA_BOOTSTRAP": kafka_bootstrap, "LIAISON_TRIAGE_TOPIC_PREFIX": f"{schema}.",
+            "LIAISON_TRIAGE_TOPIC_PARTITIONS": str(TEST_PARTITIONS)}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_triage(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([str(Path(sys.executable).parent / "liaison-triage")],
+                            env={**env, "LIAISON_TRIAGE_HTTP_PORT": str(port)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def wait_ready(port: int) -> None:
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+        async def ready() -> bool:
+            try:
+                return (await http.get("/readyz")).status_code == 200
+            except httpx.TransportError:
+                return False
+        await wait_until(ready, timeout=60, what="triage ready")
+
+
+@dataclass
+class DecisionsRead:
+    """The decisions published on the test's topic, by inquiry: the ids of the events that carried each."""
+
+    consumer: AIOKafkaConsumer
+    seen: dict[str, set[str]] = field(default_factory=dict)
+
+    async def at_least(self, n: int) -> bool:
+        for records in (await self.consumer.getmany(timeout_ms=100)).values():
+            for record in records:
+                event = decode(record.value, record.headers)
+                assert isinstance(event.payload, PriorityAssignedV1)
+                self.seen.setdefault(str(event.payload.inquiry_id), set()).add(str(event.id))
+        return len(self.seen) >= n
+
+
+async def publish_inquiries(producer: AIOKafkaProducer, prefix: str, inquiries: list[InquiryReceivedV1]) -> None:
+    for inquiry in inquiries:
+        record = encode(Event(inquiry, source="/tests"), prefix)
+        await producer.send(record.topic, key=record.key, value=record.value, headers=record.headers)
+    await producer.flush()
