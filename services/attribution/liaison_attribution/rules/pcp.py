@@ -30,13 +30,12 @@ from types import MappingProxyType
 from typing import Any
 
 from liaison_attribution.contract import AttributionConfig
+from liaison_attribution.rules.geography import EARTH_RADIUS_MILES, SiteGrid
 from liaison_shared.vocabulary import AttributionMethod
 
-EARTH_RADIUS_MILES = 3958.7613
-"""Mean Earth radius (IUGG, 6371.0088 km) in statute miles."""
+__all__ = ["EARTH_RADIUS_MILES", "Assignment", "Member", "Provider", "Visit", "assign", "assign_roster",
+           "haversine_miles", "months_before"]
 
-_CELL_DEGREES = 0.5  # geography grid: providers are bucketed by cells of this many degrees
-_COLUMNS = round(360 / _CELL_DEGREES)
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -91,7 +90,7 @@ class Assignment:
 def haversine_miles(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in miles between two points given in degrees."""
     phi1, lam1, phi2, lam2 = math.radians(lat1), math.radians(lon1), math.radians(lat2), math.radians(lon2)
-    # _Attributor._geography computes the same expressions, in the same order (member first), inline.
+    # geography.SiteGrid computes the same expressions, in the same order (member first), inline.
     h = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin((lam2 - lam1) / 2) ** 2
     return 2 * EARTH_RADIUS_MILES * math.asin(math.sqrt(min(1.0, h)))
 
@@ -131,10 +130,6 @@ def assign_roster(
             for m in roster}
 
 
-# A provider in the geography grid: latitude and longitude in radians, cos(latitude), NPI, languages.
-_Site = tuple[float, float, float, str, frozenset[str]]
-
-
 class _Attributor:
     """The rules over one set of providers, with their free places counted down as members are assigned."""
 
@@ -143,7 +138,7 @@ class _Attributor:
             raise ValueError(f"providers must be keyed by their NPI: {', '.join(wrong[:10])}")
         self.providers, self.config = providers, config
         self.free = {npi: p.capacity - p.assigned for npi, p in providers.items()}
-        self.grids: dict[str, dict[tuple[int, int], list[_Site]]] = {}  # per MCO, built when first needed
+        self.grids: dict[str, SiteGrid] = {}  # per MCO, built when first needed
 
     def assign(self, member: Member, as_of: date, visits: Sequence[Visit], household_pcps: Sequence[str],
                excluded: frozenset[str]) -> Assignment:
@@ -157,6 +152,9 @@ class _Attributor:
             result = Assignment(None, None, True, {"reason": reason, "max_distance_miles": limit})
         elif result.npi is not None:
             self.free[result.npi] -= 1
+            if self.free[result.npi] == 0:
+                for grid in self.grids.values():
+                    grid.filled(result.npi)
         if passed:
             result.evidence["passed_over"] = passed
         return result
@@ -217,50 +215,17 @@ class _Attributor:
     def _geography(self, member: Member, excluded: frozenset[str]) -> Assignment | None:
         if member.lat is None or member.lon is None:
             return None
-        limit, grid = self.config.max_distance_miles, self._grid(member.mco)
-        reach = math.degrees(limit / EARTH_RADIUS_MILES) * 1.001 + 1e-9  # in latitude, with a margin
-        top = math.radians(min(90.0, abs(member.lat) + reach))
-        # Along any path within `reach` of the member, longitude changes by at most reach / cos(top).
-        spread = reach / math.cos(top) if math.cos(top) > reach / 180 else 180.0
-        bottom, top_row = (math.floor((member.lat + edge) / _CELL_DEGREES) for edge in (-reach, reach))
-        first, end = (math.floor((member.lon + edge) / _CELL_DEGREES) for edge in (-spread, spread))
-        columns = range(_COLUMNS) if end - first + 1 >= _COLUMNS else {c % _COLUMNS for c in range(first, end + 1)}
-        phi, lam = math.radians(member.lat), math.radians(member.lon)
-        cos_phi, language, free, sin, asin, sqrt = math.cos(phi), (member.language or "").casefold(), self.free, \
-            math.sin, math.asin, math.sqrt
-        # A cheap rejection first, with a margin so that rounding never refuses anything within `limit`.
-        most = math.sin(limit / EARTH_RADIUS_MILES / 2) ** 2 * (1 + 1e-9)  # < 1 (at most 1000 miles)
-        in_range, best_unmatched, best_miles, best_npi = 0, True, math.inf, ""
-        for row in range(bottom, top_row + 1):
-            for column in columns:
-                for site_phi, site_lam, site_cos, npi, languages in grid.get((row, column), ()):
-                    # haversine_miles(member, site), inline for speed; min(1.0, h) is h here.
-                    h = sin((site_phi - phi) / 2) ** 2 + cos_phi * site_cos * sin((site_lam - lam) / 2) ** 2
-                    if h > most or free[npi] <= 0 or npi in excluded:
-                        continue
-                    miles = 2 * EARTH_RADIUS_MILES * asin(sqrt(h))
-                    if miles > limit:
-                        continue
-                    in_range += 1
-                    unmatched = not language or language not in languages
-                    # Ranked by (not speaking the member's language, miles, NPI), spelt out for speed.
-                    if unmatched < best_unmatched or (unmatched == best_unmatched and (
-                            miles < best_miles or (miles == best_miles and npi < best_npi))):
-                        best_unmatched, best_miles, best_npi = unmatched, miles, npi
+        in_range, unmatched, miles, npi = self._grid(member.mco).search(
+            member.lat, member.lon, (member.language or "").casefold(), excluded, self.free,
+            self.config.max_distance_miles)
         if not in_range:
             return None
-        return Assignment(best_npi, AttributionMethod.GEOGRAPHY, False, {
-            "distance_miles": round(best_miles, 1), "language_match": not best_unmatched,
-            "candidates_in_range": in_range})
+        return Assignment(npi, AttributionMethod.GEOGRAPHY, False, {
+            "distance_miles": round(miles, 1), "language_match": not unmatched, "candidates_in_range": in_range})
 
-    def _grid(self, mco: str) -> dict[tuple[int, int], list[_Site]]:
-        """The open-panel PCPs in the network of `mco`, bucketed by cell (capacity is checked at search time)."""
+    def _grid(self, mco: str) -> SiteGrid:
+        """The open-panel PCPs in the network of `mco` (capacity is counted per cell as places are taken)."""
         if (grid := self.grids.get(mco)) is None:
-            grid = self.grids[mco] = {}
-            for npi, p in self.providers.items():
-                if p.is_pcp and p.open_panel and mco in p.networks:
-                    cell = (math.floor(p.lat / _CELL_DEGREES), math.floor(p.lon / _CELL_DEGREES) % _COLUMNS)
-                    phi = math.radians(p.lat)
-                    languages = frozenset(lang.casefold() for lang in p.languages if lang)
-                    grid.setdefault(cell, []).append((phi, math.radians(p.lon), math.cos(phi), npi, languages))
+            grid = self.grids[mco] = SiteGrid(((npi, p.lat, p.lon, p.languages) for npi, p in self.providers.items()
+                                               if p.is_pcp and p.open_panel and mco in p.networks), self.free)
         return grid
