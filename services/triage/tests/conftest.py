@@ -4,7 +4,6 @@ what intake and attribution would, and read triage's decisions off Kafka."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -126,12 +125,6 @@ def process_env(database_url: str, kafka_bootstrap: str, schema: str) -> dict[st
     return {**os.environ, "LIAISON_TRIAGE_DATABASE_URL": database_url, "LIAISON_TRIAGE_DB_SCHEMA": schema,
             "LIAISON_TRIAGE_KAFKA_BOOTSTRAP": kafka_bootstrap, "LIAISON_TRIAGE_TOPIC_PREFIX": f"{schema}.",
             "LIAISON_TRIAGE_TOPIC_PARTITIONS": str(TEST_PARTITIONS)}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def start_triage(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:

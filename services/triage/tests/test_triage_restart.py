@@ -10,9 +10,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from liaison_shared.kafka import catalog_topics, ensure_topics
 from liaison_shared.testing.plugin import TEST_PARTITIONS
+from liaison_shared.testing.system import free_port
 from liaison_shared.testing.waiting import wait_until
 
-from .conftest import DecisionsRead, free_port, process_env, publish_inquiries, received, start_triage, wait_ready
+from .conftest import DecisionsRead, process_env, publish_inquiries, received, start_triage, wait_ready
 
 TOTAL = 300
 
