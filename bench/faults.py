@@ -1,12 +1,14 @@
 """Fault drills: the whole system under a steady load of member inquiries while
 its parts fail, then a count of what came through.
 
-    python -m bench.faults [--rate 20] [--only kill|kafka|postgres|kill:<service>]
+    python -m bench.faults [--rate 20] [--max-in-flight 32] [--only kill|kafka|postgres|kill:<service>]
 
 The run starts a Kafka broker and a PostgreSQL server of its own (other ports:
-stopping them disturbs nobody), the five services on them as processes, and an
-SMTP catcher. Each drill posts inquiries to intake at a fixed rate (open loop;
-a failed post is retried with the same Idempotency-Key until it is accepted)
+stopping them disturbs nobody), the seven services on them as processes, and an
+SMTP catcher. Each drill offers inquiries to intake at a fixed rate (open loop;
+a failed post is retried with the same Idempotency-Key until it is accepted; at
+most --max-in-flight posts at once, so a system slower than the rate leaves the
+load behind its schedule, which is recorded, rather than buried in retries)
 while one fault happens:
 
 - kill -9 each service in turn, then start it again;
@@ -16,8 +18,8 @@ while one fault happens:
 After each drill the run waits until the system has caught up, then checks
 every accepted inquiry in the services' own databases: exactly one triage
 decision, the clocks its track and priority start at triage, and its new-work
-e-mail sent (and received). It prints, per drill: accepted, decided, lost,
-duplicated. It exits non-zero if anything is lost or duplicated. Nothing that
+e-mail sent (and received). It prints, per drill: the offered and the achieved
+(accepted) rate, accepted, decided, lost, duplicated. It exits non-zero if anything is lost or duplicated. Nothing that
 identifies a member is printed. See bench/README.md.
 """
 
@@ -167,38 +169,60 @@ def inquiry_body(k: int, kind: str) -> bytes:
 
 
 class Load:
-    """Posts member inquiries at `rate` per second on a fixed schedule (open loop). A post that fails
-    (no answer, 5xx) is retried with the same Idempotency-Key, with backoff, until it is accepted."""
+    """Posts member inquiries on a fixed schedule: inquiry k is due at start + k / rate (open loop), whatever
+    the answers. At most `max_in_flight` inquiries are being posted at a time. A post that fails (no answer,
+    5xx) is retried with the same Idempotency-Key, with backoff, until it is accepted, and keeps its slot
+    meanwhile. When intake is slower than the schedule the load falls behind (each inquiry's lateness is
+    recorded, and the inquiries due but never posted are counted) instead of piling up requests that would
+    also starve intake's /readyz."""
 
-    def __init__(self, http: httpx.AsyncClient, rate: float, tag: str) -> None:
-        self._http, self._rate, self._tag = http, rate, tag
+    def __init__(self, http: httpx.AsyncClient, rate: float, tag: str, max_in_flight: int) -> None:
+        self._http, self._rate, self._tag, self._slots = http, rate, tag, max_in_flight
         self.accepted: dict[str, str] = {}  # inquiry id -> kind
         self.retries: Counter[str] = Counter()  # why posts were retried (status code or error class)
         self.rejected: Counter[str] = Counter()  # answers that are neither 202 nor worth a retry
-        self.sent = 0
+        self.sent = 0  # inquiries posted (at least once)
+        self.late_s: list[float] = []  # per posted inquiry: from its due time to its first post
+        self._next = 0  # the next inquiry a free slot takes
+        self._start = self._stopped = self._last_accept = 0.0  # event-loop time
         self._stopping = asyncio.Event()
-        self._tasks: set[asyncio.Task[None]] = set()
-        self._runner: asyncio.Task[None] | None = None
+        self._workers: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
-        self._runner = asyncio.create_task(self._run())
+        self._start = self._last_accept = asyncio.get_running_loop().time()
+        self._workers = {asyncio.create_task(self._work()) for _ in range(self._slots)}
 
-    async def _run(self) -> None:
+    @property
+    def due(self) -> int:
+        """Inquiries the schedule offered: due before the load was stopped (or by now)."""
+        until = self._stopped if self._stopping.is_set() else asyncio.get_running_loop().time()
+        return int((until - self._start) * self._rate) + 1
+
+    @property
+    def scheduled_s(self) -> float:
+        return self._stopped - self._start
+
+    @property
+    def accepted_rate(self) -> float:
+        """Accepted inquiries per second, from the first due time to the last 202."""
+        return len(self.accepted) / max(self._last_accept - self._start, 1e-9)
+
+    async def _work(self) -> None:
         loop = asyncio.get_running_loop()
-        start, k = loop.time(), 0
-        while not self._stopping.is_set():
-            delay = start + k / self._rate - loop.time()
-            if delay > 0:
+        while True:
+            k = self._next
+            self._next += 1
+            due = self._start + k / self._rate
+            if due > loop.time():
                 try:
-                    await asyncio.wait_for(self._stopping.wait(), delay)
-                    break
+                    await asyncio.wait_for(self._stopping.wait(), due - loop.time())
                 except TimeoutError:
                     pass
-            task = asyncio.create_task(self._submit(k))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            k += 1
-        self.sent = k
+            if self._stopping.is_set():
+                return  # not posted: the schedule had not reached it, or the load was behind when it stopped
+            self.late_s.append(loop.time() - due)
+            self.sent += 1
+            await self._submit(k)
 
     async def _submit(self, k: int) -> None:
         kind = KINDS[k % len(KINDS)]
@@ -213,6 +237,7 @@ class Load:
             else:
                 if response.status_code == 202:
                     self.accepted[str(response.json()["inquiry_id"])] = kind
+                    self._last_accept = asyncio.get_running_loop().time()
                     return
                 why = str(response.status_code)
                 if response.status_code < 500 and response.status_code not in (408, 429):
@@ -223,11 +248,12 @@ class Load:
             await asyncio.sleep(min(2.0, 0.1 * 2 ** min(attempt, 5)) * random.uniform(0.5, 1.0))  # backoff
 
     async def finish(self, timeout: float) -> int:
-        """Stop sending new inquiries; wait until every post was answered. Returns the posts still unanswered."""
-        self._stopping.set()
-        if self._runner is not None:
-            await self._runner
-        pending = set(self._tasks)
+        """Stop taking inquiries from the schedule; wait until every post was answered. Returns the posts
+        still unanswered."""
+        if not self._stopping.is_set():
+            self._stopped = asyncio.get_running_loop().time()
+            self._stopping.set()
+        pending = set(self._workers)
         if pending and timeout > 0:
             _, pending = await asyncio.wait(pending, timeout=timeout)
         for task in pending:
@@ -240,6 +266,8 @@ class Load:
 @dataclass
 class DrillResult:
     name: str
+    offered_rate: float = 0.0  # the schedule's inquiries per second (--rate)
+    accepted_rate: float = 0.0  # accepted per second, from the load's start to its last 202
     accepted: int = 0
     decided: int = 0
     lost: int = 0
@@ -247,7 +275,11 @@ class DrillResult:
     wrong: int = 0  # decided, but not as the rules say (track, priority, queue or clocks)
     catch_up_s: float = 0.0  # from the last accepted post until every check passed
     outage_s: float = 0.0  # from the fault until the service or server answered again
-    posts: int = 0
+    offered: int = 0  # inquiries due on the schedule while the load ran
+    load_s: float = 0.0  # how long the schedule ran
+    posts: int = 0  # inquiries posted (the rest of those offered were due while every slot was busy)
+    not_posted: int = 0  # offered, never posted: the load was that far behind its schedule when it stopped
+    behind_s: float = 0.0  # the most an inquiry was posted after its due time
     retried: int = 0  # post attempts that failed and were retried
     unanswered: int = 0  # posts never accepted (given up at the end of the drill)
     rejected: dict[str, int] = field(default_factory=dict)
@@ -264,8 +296,9 @@ class DrillResult:
                 and self.sample_mismatches == 0 and self.unanswered == 0 and not self.rejected and not self.crashed)
 
     def line(self) -> str:
-        extra = [f"outage {self.outage_s:.1f} s", f"{self.posts} posts", f"{self.retried} retries"
-                 ] if self.posts else []
+        extra = [f"offered {self.offered} in {self.load_s:.1f} s", f"{self.posts} posted",
+                 f"{self.not_posted} never posted, up to {self.behind_s:.1f} s behind schedule",
+                 f"outage {self.outage_s:.1f} s", f"{self.retried} retries"] if self.posts else []
         extra += [f"{self.emails} e-mails ({self.emails_repeated} repeated)"]
         if self.sampled:
             extra.append(f"{self.sampled} sampled over HTTP ({self.sample_mismatches} not as expected)")
@@ -279,7 +312,8 @@ class DrillResult:
             extra.append(f"crashed {self.crashed}")
         if self.problems:
             extra.append(f"problems {self.problems}")
-        return (f"{self.name:<18} accepted {self.accepted:>5}  decided {self.decided:>5}  lost {self.lost:>3}  "
+        rates = f"offered {self.offered_rate:5.1f}/s  achieved {self.accepted_rate:5.1f}/s  " if self.posts else ""
+        return (f"{self.name:<18} {rates}accepted {self.accepted:>5}  decided {self.decided:>5}  lost {self.lost:>3}  "
                 f"duplicated {self.duplicated:>3}  " + (f"catch-up {self.catch_up_s:6.1f} s   " if self.posts else "")
                 + f"({', '.join(extra)})")
 
@@ -304,9 +338,26 @@ class Verdict:
 class Inspector:
     """Reads the services' own schemas (asyncpg, a connection per look: the server may restart)."""
 
+    LOOK_SHARE = 0.2
+    """At most this share of the time goes to looking while waiting for a catch-up: a look at thousands of
+    inquiries costs the database and this process a second or more, on the cores the services catch up on."""
+
     def __init__(self, system: LiaisonSystem, dsn: str, mail: MailCounter) -> None:
         self.system, self.dsn, self.mail = system, dsn, mail
         self.expect = Expectations()
+        self._next_look = 0.0  # time.monotonic()
+
+    async def paced_verdict(self, accepted: dict[str, str], all_accepted: set[str], known_phantoms: set[str]
+                            ) -> Verdict | None:
+        """`verdict`, or None when the last look was too recent for its cost (see LOOK_SHARE)."""
+        started = time.monotonic()
+        if started < self._next_look:
+            return None
+        try:
+            return await self.verdict(accepted, all_accepted, known_phantoms)
+        finally:
+            ended = time.monotonic()
+            self._next_look = ended + (ended - started) * (1 - self.LOOK_SHARE) / self.LOOK_SHARE
 
     async def verdict(self, accepted: dict[str, str], all_accepted: set[str], known_phantoms: set[str]) -> Verdict:
         """`all_accepted`: every inquiry this run got a 202 for; intake must hold no other (`known_phantoms`:
@@ -449,7 +500,9 @@ class Inspector:
 
 @dataclass
 class DrillSettings:
-    rate: float = 20.0  # inquiries per second
+    rate: float = 20.0  # inquiries per second, offered (open loop)
+    max_in_flight: int = 32  # inquiries being posted at once, at most (intake's peak is reached well below)
+    ready_probe_timeout_s: float = 30.0  # per /readyz probe: a restarted service answers it behind the load
     steady_s: float = 5.0  # load before the fault, and again after recovery
     kill_down_s: float = 2.0  # how long a killed service stays down before it is started again
     kafka_outage_s: float = 60.0
@@ -471,7 +524,8 @@ class Drills:
         self.kafka, self.postgres, self.settings, self.log = kafka, postgres, settings, log
         self.mail = MailCounter()
         self.system = LiaisonSystem(name=name, database_url=postgres.database_url, bootstrap=kafka.bootstrap,
-                                    workdir=workdir, smtp_port=0, tokens=tokens)
+                                    workdir=workdir, smtp_port=0, tokens=tokens,
+                                    ready_probe_timeout=settings.ready_probe_timeout_s)
         self.dsn = postgres.database_url.replace("postgresql+asyncpg://", "postgresql://")
         self.inspector = Inspector(self.system, self.dsn, self.mail)
         self.all_accepted: set[str] = set()
@@ -489,7 +543,8 @@ class Drills:
         self.client = SystemClient(self.system)
         self.http = httpx.AsyncClient(base_url=self.system.url("intake"), timeout=10,
                                       auth=BearerAuth(self.system.tokens, system="call-center"),
-                                      limits=httpx.Limits(max_connections=100, max_keepalive_connections=20))
+                                      limits=httpx.Limits(max_connections=self.settings.max_in_flight,
+                                                          max_keepalive_connections=self.settings.max_in_flight))
         for provider in PROVIDERS:
             await self.client.roster("/v1/providers", provider)
         for member in MEMBERS:
@@ -542,7 +597,7 @@ class Drills:
     async def run(self, drill: str) -> DrillResult:
         settings = self.settings
         result = DrillResult(name=drill.replace(":", " "))
-        load = Load(self.http, settings.rate, f"{self.system.name}-{drill.replace(':', '-')}")
+        load = Load(self.http, settings.rate, f"{self.system.name}-{drill.replace(':', '-')}", settings.max_in_flight)
         load.start()
         try:
             await asyncio.sleep(settings.steady_s)  # steady load before the fault (the drill's schedule)
@@ -558,6 +613,9 @@ class Drills:
         self.by_drill[drill] = dict(load.accepted)
         self.all_accepted |= set(load.accepted)
         result.accepted, result.posts = len(load.accepted), load.sent
+        result.offered_rate, result.accepted_rate = settings.rate, load.accepted_rate
+        result.offered, result.load_s, result.not_posted = load.due, load.scheduled_s, load.due - load.sent
+        result.behind_s = max(load.late_s, default=0.0)
         result.retried, result.rejected = sum(load.retries.values()), dict(load.rejected)
         verdict = await self._catch_up(load.accepted, result)
         result.catch_up_s = time.monotonic() - last_accept
@@ -603,9 +661,11 @@ class Drills:
                 self.system.processes.pop(service)
                 await self.system.restart(service)
             try:
-                verdict = await self.inspector.verdict(accepted, self.all_accepted, self.phantoms)
+                verdict = await self.inspector.paced_verdict(accepted, self.all_accepted, self.phantoms)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 return False  # the database is not back yet
+            if verdict is None:
+                return False
             last[:] = [verdict]
             return verdict.caught_up
 
@@ -657,10 +717,13 @@ class Drills:
 
         async def drained() -> bool:
             try:
-                last[:] = [await self.inspector.verdict(everything, self.all_accepted, set())]
+                verdict = await self.inspector.paced_verdict(everything, self.all_accepted, set())
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
                 return False
-            return last[0].caught_up
+            if verdict is None:
+                return False
+            last[:] = [verdict]
+            return verdict.caught_up
 
         try:
             await wait_until(drained, timeout=self.settings.catch_up_timeout_s, interval=1, what="a final recheck")
@@ -704,8 +767,8 @@ async def run_drills(kafka: PrivateKafka, postgres: PrivatePostgres, *, workdir:
 
 async def main_async(args: argparse.Namespace) -> bool:
     kafka, postgres = PrivateKafka(args.kafka_port), PrivatePostgres(args.postgres_port)
-    settings = DrillSettings(rate=args.rate, steady_s=args.steady, kafka_outage_s=args.kafka_outage,
-                             catch_up_timeout_s=args.catch_up_timeout)
+    settings = DrillSettings(rate=args.rate, max_in_flight=args.max_in_flight, steady_s=args.steady,
+                             kafka_outage_s=args.kafka_outage, catch_up_timeout_s=args.catch_up_timeout)
     workdir = Path(tempfile.mkdtemp(prefix="liaison-faults-"))
     started = time.monotonic()
     print(f"private Kafka {kafka.bootstrap}, private PostgreSQL 127.0.0.1:{postgres.port}: starting")
@@ -719,10 +782,13 @@ async def main_async(args: argparse.Namespace) -> bool:
     finally:
         await asyncio.to_thread(kafka.stop)
     ok = all(r.ok for r in results)
-    print(json.dumps({"rate": settings.rate, "kafka_outage_s": settings.kafka_outage_s,
+    print(json.dumps({"rate": settings.rate, "max_in_flight": settings.max_in_flight,
+                      "kafka_outage_s": settings.kafka_outage_s,
                       "seconds": round(time.monotonic() - started, 1),
                       "drills": [{k: v for k, v in asdict(r).items() if v or k in ("lost", "duplicated")}
-                                 | {"catch_up_s": round(r.catch_up_s, 1), "outage_s": round(r.outage_s, 1)}
+                                 | ({"catch_up_s": round(r.catch_up_s, 1), "outage_s": round(r.outage_s, 1),
+                                     "accepted_rate": round(r.accepted_rate, 1), "load_s": round(r.load_s, 1),
+                                     "behind_s": round(r.behind_s, 1)} if r.posts else {})
                                  for r in results]}))
     print("PASS: nothing accepted was lost or duplicated" if ok else f"FAILED: see above; service logs in {workdir}")
     if ok and not args.keep_logs:
@@ -732,7 +798,10 @@ async def main_async(args: argparse.Namespace) -> bool:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rate", type=float, default=20.0, help="inquiries per second (default 20)")
+    parser.add_argument("--rate", type=float, default=20.0, help="inquiries per second offered (default 20)")
+    parser.add_argument("--max-in-flight", type=int, default=32,
+                        help="inquiries being posted at once, at most (default 32); beyond that the load falls "
+                             "behind its schedule")
     parser.add_argument("--only", action="append", default=[], metavar="DRILL",
                         help="kill, kafka, postgres or kill:<service> (repeatable; default: all)")
     parser.add_argument("--steady", type=float, default=5.0, help="seconds of load before and after each fault")

@@ -133,18 +133,23 @@ class Roster:
                     claims.append((member_id, second if second and r < 0.35 else home, self.days[day],
                                    PCP_CODES[int(rng.random() * 100)], PCP_PLACES[int(rng.random() * 100)]))
 
-    async def load(self, conn: asyncpg.Connection, schema: str, chunk: int = 50_000) -> dict[str, int]:
-        """Generate and COPY providers, then members and their claims `chunk` members at a time."""
-        self.make_providers()
-        await conn.copy_records_to_table("providers", schema_name=schema, columns=PROVIDER_COLUMNS,
-                                         records=self.providers)
+    def chunks(self, chunk: int = 50_000) -> Iterator[tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
+        """Members and their claim lines, `chunk` members at a time in member-id order (after make_providers)."""
         ids = sorted(uuid.UUID(int=self.rng.getrandbits(128), version=4).int for _ in range(self.members))
         for first in range(0, self.members, chunk):
             claims: list[tuple[object, ...]] = []
             members = list(self.member_rows(ids[first:first + chunk], first, claims))
-            await conn.copy_records_to_table("members", schema_name=schema, columns=MEMBER_COLUMNS, records=members)
-            await conn.copy_records_to_table("claims", schema_name=schema, columns=CLAIM_COLUMNS, records=claims)
             self.counts["members"] += len(members)
             self.counts["claims"] += len(claims)
+            yield members, claims
+
+    async def load(self, conn: asyncpg.Connection, schema: str, chunk: int = 50_000) -> dict[str, int]:
+        """Generate and COPY providers, then members and their claims `chunk` members at a time."""
+        self.make_providers()
         self.counts["providers"] = len(self.providers)
+        await conn.copy_records_to_table("providers", schema_name=schema, columns=PROVIDER_COLUMNS,
+                                         records=self.providers)
+        for members, claims in self.chunks(chunk):
+            await conn.copy_records_to_table("members", schema_name=schema, columns=MEMBER_COLUMNS, records=members)
+            await conn.copy_records_to_table("claims", schema_name=schema, columns=CLAIM_COLUMNS, records=claims)
         return self.counts

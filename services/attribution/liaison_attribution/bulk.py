@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, get_origin
+from typing import IO, Any, TypeVar, get_origin
 
 import pyarrow.parquet as pq
 from pydantic import ValidationError
@@ -16,6 +17,7 @@ from liaison_attribution.records import MODELS, Record
 
 PARQUET_MAGIC = b"PAR1"
 MAX_REPORTED = 1000
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,6 +33,11 @@ class Report:
         self.rejected_count += 1
         if len(self.rejected) < MAX_REPORTED:
             self.rejected.append({"row": row, "errors": errors})
+
+    def unstored(self, row: int, field_name: str, reason: str) -> None:
+        """A valid row that was not stored after all (e.g. its member is unknown)."""
+        self.accepted -= 1
+        self.refuse(row, [{"field": field_name, "reason": reason}])
 
 
 class UnreadableFile(ValueError):
@@ -77,6 +84,12 @@ def _check_columns(columns: Sequence[str], required: Sequence[str]) -> None:
 def _listed(value: Any) -> Any:
     # Files carry a list as "a;b;c" (JSON bodies carry real lists).
     return [part.strip() for part in value.split(";") if part.strip()] if isinstance(value, str) else value
+
+
+def in_chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter)."""
+    while chunk := list(itertools.islice(items, size)):
+        yield chunk
 
 
 def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[tuple[int, Record]]:

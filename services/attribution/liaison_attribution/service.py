@@ -10,7 +10,7 @@ other member, and a panel removal of one, answers as if it did not exist
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -19,9 +19,10 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution import store
+from liaison_attribution.claims_file import ClaimBatch
 from liaison_attribution.contract import AttributionConfig
 from liaison_attribution.fhir_lists import AttributedMember, ChangeType, attribution_group
-from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord, Record
+from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecord
 from liaison_attribution.rules.pcp import Assignment, Member, Provider, Visit, assign_roster, months_before
 from liaison_attribution.rules.removals import classify
 from liaison_attribution.rules.replacement import CurrentAssignment, replacement
@@ -49,10 +50,36 @@ def _member_not_found() -> NotFound:
     return NotFound("member-not-found", "Member not found", "No member with this id.")
 
 
-def _may_enrol(principal: Principal, record: MemberRecord, before: Row[Any] | None) -> bool:
+def _may_enrol(principal: Principal, record: MemberRecord, before: Row[Any] | MemberRecord | None) -> bool:
     """Whether `principal` may store this member record: an MCO's own members only, never moving
     another MCO's member to it."""
     return principal.may_see(record.mco) and (before is None or principal.may_see(before.mco))
+
+
+_RULE_INPUTS = ("mco", "lat", "lon", "language", "household_id", "chosen_npi")
+
+
+def _rules_read_a_change(record: MemberRecord, before: Row[Any] | MemberRecord | None) -> bool:
+    """Whether the member is new or something the attribution rules read changed."""
+    return before is None or any(getattr(before, f) != getattr(record, f) for f in _RULE_INPUTS)
+
+
+def _enrollment_changes(member_id: UUID, record: MemberRecord, before: Row[Any] | MemberRecord | None
+                        ) -> list[Payload]:
+    """The events of storing `record` over `before`: a disenrollment from the MCO it leaves, an enrollment
+    if the member is new or its MCO, period or risk flags changed."""
+    enrollment = (record.mco, record.eligible_from, record.eligible_to, tuple(sorted(record.risk_flags)))
+    if before is not None and enrollment == (before.mco, before.eligible_from, before.eligible_to,
+                                             tuple(sorted(before.risk_flags))):
+        return []
+    changes: list[Payload] = []
+    if before is not None and before.mco != record.mco:
+        changes.append(MemberDisenrolledV1(member_id=member_id, medicaid_id=record.medicaid_id, mco=before.mco,
+                                           effective_to=record.eligible_from))
+    changes.append(MemberEnrolledV1(member_id=member_id, medicaid_id=record.medicaid_id, mco=record.mco,
+                                    effective_from=record.eligible_from, effective_to=record.eligible_to,
+                                    risk_flags=tuple(sorted(record.risk_flags))))
+    return changes
 
 
 class Attribution:
@@ -78,20 +105,34 @@ class Attribution:
                             as_of: date) -> UUID:
         member_id = before.member_id if before is not None else uuid.uuid4()
         await store.upsert_member(session, member_id, record)
-        enrollment = (record.mco, record.eligible_from, record.eligible_to, tuple(sorted(record.risk_flags)))
-        if before is None or enrollment != (before.mco, before.eligible_from, before.eligible_to,
-                                            tuple(sorted(before.risk_flags))):
-            if before is not None and before.mco != record.mco:
-                await self._publish(session, MemberDisenrolledV1(member_id=member_id, medicaid_id=record.medicaid_id,
-                                                                 mco=before.mco, effective_to=record.eligible_from))
-            await self._publish(session, MemberEnrolledV1(
-                member_id=member_id, medicaid_id=record.medicaid_id, mco=record.mco,
-                effective_from=record.eligible_from, effective_to=record.eligible_to,
-                risk_flags=tuple(sorted(record.risk_flags))))
-        rule_inputs = ("mco", "lat", "lon", "language", "household_id", "chosen_npi")
-        if before is None or any(getattr(before, f) != getattr(record, f) for f in rule_inputs):
+        await self._publish(session, *_enrollment_changes(member_id, record, before))
+        if _rules_read_a_change(record, before):
             await self.attribute(session, [member_id], as_of=as_of)
         return member_id
+
+    async def put_member_file(self, session: AsyncSession, records: Sequence[MemberRecord], *,
+                              principal: Principal) -> list[int]:
+        """Store members of a file, set-based, and publish their enrollment changes; a member whose data the
+        rules read is new or changed is left for the next batch run (after the same feed's claims are in).
+        The positions of the records the principal may not enrol (not stored)."""
+        known: dict[str, tuple[UUID, Row[Any] | MemberRecord]] = {
+            medicaid_id: (row.member_id, row) for medicaid_id, row in
+            (await store.members_by_medicaid_ids(session, [r.medicaid_id for r in records])).items()}
+        refused: list[int] = []
+        rows: dict[str, dict[str, Any]] = {}
+        changes: list[Payload] = []
+        for position, record in enumerate(records):
+            member_id, before = known.get(record.medicaid_id, (uuid.uuid4(), None))
+            if not _may_enrol(principal, record, before):
+                refused.append(position)
+                continue
+            due = _rules_read_a_change(record, before) or rows.get(record.medicaid_id, {}).get("attribution_due", False)
+            rows[record.medicaid_id] = {"member_id": member_id, **record.model_dump(), "attribution_due": due}
+            changes.extend(_enrollment_changes(member_id, record, before))
+            known[record.medicaid_id] = (member_id, record)  # a later row of the same member follows this one
+        await store.upsert_members(session, list(rows.values()))
+        await self._publish(session, *changes)
+        return refused
 
     async def put_providers(self, session: AsyncSession, records: Sequence[ProviderRecord]) -> None:
         await store.upsert_providers(session, records)
@@ -110,41 +151,24 @@ class Attribution:
         await store.add_claims(session, rows)
         return unknown
 
-    async def put_file(self, session: AsyncSession, kind: Kind, records: Sequence[Record], *, as_of: date,
-                       principal: Principal) -> list[int]:
-        """Store the records of a file of `kind`; the positions of the rows not stored: claim lines whose
-        member is unknown, members the principal may not enrol."""
-        if kind == "members":
-            refused = []
-            for position, record in enumerate(records):
-                assert isinstance(record, MemberRecord)
-                before = await store.member_by_medicaid_id(session, record.medicaid_id)
-                if _may_enrol(principal, record, before):
-                    await self._store_member(session, record, before, as_of=as_of)
-                else:
-                    refused.append(position)
-            return refused
-        if kind == "providers":
-            await self.put_providers(session, [r for r in records if isinstance(r, ProviderRecord)])
-            return []
-        return await self.put_claims(session, [r for r in records if isinstance(r, ClaimRecord)],
-                                     principal=principal)
+    async def put_claim_lines(self, session: AsyncSession, batch: ClaimBatch, *, principal: Principal) -> list[int]:
+        """Store a batch of a file's valid claim lines; the row numbers of the lines whose member is unknown to
+        the principal (not stored)."""
+        return await store.add_claim_lines(session, batch.lines, mco=principal.mco)
 
     # -- attribution ------------------------------------------------------------------------------
 
-    async def run_batch(self, session: AsyncSession, *, as_of: date, principal: Principal) -> dict[str, int]:
-        """Attribute every eligible member without a PCP (of the principal's MCO, if it has one); counts by
-        method (and network gaps).
+    async def run_batch(self, session: AsyncSession, *, as_of: date, principal: Principal
+                        ) -> AsyncIterator[dict[str, int]]:
+        """Attribute every eligible member without a PCP or due for attribution (of the principal's MCO, if it
+        has one), a chunk at a time: yields each chunk's counts by method (and network gaps) for the caller
+        to commit, so a run stopped half-way resumes where it stopped.
 
-        In chunks: each reads the capacity the previous ones used (same transaction), and no
-        statement carries more member ids than PostgreSQL's bind-parameter limit allows."""
-        tally: dict[str, int] = {}
+        Each chunk reads the capacity the previous ones used, and no statement carries more member ids
+        than PostgreSQL's bind-parameter limit allows."""
         needing = await store.members_needing_a_pcp(session, as_of, mco=principal.mco)
         for start in range(0, len(needing), BATCH_CHUNK):
-            chunk = await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of)
-            for method, count in chunk.items():
-                tally[method] = tally.get(method, 0) + count
-        return tally
+            yield await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of)
 
     async def attribute(self, session: AsyncSession, member_ids: Sequence[UUID], *, as_of: date,
                         excluded: dict[UUID, frozenset[str]] | None = None,
@@ -164,11 +188,14 @@ class Attribution:
                                      languages=frozenset(p.languages), networks=frozenset(p.networks))
                      for p in await store.all_providers(session)}
         since = months_before(as_of, self.config.lookback_months)
+        codes, places = self.config.qualifying_procedure_codes, self.config.qualifying_places_of_service
+        # The rules count qualifying claim lines per PCP and take the last visit: a group of n lines, the last on
+        # day d, is n qualifying Visits on d, which they count exactly as the n lines.
+        code, place = min(codes), min(places)
         visits: dict[str, list[Visit]] = {}
-        for claim in await store.visits(session, [r.member_id for r in rows], since):
-            visits.setdefault(str(claim.member_id), []).append(Visit(
-                npi=claim.npi, service_date=claim.service_date, procedure_code=claim.procedure_code,
-                place_of_service=claim.place_of_service))
+        for member_id, npi, n, last in await store.qualifying_visits(
+                session, [r.member_id for r in rows], since=since, until=as_of, codes=codes, places=places):
+            visits.setdefault(str(member_id), []).extend([Visit(npi, last, code, place)] * n)
         households = await store.household_pcps(session, [r.household_id for r in rows if r.household_id])
         roster = [Member(member_id=str(r.member_id), mco=r.mco, lat=r.lat, lon=r.lon, language=r.language,
                          household_id=r.household_id, chosen_npi=r.chosen_npi) for r in rows]
@@ -176,6 +203,7 @@ class Attribution:
             roster, as_of=as_of, providers=providers, visits_by_member=visits,
             household_pcps_by_member={str(r.member_id): households.get(r.household_id or "", []) for r in rows},
             excluded_by_member={str(k): v for k, v in (excluded or {}).items()}, config=self.config)
+        await store.clear_attribution_due(session, [r.member_id for r in rows])
         return await self._replace(session, current, results, method=method, as_of=as_of)
 
     async def _replace(self, session: AsyncSession, current: dict[UUID, Row[Any]], results: dict[str, Assignment],

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 from uuid import UUID
 
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 from sqlalchemy import (
     ARRAY,
     BigInteger,
@@ -19,6 +22,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    text,
     true,
     update,
 )
@@ -43,6 +47,27 @@ async def upsert_member(session: AsyncSession, member_id: UUID, record: MemberRe
         index_elements=["medicaid_id"], set_={**values, "updated_at": func.now()}))
 
 
+async def members_by_medicaid_ids(session: AsyncSession, medicaid_ids: Sequence[str]) -> dict[str, Row[Any]]:
+    rows = await session.execute(select(members).where(_any(members.c.medicaid_id, medicaid_ids, Text)))
+    return {r.medicaid_id: r for r in rows}
+
+
+async def upsert_members(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or update members by Medicaid ID (member_id, the record's fields, attribution_due); a member
+    already due for attribution stays due."""
+    if rows:
+        statement = insert(members)
+        await session.execute(statement.on_conflict_do_update(index_elements=["medicaid_id"], set_={
+            **{c: statement.excluded[c] for c in MemberRecord.model_fields},
+            "attribution_due": members.c.attribution_due | statement.excluded.attribution_due,
+            "updated_at": func.now()}), list(rows))
+
+
+async def clear_attribution_due(session: AsyncSession, member_ids: Sequence[UUID]) -> None:
+    await session.execute(update(members).where(_any(members.c.member_id, member_ids), members.c.attribution_due)
+                          .values(attribution_due=False))
+
+
 async def upsert_providers(session: AsyncSession, records: Sequence[ProviderRecord]) -> None:
     if records:
         statement = insert(providers)
@@ -54,6 +79,35 @@ async def upsert_providers(session: AsyncSession, records: Sequence[ProviderReco
 async def add_claims(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         await session.execute(insert(claims).on_conflict_do_nothing(), list(rows))
+
+
+CLAIM_FILE_COLUMNS = ("row", "medicaid_id", "npi", "service_date", "procedure_code", "place_of_service")
+_CLAIMS_IN = ("CREATE TEMPORARY TABLE IF NOT EXISTS claims_in (row bigint, medicaid_id text, npi text, "
+              "service_date date, procedure_code text, place_of_service text) ON COMMIT DROP")
+_ADD_CLAIMS_IN = ("INSERT INTO claims (member_id, npi, service_date, procedure_code, place_of_service) "
+                  "SELECT m.member_id, c.npi, c.service_date, c.procedure_code, c.place_of_service "
+                  "FROM claims_in c JOIN members m USING (medicaid_id) "
+                  "WHERE CAST(:mco AS text) IS NULL OR m.mco = :mco ON CONFLICT DO NOTHING")
+_UNKNOWN_IN = ("SELECT c.row FROM claims_in c WHERE NOT EXISTS (SELECT FROM members m WHERE "
+               "m.medicaid_id = c.medicaid_id AND (CAST(:mco AS text) IS NULL OR m.mco = :mco)) ORDER BY c.row")
+
+
+async def add_claim_lines(session: AsyncSession, lines: pa.Table, *, mco: str | None) -> list[int]:
+    """Store claim lines (the columns CLAIM_FILE_COLUMNS, `row` their row numbers) of `mco`'s members only if
+    given: COPY into a temporary table, then one INSERT joining the members; the row numbers of the lines
+    whose member is unknown (not stored)."""
+    as_csv = io.BytesIO()
+    pa_csv.write_csv(lines.select(list(CLAIM_FILE_COLUMNS)), as_csv)
+    as_csv.seek(0)
+    await session.execute(text(_CLAIMS_IN))  # through the session: its transaction has begun before the COPY
+    connection = (await (await session.connection()).get_raw_connection()).driver_connection
+    assert connection is not None  # the asyncpg connection under the session's
+    await connection.copy_to_table("claims_in", source=as_csv, columns=CLAIM_FILE_COLUMNS, format="csv",
+                                   header=True)
+    await session.execute(text(_ADD_CLAIMS_IN), {"mco": mco})
+    unknown = list((await session.scalars(text(_UNKNOWN_IN), {"mco": mco})).all())
+    await session.execute(text("TRUNCATE claims_in"))
+    return unknown
 
 
 def _enrolled_with(mco: str | None) -> ColumnElement[bool]:
@@ -101,13 +155,15 @@ async def current_assignment(session: AsyncSession, member_id: UUID, *, for_upda
 
 
 async def members_needing_a_pcp(session: AsyncSession, as_of: date, *, mco: str | None = None) -> list[UUID]:
-    """Eligible members (of `mco`, if given) with no current assignment, or only a flagged network gap."""
+    """Eligible members (of `mco`, if given) with no current assignment, or only a flagged network gap, or
+    due for attribution (stored from a file)."""
     has_pcp = select(assignments.c.member_id).where(assignments.c.effective_to.is_(None),
                                                     assignments.c.npi.isnot(None))
     rows = await session.execute(select(members.c.member_id).where(
         members.c.eligible_from <= as_of,
         (members.c.eligible_to.is_(None)) | (members.c.eligible_to >= as_of),
-        members.c.member_id.not_in(has_pcp), _enrolled_with(mco)).order_by(members.c.member_id))
+        members.c.member_id.not_in(has_pcp) | members.c.attribution_due, _enrolled_with(mco))
+        .order_by(members.c.member_id))
     return [r[0] for r in rows]
 
 
@@ -116,9 +172,15 @@ async def members_rows(session: AsyncSession, member_ids: Sequence[UUID]) -> Seq
                                   .order_by(members.c.member_id))).all()
 
 
-async def visits(session: AsyncSession, member_ids: Sequence[UUID], since: date) -> Sequence[Row[Any]]:
-    return (await session.execute(select(claims).where(_any(claims.c.member_id, member_ids),
-                                                       claims.c.service_date >= since))).all()
+async def qualifying_visits(session: AsyncSession, member_ids: Sequence[UUID], *, since: date, until: date,
+                            codes: Iterable[str], places: Iterable[str]) -> Sequence[Row[Any, Any, Any, Any]]:
+    """(member_id, npi, visits, last visit) of these members' claim lines with a qualifying code and place
+    of service dated in [since, until]."""
+    return (await session.execute(
+        select(claims.c.member_id, claims.c.npi, func.count(), func.max(claims.c.service_date))
+        .where(_any(claims.c.member_id, member_ids), claims.c.service_date.between(since, until),
+               _any(claims.c.procedure_code, codes, Text), _any(claims.c.place_of_service, places, Text))
+        .group_by(claims.c.member_id, claims.c.npi))).all()
 
 
 async def household_pcps(session: AsyncSession, household_ids: Sequence[str]) -> dict[str, list[str]]:

@@ -42,9 +42,12 @@ members = Table(
     Column("eligible_to", Date),
     Column("risk_flags", ARRAY(Text), nullable=False),
     Column("chosen_npi", Text),
+    # Stored from a file with something the rules read new or changed: the next batch run attributes it.
+    Column("attribution_due", Boolean, nullable=False, server_default="false"),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 Index("members_household", members.c.household_id)
+Index("members_attribution_due", members.c.member_id, postgresql_where=members.c.attribution_due)
 
 providers = Table(
     "providers", metadata,

@@ -136,7 +136,13 @@ async def test_bulk_files_report_rejected_rows_and_reloading_changes_nothing(att
     async with attribution.runtime.engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM claims")) == 1
         assert await conn.scalar(text("SELECT count(*) FROM members")) == 2
-        assert await conn.scalar(text("SELECT count(*) FROM assignments")) == 2  # the reload re-attributed none
+        assert await conn.scalar(text("SELECT count(*) FROM assignments")) == 0  # a file's members wait for a run
+    # The run after the feed's claims are in: the member with a qualifying visit is attributed by it.
+    assert (await attribution.post("/v1/attribution-runs")).json() == {"claims_history": 1, "geography": 1}
+    (await attribution.post("/v1/imports/members", content=parquet.getvalue())).raise_for_status()
+    assert (await attribution.post("/v1/attribution-runs")).json() == {}  # the reload left none due
+    async with attribution.runtime.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT count(*) FROM assignments")) == 2
     await attribution.exactly_one_current_assignment_each()
     unreadable = await attribution.post("/v1/imports/members", content=b"\xff\xfe\x00garbage")
     assert unreadable.status_code == 422 and unreadable.json()["code"] == "unreadable-file"

@@ -3,6 +3,8 @@ a signal, a resolution or a reopening of the case's clocks."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_shared.events import Event
@@ -96,8 +98,8 @@ async def on_hold_released(monitor: SlaMonitor, session: AsyncSession, event: Ev
     await monitor.signal(session, event.payload.inquiry_id, Signal.OUTREACH_OPENED, event.payload.released_at)
 
 
-@handlers.on(PcpAssignedV1)
-async def on_pcp_assigned(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
-    assigned = event.payload
-    assert isinstance(assigned, PcpAssignedV1)
-    await monitor.pcp_assigned(session, assigned.member_id, event.time)
+@handlers.on_batch(PcpAssignedV1)
+async def on_pcps_assigned(monitor: SlaMonitor, session: AsyncSession, events: Sequence[Event]) -> None:
+    assigned = [(event.payload.member_id, event.time) for event in events if isinstance(event.payload, PcpAssignedV1)]
+    assert len(assigned) == len(events)
+    await monitor.pcps_assigned(session, assigned)

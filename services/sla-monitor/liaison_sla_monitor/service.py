@@ -8,7 +8,7 @@ through the outbox, so a clock's state and what the bus was told agree.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -139,9 +139,13 @@ class SlaMonitor:
         """Remember whose PCP assignment meets a panel-removal case's clocks."""
         await store.save_case(session, case_id, member_id=member_id)
 
-    async def pcp_assigned(self, session: AsyncSession, member_id: UUID, at: datetime) -> None:
-        for case_id in await store.cases_of_member(session, member_id):
-            await self.signal(session, case_id, Signal.PCP_ASSIGNED, at)
+    async def pcps_assigned(self, session: AsyncSession, assigned: Sequence[tuple[UUID, datetime]]) -> None:
+        """Members attributed to a PCP, with when: the panel-removal cases of those members hear of it (one
+        query for the lot: a roster's batch run assigns a million members, few of them with a case)."""
+        cases = await store.cases_of_members(session, sorted({member_id for member_id, _ in assigned}))
+        for member_id, at in assigned:
+            for case_id in cases.get(member_id, ()):
+                await self.signal(session, case_id, Signal.PCP_ASSIGNED, at)
 
     # -- timers --------------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Row, case, func, literal, or_, select, true, update
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, Row, Uuid, any_, case, func, literal, or_, select, true, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,8 +45,13 @@ async def save_referral(session: AsyncSession, inquiry_id: UUID, mco: str, at: d
         where=or_(cases.c.referred_at.is_(None), cases.c.referred_at <= at)))
 
 
-async def cases_of_member(session: AsyncSession, member_id: UUID) -> list[UUID]:
-    return list((await session.execute(select(cases.c.inquiry_id).where(cases.c.member_id == member_id))).scalars())
+async def cases_of_members(session: AsyncSession, member_ids: Sequence[UUID]) -> dict[UUID, list[UUID]]:
+    """The cases about each of these members that has one, by member id."""
+    found: dict[UUID, list[UUID]] = {}
+    for inquiry_id, member_id in await session.execute(select(cases.c.inquiry_id, cases.c.member_id).where(
+            cases.c.member_id == any_(literal(list(member_ids), ARRAY(Uuid))))):
+        found.setdefault(member_id, []).append(inquiry_id)
+    return found
 
 
 # -- clocks --------------------------------------------------------------------------------------

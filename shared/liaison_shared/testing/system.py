@@ -60,6 +60,9 @@ class LiaisonSystem:
     """Extra settings per service, without the LIAISON_<SERVICE>_ prefix."""
     tokens: Tokens = field(default_factory=Tokens)
     """Where callers get access tokens: the services accept those of its issuer."""
+    ready_probe_timeout: float = 2.0
+    """Seconds one /readyz probe may take. A service answers it behind the requests it is already serving, so
+    a harness that keeps load on a service while it (re)starts gives the probe longer than a quiet test does."""
     ports: dict[str, int] = field(default_factory=lambda: {service: free_port() for service in SERVICES})
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -107,7 +110,9 @@ class LiaisonSystem:
         await asyncio.gather(*(self.wait_ready(service) for service in chosen))
 
     async def wait_ready(self, service: str, timeout: float = READY_TIMEOUT) -> None:
-        async with httpx.AsyncClient(base_url=self.url(service), timeout=2) as client:
+        """Poll `service`'s /readyz (each probe given `ready_probe_timeout` s) until it answers 200; fail after
+        `timeout` s or as soon as the process exits."""
+        async with httpx.AsyncClient(base_url=self.url(service), timeout=self.ready_probe_timeout) as client:
             async def ready() -> bool:
                 self.check_alive(service)
                 try:

@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
 import tempfile
-from typing import Any
+from collections.abc import AsyncIterator, Iterator
+from typing import IO, Any, TypeVar
 
 from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution.api.deps import Uses, Work, Writer, today
-from liaison_attribution.bulk import Report, UnreadableFile, validated
+from liaison_attribution.bulk import Report, UnreadableFile, in_chunks, validated
+from liaison_attribution.claims_file import claim_batches
 from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord
+from liaison_attribution.service import Attribution
 from liaison_shared.openapi import NOT_FOUND
 from liaison_shared.pipeline import BULK_BODY
+from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
 
 SPOOL_IN_MEMORY = 8 << 20  # an upload larger than this is spooled to a temporary file
+FILE_CHUNK = 5000  # records validated and stored at a time
 NOT_ENROLLED = "not a member of this credential's MCO"
+UNKNOWN_MEMBER = "no member with this ID"
+T = TypeVar("T")
 
 router = APIRouter(prefix="/v1", tags=["attribution"])
 
@@ -50,21 +59,41 @@ async def put_claim(record: ClaimRecord, principal: Writer, uses: Uses, work: Wo
                  "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}}}}})
 async def import_file(kind: Kind, request: Request, principal: Writer, uses: Uses, work: Work
                       ) -> dict[str, Any]:
+    """A file is one transaction: one found unreadable half-way stores nothing."""
     report = Report()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as upload:
         async for chunk in request.stream():  # the pipeline counts it against the bulk limit
             upload.write(chunk)
         upload.seek(0)
         try:
-            numbered = list(validated(kind, upload, report))
+            await _load(kind, upload, report, principal, uses, work.session)
         except UnreadableFile as unreadable:
             raise Problem(422, "Unreadable file", str(unreadable), code="unreadable-file",
                           errors=[{"field": "body", "reason": str(unreadable)}]) from None
-    reason = NOT_ENROLLED if kind == "members" else "no member with this ID"
-    records = [record for _, record in numbered]
-    for position in await uses.put_file(work.session, kind, records, as_of=today(), principal=principal):
-        report.accepted -= 1
-        report.refuse(numbered[position][0], [{"field": "medicaid_id", "reason": reason}])
     await work.commit()
     return {"read": report.read, "accepted": report.accepted, "rejected_count": report.rejected_count,
-            "rejected": report.rejected}
+            "rejected": sorted(report.rejected, key=lambda refusal: int(refusal["row"]))}
+
+
+async def _load(kind: Kind, upload: IO[bytes], report: Report, principal: Principal, uses: Attribution,
+                session: AsyncSession) -> None:
+    """Validate the file a batch at a time (in a worker thread: the event loop goes on serving) and store
+    each batch; a valid row that is not stored is refused in `report`."""
+    if kind == "claims":
+        async for batch in _in_thread(claim_batches(upload, report)):
+            for row in await uses.put_claim_lines(session, batch, principal=principal):
+                report.unstored(row, "medicaid_id", UNKNOWN_MEMBER)
+        return
+    async for numbered in _in_thread(in_chunks(validated(kind, upload, report), FILE_CHUNK)):
+        records = [record for _, record in numbered]
+        if kind == "providers":
+            await uses.put_providers(session, [r for r in records if isinstance(r, ProviderRecord)])
+            continue
+        members = [r for r in records if isinstance(r, MemberRecord)]
+        for position in await uses.put_member_file(session, members, principal=principal):
+            report.unstored(numbered[position][0], "medicaid_id", NOT_ENROLLED)
+
+
+async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
+    while (item := await asyncio.to_thread(next, items, None)) is not None:
+        yield item
