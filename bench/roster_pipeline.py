@@ -137,7 +137,24 @@ class Drain:
         return int(await self.conn.fetchval(sql))
 
 
-async def pipeline(system: LiaisonSystem, files: Files, figures: dict[str, float]) -> None:
+async def sample(system: LiaisonSystem, start: float, timeline: list[tuple[float, int, int, int]],
+                 every: float) -> None:
+    """Every `every` s until cancelled: (seconds since start, outbox rows, of them relayed, triage's members)."""
+    conn = await asyncpg.connect(DSN)
+    drain = Drain(conn, system)
+    written = drain.unsent.replace(" WHERE sent_at IS NULL", "")
+    relayed = drain.unsent.replace("IS NULL", "IS NOT NULL")
+    try:
+        while True:
+            timeline.append((time.perf_counter() - start, await drain.count(written), await drain.count(relayed),
+                             await drain.count(drain.known)))
+            await asyncio.sleep(every)  # a sampling period, not a synchronisation
+    finally:
+        await conn.close()
+
+
+async def pipeline(system: LiaisonSystem, files: Files, figures: dict[str, float],
+                   timeline: list[tuple[float, int, int, int]]) -> None:
     members = files.counts["members"]
     async with httpx.AsyncClient(base_url=system.url("attribution"), timeout=None,
                                  auth=BearerAuth(system.tokens, system="attribution-feed")) as http:
@@ -146,6 +163,7 @@ async def pipeline(system: LiaisonSystem, files: Files, figures: dict[str, float
         drain = Drain(conn, system)
         try:
             start = time.perf_counter()
+            sampler = asyncio.create_task(sample(system, start, timeline, 10.0))
             await timed(figures, "providers", lambda: upload(http, "providers", files.providers,
                                                              {"Content-Type": "text/csv"}))
             await timed(figures, "members", lambda: upload(http, "members", files.members, PARQUET))
@@ -180,6 +198,9 @@ async def pipeline(system: LiaisonSystem, files: Files, figures: dict[str, float
             figures["pipeline_s"] = time.perf_counter() - start
             figures["events"] = await drain.count(drain.assigned) + await drain.count(drain.known)
         finally:
+            if "sampler" in locals():
+                sampler.cancel()
+                await asyncio.gather(sampler, return_exceptions=True)
             await conn.close()
 
 
@@ -230,7 +251,7 @@ async def raw_produce(system: LiaisonSystem, n: int, sizes: list[tuple[int, int]
         await producer.stop()
 
 
-def report(f: dict[str, float]) -> None:
+def report(f: dict[str, float], timeline: list[tuple[float, int, int, int]]) -> None:
     raw = f["raw_group_by_s"] + f["raw_produce_s"]
     print(f"roster pipeline: {f['members']:,.0f} members, {f['pcps']:,.0f} PCPs, {f['claims']:,.0f} claim lines "
           f"({f['claims_stored']:,.0f} stored), {f['events']:,.0f} events")
@@ -243,10 +264,13 @@ def report(f: dict[str, float]) -> None:
     print(f"    raw: GROUP BY {f['raw_group_by_s']:.1f} s ({f['raw_groups']:,.0f} groups) + produce "
           f"{f['raw_produce_s']:.1f} s = {raw:.1f} s   pipeline at {raw / f['pipeline_s']:.3f}x raw")
     print("    by method: " + ", ".join(f"{k[7:]} {v:,.0f}" for k, v in f.items() if k.startswith("method_")))
+    print("    timeline (s: outbox rows written / relayed, members in triage's copy): " + ", ".join(
+        f"{t:.0f}: {written:,}/{relayed:,}, {known:,}" for t, written, relayed, known in timeline))
     print(json.dumps({k: round(v, 3) for k, v in f.items()}))
 
 
 async def run(args: argparse.Namespace) -> None:
+    timeline: list[tuple[float, int, int, int]] = []
     figures: dict[str, float] = {"members": args.members, "pcps": args.pcps, "claims": 0.0}
     name = f"brp{uuid.uuid4().hex[:10]}"
     with tempfile.TemporaryDirectory(prefix="bench-roster-pipeline-") as workdir:
@@ -259,12 +283,12 @@ async def run(args: argparse.Namespace) -> None:
                                workdir=Path(workdir) / "logs", smtp_port=0, settings=settings)
         try:
             await system.start(*SERVICES)
-            await pipeline(system, files, figures)
+            await pipeline(system, files, figures, timeline)
             await check_and_raw_group_by(system, figures)
         finally:
             await system.stop()
             await drop_run(system.bootstrap, [system.schema(s) for s in SERVICES], system.topic_prefix)
-    report(figures)
+    report(figures, timeline)
 
 
 def main() -> None:

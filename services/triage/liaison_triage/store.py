@@ -68,10 +68,11 @@ async def record_enrollments(session: AsyncSession, enrolled: Sequence[MemberEnr
         rows[e.member_id, e.mco, e.effective_from] = {
             "member_id": e.member_id, "medicaid_id": e.medicaid_id, "mco": e.mco, "effective_from": e.effective_from,
             "effective_to": effective_to, "risk_flags": sorted(e.risk_flags)}
-    statement = insert(enrollments).values(list(rows.values()))
+    statement = insert(enrollments)  # one statement, many parameter sets: compiled once, not per batch size
     await session.execute(statement.on_conflict_do_update(
         index_elements=["member_id", "mco", "effective_from"],
-        set_={name: statement.excluded[name] for name in ("medicaid_id", "effective_to", "risk_flags")}))
+        set_={name: statement.excluded[name] for name in ("medicaid_id", "effective_to", "risk_flags")}),
+        list(rows.values()))
 
 
 async def record_disenrollment(session: AsyncSession, ended: MemberDisenrolledV1) -> None:
@@ -89,14 +90,14 @@ async def save_decisions(session: AsyncSession,
     """Record these decisions (one per inquiry), replacing earlier ones of the same inquiries."""
     if not decided:
         return
-    statement = insert(decisions).values([
+    statement = insert(decisions)
+    replaced = ("track", "mco", "priority", "queue", "rules_fired", "ruleset_version", "decided_at")
+    await session.execute(statement.on_conflict_do_update(
+        index_elements=["inquiry_id"], set_={name: statement.excluded[name] for name in replaced}), [
         {"inquiry_id": received.inquiry_id, "received": received.model_dump(mode="json"),
          "track": assigned.track, "mco": assigned.mco, "priority": assigned.priority, "queue": assigned.queue,
          "rules_fired": list(assigned.rules_fired), "ruleset_version": assigned.ruleset_version,
          "decided_at": assigned.decided_at} for received, assigned in decided])
-    replaced = ("track", "mco", "priority", "queue", "rules_fired", "ruleset_version", "decided_at")
-    await session.execute(statement.on_conflict_do_update(
-        index_elements=["inquiry_id"], set_={name: statement.excluded[name] for name in replaced}))
 
 
 async def decided_inquiry(session: AsyncSession, inquiry_id: UUID) -> InquiryReceivedV1 | None:
@@ -146,10 +147,10 @@ async def await_enrollments(session: AsyncSession, waiting: Sequence[tuple[Inqui
                             decide_by: datetime) -> None:
     """These inquiries (with their members' Medicaid IDs) wait for enrollment until `decide_by`."""
     if waiting:
-        await session.execute(insert(awaiting_enrollment).values([
+        await session.execute(insert(awaiting_enrollment).on_conflict_do_nothing(), [
             {"inquiry_id": received.inquiry_id, "medicaid_id": medicaid_id,
              "received": received.model_dump(mode="json"), "decide_by": decide_by}
-            for received, medicaid_id in waiting]).on_conflict_do_nothing())
+            for received, medicaid_id in waiting])
 
 
 async def take_awaiting(session: AsyncSession, *, medicaid_ids: Sequence[str] | None = None,
