@@ -48,6 +48,7 @@ bench: install infra
 	$(PY) -m bench.sla
 	$(PY) -m bench.notifier
 	$(PY) -m bench.attribution
+	$(PY) -m bench.roster_pipeline
 	$(PY) -m bench.console
 	$(PY) -m bench.reporting
 	$(PY) -m bench.system

@@ -28,7 +28,7 @@ import asyncpg
 
 import liaison_attribution
 from bench.intake import VERDICT
-from bench.roster import AS_OF, Roster
+from bench.roster import AS_OF, Roster, roster_arguments
 from bench.service_process import DATABASE_URL, DSN
 from liaison_attribution.contract import AttributionConfig, load_attribution_config
 from liaison_attribution.rules.pcp import Member, Provider, Visit, assign_roster, months_before
@@ -227,11 +227,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=1_000_000)
-    parser.add_argument("--pcps", type=int, default=5_000)
-    parser.add_argument("--claims", type=int, default=20_000_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = roster_arguments(__doc__)
     parser.add_argument("--per-line", action="store_true",
                         help="then the full run again with one Visit per claim line (more time and memory)")
     parser.add_argument("--profile", type=int, default=0, metavar="K",

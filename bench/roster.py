@@ -7,6 +7,7 @@ generated in member-id order and their claim lines with them, so the claims' ind
 
 from __future__ import annotations
 
+import argparse
 import bisect
 import itertools
 import math
@@ -42,6 +43,16 @@ MEMBER_COLUMNS = ("member_id", "medicaid_id", "name", "birth_date", "lat", "lon"
 PROVIDER_COLUMNS = ("npi", "name", "is_pcp", "practice_npi", "practice_name", "lat", "lon", "languages",
                     "capacity", "open_panel", "networks")
 CLAIM_COLUMNS = ("member_id", "npi", "service_date", "procedure_code", "place_of_service")
+
+
+def roster_arguments(description: str | None) -> argparse.ArgumentParser:
+    """A benchmark's parser with the roster's size and seed (a million members, 5,000 PCPs, 20M claim lines)."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", type=int, default=1_000_000)
+    parser.add_argument("--pcps", type=int, default=5_000)
+    parser.add_argument("--claims", type=int, default=20_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    return parser
 
 
 def npi(n: int) -> str:

@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 
 from bench.attribution import VISITS
 from bench.intake import BOOTSTRAP, VERDICT
-from bench.roster import AS_OF, PROVIDER_COLUMNS, Roster
+from bench.roster import AS_OF, PROVIDER_COLUMNS, Roster, roster_arguments
 from bench.service_process import DATABASE_URL, DSN, drop_run
 from liaison_attribution.contract import load_attribution_config
 from liaison_attribution.rules.pcp import months_before
@@ -292,11 +292,7 @@ async def run(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--members", type=int, default=1_000_000)
-    parser.add_argument("--pcps", type=int, default=5_000)
-    parser.add_argument("--claims", type=int, default=20_000_000)
-    parser.add_argument("--seed", type=int, default=7)
+    parser = roster_arguments(__doc__)
     parser.add_argument("--claim-files", type=int, default=4, help="parts the claims are sent in")
     parser.add_argument("--bootstrap", default=BOOTSTRAP)
     args = parser.parse_args()
