@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Any
+from typing import IO, Any
 from uuid import UUID
 
 import pyarrow as pa
@@ -13,8 +13,11 @@ import pyarrow.csv as pa_csv
 from sqlalchemy import (
     ARRAY,
     BigInteger,
+    Column,
     ColumnElement,
+    MetaData,
     Row,
+    Table,
     Text,
     Uuid,
     any_,
@@ -52,15 +55,46 @@ async def members_by_medicaid_ids(session: AsyncSession, medicaid_ids: Sequence[
     return {r.medicaid_id: r for r in rows}
 
 
+MEMBER_FILE_COLUMNS = ("member_id", *MemberRecord.model_fields, "attribution_due")
+_MEMBERS_IN = ("CREATE TEMPORARY TABLE IF NOT EXISTS members_in (LIKE members INCLUDING DEFAULTS) "
+               "ON COMMIT DROP")
+_members_in = Table("members_in", MetaData(), *(Column(c.name, c.type) for c in members.c))  # temporary
+
+
+def _upsert_members_in() -> Any:
+    statement = insert(members).from_select(MEMBER_FILE_COLUMNS, select(*(_members_in.c[c] for c in
+                                                                         MEMBER_FILE_COLUMNS)))
+    return statement.on_conflict_do_update(index_elements=["medicaid_id"], set_={
+        **{c: statement.excluded[c] for c in MemberRecord.model_fields},
+        "attribution_due": members.c.attribution_due | statement.excluded.attribution_due,
+        "updated_at": func.now()})
+
+
+_UPSERT_MEMBERS_IN = _upsert_members_in()
+
+
 async def upsert_members(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert or update members by Medicaid ID (member_id, the record's fields, attribution_due); a member
-    already due for attribution stays due."""
+    """Insert or update members by Medicaid ID (MEMBER_FILE_COLUMNS; one row per Medicaid ID) through a
+    temporary table with COPY; a member already due for attribution stays due."""
     if rows:
-        statement = insert(members)
-        await session.execute(statement.on_conflict_do_update(index_elements=["medicaid_id"], set_={
-            **{c: statement.excluded[c] for c in MemberRecord.model_fields},
-            "attribution_due": members.c.attribution_due | statement.excluded.attribution_due,
-            "updated_at": func.now()}), list(rows))
+        await _copy_in(session, _MEMBERS_IN, "members_in", MEMBER_FILE_COLUMNS,
+                       records=[tuple(row[c] for c in MEMBER_FILE_COLUMNS) for row in rows])
+        await session.execute(_UPSERT_MEMBERS_IN)
+        await session.execute(text("TRUNCATE members_in"))
+
+
+async def _copy_in(session: AsyncSession, create: str, table: str, columns: Sequence[str], *,
+                   records: Iterable[tuple[Any, ...]] | None = None, csv: IO[bytes] | None = None) -> None:
+    """COPY rows (or CSV with a header) into a temporary table that `create` makes, in the session's
+    transaction: `create` goes through the session first, for a statement sent straight to the driver
+    before the session's first would run outside its transaction."""
+    await session.execute(text(create))
+    connection = (await (await session.connection()).get_raw_connection()).driver_connection
+    assert connection is not None  # the asyncpg connection under the session's
+    if records is not None:
+        await connection.copy_records_to_table(table, records=records, columns=list(columns))
+    else:
+        await connection.copy_to_table(table, source=csv, columns=list(columns), format="csv", header=True)
 
 
 async def clear_attribution_due(session: AsyncSession, member_ids: Sequence[UUID]) -> None:
@@ -99,11 +133,7 @@ async def add_claim_lines(session: AsyncSession, lines: pa.Table, *, mco: str | 
     as_csv = io.BytesIO()
     pa_csv.write_csv(lines.select(list(CLAIM_FILE_COLUMNS)), as_csv)
     as_csv.seek(0)
-    await session.execute(text(_CLAIMS_IN))  # through the session: its transaction has begun before the COPY
-    connection = (await (await session.connection()).get_raw_connection()).driver_connection
-    assert connection is not None  # the asyncpg connection under the session's
-    await connection.copy_to_table("claims_in", source=as_csv, columns=CLAIM_FILE_COLUMNS, format="csv",
-                                   header=True)
+    await _copy_in(session, _CLAIMS_IN, "claims_in", CLAIM_FILE_COLUMNS, csv=as_csv)
     await session.execute(text(_ADD_CLAIMS_IN), {"mco": mco})
     unknown = list((await session.scalars(text(_UNKNOWN_IN), {"mco": mco})).all())
     await session.execute(text("TRUNCATE claims_in"))
