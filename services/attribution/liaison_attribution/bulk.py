@@ -86,6 +86,18 @@ def _listed(value: Any) -> Any:
     return [part.strip() for part in value.split(";") if part.strip()] if isinstance(value, str) else value
 
 
+def _required(model: type[Record]) -> list[str]:
+    return [name for name, f in model.model_fields.items() if f.is_required()]
+
+
+def read_through(kind: str, content: IO[bytes]) -> None:
+    """Read every row of a file of `kind` without validating it, then rewind: raises UnreadableFile if it
+    cannot be read to the end."""
+    for _ in rows_of(content, _required(MODELS[kind])):
+        pass
+    content.seek(0)
+
+
 def in_chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
     """`items` in lists of `size` (the last one shorter)."""
     while chunk := list(itertools.islice(items, size)):
@@ -97,8 +109,7 @@ def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[tuple[i
     `report`. A file without a column that every record needs is unreadable as a whole."""
     model = MODELS[kind]
     lists = {name for name, f in model.model_fields.items() if get_origin(f.annotation) is list}
-    required = [name for name, f in model.model_fields.items() if f.is_required()]
-    for number, row in enumerate(rows_of(content, required), start=1):
+    for number, row in enumerate(rows_of(content, _required(model)), start=1):
         report.read += 1
         try:
             record = model.model_validate({k: _listed(v) if k in lists else v for k, v in row.items()

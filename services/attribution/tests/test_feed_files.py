@@ -97,3 +97,27 @@ async def test_a_run_stopped_half_way_keeps_its_committed_chunks_and_the_next_ru
     assert (await attribution.post("/v1/attribution-runs")).json() == {"geography": 3}
     assert await count(attribution, "SELECT count(*) FROM assignments") == 5
     await attribution.exactly_one_current_assignment_each()
+
+
+async def test_a_members_load_cut_short_keeps_its_committed_batches_and_loading_again_finishes_it(
+    attribution: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(records, "FILE_CHUNK", 2)
+    rows = [row(f"{5000000 + n}E") for n in range(5)]
+    real, calls = store.upsert_members, []
+
+    async def fails_the_second_time(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the process died here")
+        await real(*args, **kwargs)
+    monkeypatch.setattr(store, "upsert_members", fails_the_second_time)
+    response = await attribution.post("/v1/imports/members", content=(HEADER + "".join(rows)).encode(), headers=CSV)
+    assert response.status_code == 500
+    assert await count(attribution, "SELECT count(*) FROM members") == 2  # the first batch, committed
+    monkeypatch.setattr(store, "upsert_members", real)
+    assert (await load(attribution, *rows))["accepted"] == 5
+    assert await count(attribution, "SELECT count(*) FROM members") == 5
+    enrolled = await attribution.events("attribution.member-enrollment", 5)
+    assert sorted(e.payload.medicaid_id for e in enrolled if isinstance(e.payload, MemberEnrolledV1)) == sorted(
+        r.split(",")[0] for r in rows)  # each member enrolled once: the reload published none again

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import tempfile
 from collections.abc import AsyncIterator, Iterator
 from typing import IO, Any, TypeVar
 
 from fastapi import APIRouter, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution.api.deps import Uses, Work, Writer, today
-from liaison_attribution.bulk import Report, UnreadableFile, in_chunks, validated
+from liaison_attribution.bulk import Report, UnreadableFile, in_chunks, read_through, validated
 from liaison_attribution.claims_file import claim_batches
 from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord
 from liaison_attribution.service import Attribution
+from liaison_shared.db import UnitOfWork
 from liaison_shared.openapi import NOT_FOUND
 from liaison_shared.pipeline import BULK_BODY
 from liaison_shared.principal import Principal
@@ -59,14 +60,19 @@ async def put_claim(record: ClaimRecord, principal: Writer, uses: Uses, work: Wo
                  "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}}}}})
 async def import_file(kind: Kind, request: Request, principal: Writer, uses: Uses, work: Work
                       ) -> dict[str, Any]:
-    """A file is one transaction: one found unreadable half-way stores nothing."""
+    """A file found unreadable half-way stores nothing. Providers and claims are one transaction per
+    file. A members file is read through first, then stored and committed a batch at a time: its
+    enrollments reach the bus while it loads (a transaction holding a million outbox rows would keep the
+    relay scanning past them), and a load cut short is finished by loading the file again."""
     report = Report()
     with tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY) as upload:
         async for chunk in request.stream():  # the pipeline counts it against the bulk limit
             upload.write(chunk)
         upload.seek(0)
         try:
-            await _load(kind, upload, report, principal, uses, work.session)
+            if kind == "members":
+                await asyncio.to_thread(read_through, kind, upload)
+            await _load(kind, upload, report, principal, uses, work)
         except UnreadableFile as unreadable:
             raise Problem(422, "Unreadable file", str(unreadable), code="unreadable-file",
                           errors=[{"field": "body", "reason": str(unreadable)}]) from None
@@ -76,22 +82,26 @@ async def import_file(kind: Kind, request: Request, principal: Writer, uses: Use
 
 
 async def _load(kind: Kind, upload: IO[bytes], report: Report, principal: Principal, uses: Attribution,
-                session: AsyncSession) -> None:
+                work: UnitOfWork) -> None:
     """Validate the file a batch at a time (in a worker thread: the event loop goes on serving) and store
     each batch; a valid row that is not stored is refused in `report`."""
+    session = work.session
     if kind == "claims":
-        async for batch in _in_thread(claim_batches(upload, report)):
-            for row in await uses.put_claim_lines(session, batch, principal=principal):
-                report.unstored(row, "medicaid_id", UNKNOWN_MEMBER)
+        with contextlib.closing(claim_batches(upload, report)) as batches:  # closed while the file is open
+            async for batch in _in_thread(batches):
+                for row in await uses.put_claim_lines(session, batch, principal=principal):
+                    report.unstored(row, "medicaid_id", UNKNOWN_MEMBER)
         return
-    async for numbered in _in_thread(in_chunks(validated(kind, upload, report), FILE_CHUNK)):
-        records = [record for _, record in numbered]
-        if kind == "providers":
-            await uses.put_providers(session, [r for r in records if isinstance(r, ProviderRecord)])
-            continue
-        members = [r for r in records if isinstance(r, MemberRecord)]
-        for position in await uses.put_member_file(session, members, principal=principal):
-            report.unstored(numbered[position][0], "medicaid_id", NOT_ENROLLED)
+    with contextlib.closing(validated(kind, upload, report)) as rows:
+        async for numbered in _in_thread(in_chunks(rows, FILE_CHUNK)):
+            records = [record for _, record in numbered]
+            if kind == "providers":
+                await uses.put_providers(session, [r for r in records if isinstance(r, ProviderRecord)])
+                continue
+            members = [r for r in records if isinstance(r, MemberRecord)]
+            for position in await uses.put_member_file(session, members, principal=principal):
+                report.unstored(numbered[position][0], "medicaid_id", NOT_ENROLLED)
+            await work.commit()
 
 
 async def _in_thread(items: Iterator[T]) -> AsyncIterator[T]:
