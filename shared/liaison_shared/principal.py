@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -32,7 +33,7 @@ class Principal:
     roles: frozenset[str] = frozenset()
     client: str | None = None
 
-    @property
+    @cached_property  # asked once per row of a file of a million members
     def mco(self) -> str | None:
         """The MCO this credential is confined to, if any."""
         return next((s.removeprefix(MCO_SCOPE_PREFIX) for s in sorted(self.scopes)
@@ -42,7 +43,7 @@ class Principal:
         """This principal as the actor of what it does (on events and in logs)."""
         return Actor(subject=self.id, name=self.name, roles=tuple(sorted(self.roles)), client=self.client)
 
-    @property
+    @cached_property
     def parties(self) -> frozenset[str] | None:
         """The parties (member, provider) whose cases this principal works; None: every party."""
         confined = frozenset(s.removeprefix(PARTY_SCOPE_PREFIX) for s in self.scopes
