@@ -768,7 +768,8 @@ async def run_drills(kafka: PrivateKafka, postgres: PrivatePostgres, *, workdir:
 async def main_async(args: argparse.Namespace) -> bool:
     kafka, postgres = PrivateKafka(args.kafka_port), PrivatePostgres(args.postgres_port)
     settings = DrillSettings(rate=args.rate, max_in_flight=args.max_in_flight, steady_s=args.steady,
-                             kafka_outage_s=args.kafka_outage, catch_up_timeout_s=args.catch_up_timeout)
+                             kafka_outage_s=args.kafka_outage,
+                             catch_up_timeout_s=args.catch_up_timeout or max(300.0, 6 * args.rate))
     workdir = Path(tempfile.mkdtemp(prefix="liaison-faults-"))
     started = time.monotonic()
     print(f"private Kafka {kafka.bootstrap}, private PostgreSQL 127.0.0.1:{postgres.port}: starting")
@@ -806,7 +807,9 @@ def main() -> None:
                         help="kill, kafka, postgres or kill:<service> (repeatable; default: all)")
     parser.add_argument("--steady", type=float, default=5.0, help="seconds of load before and after each fault")
     parser.add_argument("--kafka-outage", type=float, default=60.0, help="seconds Kafka stays down (default 60)")
-    parser.add_argument("--catch-up-timeout", type=float, default=300.0)
+    parser.add_argument("--catch-up-timeout", type=float, default=None,
+                        help="seconds a drill may take to catch up (default 300, or 6 s per inquiry/s offered: "
+                             "1,200 at 200/s, where a Kafka outage leaves ~7,000 inquiries to work off)")
     parser.add_argument("--kafka-port", type=int, default=KAFKA_PORT)
     parser.add_argument("--keep-logs", action="store_true", help="keep the services' logs even when all passed")
     parser.add_argument("--postgres-port", type=int, default=POSTGRES_PORT)
