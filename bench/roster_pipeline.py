@@ -162,9 +162,20 @@ async def pipeline(system: LiaisonSystem, files: Files, figures: dict[str, float
         await http.get("/readyz")
         conn = await asyncpg.connect(DSN)
         drain = Drain(conn, system)
+        background: list[asyncio.Task[None]] = []
         try:
             start = time.perf_counter()
-            sampler = asyncio.create_task(sample(system, start, timeline, 10.0))
+            background.append(asyncio.create_task(sample(system, start, timeline, 10.0)))
+
+            async def triage_knows_all() -> bool:
+                system.check_alive("triage")
+                return await drain.count(drain.known) == members
+
+            async def decidable() -> None:  # from the start: triage may know everyone before the run ends
+                await wait_until(triage_knows_all, timeout=DRAIN_TIMEOUT_S, interval=1.0, what="triage to know all")
+                figures["decidable_s"] = time.perf_counter() - start
+            watcher = asyncio.create_task(decidable())  # the only user of `conn` until awaited
+            background.append(watcher)
             await timed(figures, "providers", lambda: upload(http, "providers", files.providers,
                                                              {"Content-Type": "text/csv"}))
             await timed(figures, "members", lambda: upload(http, "members", files.members, PARQUET))
@@ -184,11 +195,7 @@ async def pipeline(system: LiaisonSystem, files: Files, figures: dict[str, float
                 raise RuntimeError(f"the run attributed {sum(tally.values())} of {members} members: {tally}")
             figures.update({f"method_{k}": v for k, v in tally.items()})
 
-            async def triage_knows_all() -> bool:
-                system.check_alive("triage")
-                return await drain.count(drain.known) == members
-            await wait_until(triage_knows_all, timeout=DRAIN_TIMEOUT_S, interval=1.0, what="triage to know all")
-            figures["decidable_s"] = time.perf_counter() - start
+            await watcher
 
             async def assignments_consumed() -> bool:
                 system.check_alive("sla-monitor")
@@ -201,9 +208,9 @@ async def pipeline(system: LiaisonSystem, files: Files, figures: dict[str, float
             figures["pipeline_s"] = time.perf_counter() - start
             figures["events"] = await drain.count(drain.assigned) + await drain.count(drain.known)
         finally:
-            if "sampler" in locals():
-                sampler.cancel()
-                await asyncio.gather(sampler, return_exceptions=True)
+            for task in background:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
             await conn.close()
 
 
