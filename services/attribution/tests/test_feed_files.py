@@ -4,6 +4,7 @@ resumed by running it again."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -21,6 +22,18 @@ CSV = {"Content-Type": "text/csv"}
 
 def row(medicaid_id: str, *, lat: float = DES_MOINES[0] + 0.01, language: str = "en") -> str:
     return f"{medicaid_id},Test Member,1980-05-01,{lat},{DES_MOINES[1]},{language},IA-TC,2026-01-01\n"
+
+
+def dies_at_the_second_call(statement: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """`statement` as a process would run it that dies at its second call (its transaction rolled back)."""
+    calls: list[int] = []
+
+    async def dying(*args: Any, **kwargs: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the process died here")
+        await statement(*args, **kwargs)
+    return dying
 
 
 async def count(attribution: Harness, sql: str) -> int:
@@ -81,14 +94,8 @@ async def test_a_run_stopped_half_way_keeps_its_committed_chunks_and_the_next_ru
     await attribution.post("/v1/providers", provider(NPIS[0]))
     await load(attribution, *(row(f"{4000000 + n}D") for n in range(5)))
     monkeypatch.setattr(service, "BATCH_CHUNK", 2)
-    real, calls = store.replace_assignments, []
-
-    async def fails_the_second_time(*args: Any, **kwargs: Any) -> None:
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("the process died here")
-        await real(*args, **kwargs)
-    monkeypatch.setattr(store, "replace_assignments", fails_the_second_time)
+    real = store.replace_assignments
+    monkeypatch.setattr(store, "replace_assignments", dies_at_the_second_call(real))
     assert (await attribution.post("/v1/attribution-runs")).status_code == 500
     assert await count(attribution, "SELECT count(*) FROM assignments") == 2  # the first chunk's
     assert await count(attribution, "SELECT count(*) FROM members WHERE attribution_due") == 3
@@ -104,14 +111,8 @@ async def test_a_members_load_cut_short_keeps_its_committed_batches_and_loading_
 ) -> None:
     monkeypatch.setattr(records, "FILE_CHUNK", 2)
     rows = [row(f"{5000000 + n}E") for n in range(5)]
-    real, calls = store.upsert_members, []
-
-    async def fails_the_second_time(*args: Any, **kwargs: Any) -> None:
-        calls.append(1)
-        if len(calls) == 2:
-            raise RuntimeError("the process died here")
-        await real(*args, **kwargs)
-    monkeypatch.setattr(store, "upsert_members", fails_the_second_time)
+    real = store.upsert_members
+    monkeypatch.setattr(store, "upsert_members", dies_at_the_second_call(real))
     response = await attribution.post("/v1/imports/members", content=(HEADER + "".join(rows)).encode(), headers=CSV)
     assert response.status_code == 500
     assert await count(attribution, "SELECT count(*) FROM members") == 2  # the first batch, committed
