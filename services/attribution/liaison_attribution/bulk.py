@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, TypeVar, get_origin
 
@@ -104,7 +104,7 @@ def in_chunks(items: Iterator[T], size: int) -> Iterator[list[T]]:
         yield chunk
 
 
-def validated(kind: str, content: IO[bytes], report: Report) -> Iterator[tuple[int, Record]]:
+def validated(kind: str, content: IO[bytes], report: Report) -> Generator[tuple[int, Record], None, None]:
     """Valid records of `kind` from a file with their row numbers (from 1), counting the refused ones in
     `report`. A file without a column that every record needs is unreadable as a whole."""
     model = MODELS[kind]

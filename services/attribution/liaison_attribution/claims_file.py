@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
@@ -95,7 +95,8 @@ class _Chunk:
     empty_is_missing: bool
 
 
-def claim_batches(content: IO[bytes], report: Report, *, batch_rows: int = 100_000) -> Iterator[ClaimBatch]:
+def claim_batches(content: IO[bytes], report: Report, *,
+                  batch_rows: int = 100_000) -> Generator[ClaimBatch, None, None]:
     """The valid claim lines of a file (Parquet if it starts with the Parquet magic, else UTF-8 CSV with a
     header) in batches of at most `batch_rows`, counting every row in `report` and refusing the invalid
     ones there, as `bulk.validated("claims", ...)` does. `content` is a seekable binary file; a file
