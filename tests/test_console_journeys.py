@@ -232,8 +232,11 @@ async def test_a_unit_lead_reassigns_cases_in_bulk(system: LiaisonSystem, call_c
     await shoot(page, "bulk-assign")
     await page.click("#assign-selected")
     await expect(page.locator("#bulk-result")).to_have_text("2 assigned.", timeout=LIVE)
-    await page.goto(system.url("console") + "/queue?queue=all&assignee=none")
-    assert not await shown_ids(page) & set(cases)
+
+    async def off_the_unassigned_queue() -> bool:  # the queue is the console's projection: it follows the bus
+        await page.goto(system.url("console") + "/queue?queue=all&assignee=none")
+        return not await shown_ids(page) & set(cases)
+    await wait_until(off_the_unassigned_queue, timeout=LIVE / 1000, interval=0.5, what="the cases to leave the queue")
     await page.goto(system.url("console") + f"/cases/{cases[0]}")
     assignment = page.locator('.entry[data-type="liaison.inquiry.assigned.v1"]')
     await expect(assignment).to_contain_text("by Una")
