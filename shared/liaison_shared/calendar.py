@@ -269,6 +269,18 @@ class BusinessCalendar:
         # Adding to a zoneinfo datetime is wall-clock arithmetic; UTC makes it elapsed time.
         return start.astimezone(_UTC) + duration
 
+    def end_of_calendar_day(self, start: dt.datetime, days: int) -> dt.datetime:
+        """The end of the `days`-th calendar day after the local day of `start`: local midnight that
+        begins the day after it ("within 90 calendar days of receipt"; a receipt on 1 March is due
+        by the end of 30 May). Counted in local dates, so a DST change in between moves no deadline
+        off midnight; weekends and holidays count."""
+        _require_aware("start", start)
+        if days < 0:
+            raise ValueError(f"days must be >= 0, got {days}")
+        last_day = start.astimezone(self._zone).date() + dt.timedelta(days=days)
+        midnight = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0), tzinfo=self._zone)
+        return midnight.astimezone(_UTC)
+
     def business_time_between(self, start: dt.datetime, end: dt.datetime) -> dt.timedelta:
         """Return the open time within [start, end); zero if ``end`` is not after ``start``."""
         _require_aware("start", start)

@@ -48,6 +48,16 @@ EVENTS: tuple[EventSpec, ...] = (
               "A person claimed the case, or a unit lead assigned, reassigned or released it."),
     EventSpec("liaison.inquiry.letter-requested.v1", "inquiry.contact", "inquiry_id", p.LetterRequestedV1,
               "Two phone attempts failed; a letter must answer the caller."),
+    EventSpec("liaison.inquiry.notice-issued.v1", "inquiry.contact", "inquiry_id", p.NoticeIssuedV1,
+              "A liaison wrote a notice to the originator (an answer, or a grievance's or an appeal's "
+              "acknowledgment, extension, expedited denial or resolution), to be sent as a letter."),
+    EventSpec("liaison.inquiry.expedited-denied.v1", "inquiry.grievance-appeal", "inquiry_id", p.ExpeditedDeniedV1,
+              "The plan denied an appeal's request for expedited resolution; it moves to the standard timeframe."),
+    EventSpec("liaison.inquiry.deadline-extended.v1", "inquiry.grievance-appeal", "inquiry_id",
+              p.DeadlineExtendedV1, "A grievance's or an appeal's resolution deadline was extended (once, up to 14 "
+              "calendar days)."),
+    EventSpec("liaison.inquiry.review-recorded.v1", "inquiry.grievance-appeal", "inquiry_id", p.ReviewRecordedV1,
+              "A grievance or an appeal was reviewed at a level (plan, external review, state fair hearing)."),
     EventSpec("liaison.inquiry.contact-attempted.v1", "inquiry.contact", "inquiry_id",
               p.ContactAttemptedV1, "A liaison tried to reach the originator by phone or letter."),
     EventSpec("liaison.inquiry.mco-contacted.v1", "inquiry.mco-contacted", "inquiry_id",

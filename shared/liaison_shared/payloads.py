@@ -14,16 +14,21 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from liaison_shared.vocabulary import (
     AttributionMethod,
+    CaseKind,
     Category,
     ContactChannel,
     ContactOutcome,
+    ExtensionRequester,
     McoReportKind,
+    NoticeKind,
     PanelRemovalReason,
     Party,
     Priority,
     Queue,
     ResolvedBy,
+    ReviewLevel,
     Source,
+    SurveyOutcome,
     Track,
 )
 
@@ -69,9 +74,37 @@ class PanelRemovalCase(Payload):
     held_for_compliance_review: bool
 
 
+class MailingAddress(Payload):
+    """Where a letter to the member or provider goes (PHI: never logged)."""
+
+    line1: ShortText
+    line2: ShortText | None = None
+    city: ShortText
+    state: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+    zip: Annotated[str, StringConstraints(pattern=r"^\d{5}(-\d{4})?$")]
+
+
+class AppealDetails(Payload):
+    """The adverse benefit determination an appeal contests, and whether the enrollee (or the provider
+    for them) asked for expedited resolution (438.410)."""
+
+    determination: LongText
+    determination_date: date | None = None
+    expedited_requested: bool = False
+
+
+class CaseOrigin(Payload):
+    """The case and the survey response that opened this one (an outcome of the escalation survey)."""
+
+    inquiry_id: UUID
+    survey_response_id: UUID
+    outcome: SurveyOutcome
+
+
 class InquiryReceivedV1(Payload):
-    """An escalated member or provider issue was accepted at intake, or intake opened a case for
-    a PCP's panel removal (`panel_removal` says which removal)."""
+    """An escalated member or provider issue, a grievance or an appeal was accepted at intake, or intake
+    opened a case for a PCP's panel removal (`panel_removal` says which removal) or for a survey
+    outcome (`origin` names the case it came from)."""
 
     inquiry_id: UUID
     party: Party
@@ -88,6 +121,10 @@ class InquiryReceivedV1(Payload):
     risk_flags: tuple[str, ...] = ()
     received_at: AwareDatetime
     panel_removal: PanelRemovalCase | None = None
+    kind: CaseKind = CaseKind.INQUIRY
+    appeal: AppealDetails | None = None
+    origin: CaseOrigin | None = None
+    mailing_address: MailingAddress | None = None
 
 
 class HoldReleasedV1(Payload):
@@ -159,6 +196,51 @@ class InquiryAssignedV1(Payload):
     at: AwareDatetime
 
 
+class ExpeditedDeniedV1(Payload):
+    """The plan denied an appeal's request for expedited resolution (438.410(c)): the appeal moves to the
+    standard timeframe, the enrollee is owed prompt oral notice and written notice within 2 calendar days."""
+
+    inquiry_id: UUID
+    reason: ShortText
+    actor: Actor
+    at: AwareDatetime
+
+
+class DeadlineExtendedV1(Payload):
+    """A grievance's or an appeal's resolution deadline moves by `days` calendar days (438.408(c)), once.
+    A plan-initiated extension owes the enrollee written notice within 2 calendar days."""
+
+    inquiry_id: UUID
+    clock: ShortText
+    days: int = Field(ge=1, le=14)
+    requested_by: ExtensionRequester
+    reason: ShortText
+    actor: Actor
+    at: AwareDatetime
+
+
+class NoticeIssuedV1(Payload):
+    """A liaison wrote a notice to the originator (a letter from the template of its kind, with this text)."""
+
+    inquiry_id: UUID
+    notice: NoticeKind
+    text: LongText
+    actor: Actor
+    at: AwareDatetime
+
+
+class ReviewRecordedV1(Payload):
+    """A grievance or an appeal was reviewed at a level (438.416(b)): when, and what that level decided
+    (`resolution` None: reviewed, not decided yet)."""
+
+    inquiry_id: UUID
+    level: ReviewLevel
+    summary: LongText
+    resolution: ShortText | None = None
+    actor: Actor
+    at: AwareDatetime
+
+
 class LetterRequestedV1(Payload):
     """Two phone attempts failed: a letter answering the question must be sent."""
 
@@ -222,6 +304,7 @@ class ClockStartedV1(Payload):
     warn_at: AwareDatetime
     due_at: AwareDatetime
     started_at: AwareDatetime
+    mco: McoCode | None = None  # the MCO whose obligation this clock times, when the case went to several
 
 
 class SlaWarningV1(Payload):
@@ -231,6 +314,7 @@ class SlaWarningV1(Payload):
     priority: Priority
     due_at: AwareDatetime
     warned_at: AwareDatetime
+    mco: McoCode | None = None  # the MCO whose obligation this clock times, when the case went to several
 
 
 class SlaBreachedV1(Payload):
@@ -241,6 +325,7 @@ class SlaBreachedV1(Payload):
     due_at: AwareDatetime
     breached_at: AwareDatetime
     late_by_seconds: float = Field(ge=0)
+    mco: McoCode | None = None  # the MCO whose obligation this clock times, when the case went to several
 
 
 class SlaMetV1(Payload):
@@ -249,6 +334,7 @@ class SlaMetV1(Payload):
     due_at: AwareDatetime
     met_at: AwareDatetime
     took_business_seconds: float = Field(ge=0)
+    mco: McoCode | None = None  # the MCO whose obligation this clock times, when the case went to several
 
 
 class ClockStoppedV1(Payload):
@@ -257,9 +343,10 @@ class ClockStoppedV1(Payload):
 
     inquiry_id: UUID
     clock: ShortText
-    reason: Literal["resolved", "not_on_track", "breach_withdrawn"]
+    reason: Literal["resolved", "not_on_track", "breach_withdrawn", "superseded"]
     due_at: AwareDatetime
     stopped_at: AwareDatetime
+    mco: McoCode | None = None  # the MCO whose obligation this clock times, when the case went to several
 
 
 class BreachWithdrawnV1(Payload):
@@ -273,6 +360,7 @@ class BreachWithdrawnV1(Payload):
     due_at: AwareDatetime
     met_at: AwareDatetime
     withdrawn_at: AwareDatetime
+    mco: McoCode | None = None  # the MCO whose obligation this clock times, when the case went to several
 
 
 class FollowUpDueV1(Payload):
@@ -283,6 +371,7 @@ class FollowUpDueV1(Payload):
     queue: Queue
     reason: ShortText
     due_at: AwareDatetime
+    mco: McoCode | None = None  # the MCO whose obligation this clock times, when the case went to several
 
 
 class PanelRemovalRequestedV1(Payload):
@@ -305,6 +394,7 @@ class PcpAssignedV1(Payload):
     method: AttributionMethod
     effective_from: date
     effective_to: date | None = None
+    change_reason: ShortText | None = None  # a member-initiated change's reason code (attribution.yaml's list)
 
 
 class MemberEnrolledV1(Payload):
@@ -375,10 +465,11 @@ class McoInquiryUpdatedV1(Payload):
 
 
 class LetterReadyV1(Payload):
-    """A letter answering the originator was rendered and stored, ready to print and mail."""
+    """A letter to the originator was rendered and stored, ready to print and mail."""
 
     letter_id: UUID
     inquiry_id: UUID
+    notice: NoticeKind | None = None
     at: AwareDatetime
 
 
@@ -387,8 +478,10 @@ class SurveyOutcomeV1(Payload):
     (simple PCP change, provider outreach, grievance, or FWA referral)."""
 
     response_id: UUID
-    inquiry_id: UUID | None = None
+    inquiry_id: UUID | None = None  # the case the survey was answered for; given for every outcome but a PCP change
     member_id: UUID | None = None
-    outcome: ShortText
+    outcome: SurveyOutcome
     survey_version: ShortText
+    pcp_npi: Npi | None = None  # the member's PCP the answers are about, when attribution knows it
+    mco: McoCode | None = None  # the member's MCO, when attribution knows it
     at: AwareDatetime

@@ -54,6 +54,64 @@ class Track(StrEnum):
     PCP_PANEL_REMOVAL = "pcp_panel_removal"
     PCP_ATTRIBUTION = "pcp_attribution"
     CARE_TRANSITION = "care_transition"
+    GRIEVANCE = "grievance"  # 42 CFR 438.408(b)(1): resolved and notified within 90 calendar days
+    APPEAL = "appeal"  # of an adverse benefit determination: standard 30 days, expedited (urgent) 72 hours
+    PROGRAM_INTEGRITY = "program_integrity"  # a suspected fraud, waste or abuse referral
+
+
+class CaseKind(StrEnum):
+    """What a case is: an escalated inquiry, or a grievance or an appeal under 42 CFR 438 Subpart F,
+    or work a survey outcome opened (a provider outreach, an FWA referral to program integrity)."""
+
+    INQUIRY = "inquiry"
+    GRIEVANCE = "grievance"
+    APPEAL = "appeal"
+    PROVIDER_OUTREACH = "provider_outreach"
+    FWA_REFERRAL = "fwa_referral"
+
+
+class SurveyOutcome(StrEnum):
+    """What the PCP-attribution escalation survey decides."""
+
+    SIMPLE_PCP_CHANGE = "simple_pcp_change"
+    PROVIDER_OUTREACH = "provider_outreach"
+    GRIEVANCE = "grievance"
+    FWA_REFERRAL = "fwa_referral"
+
+
+class NoticeKind(StrEnum):
+    """A letter the program writes to the enrollee or provider, with the liaison's own text."""
+
+    ANSWER = "answer"  # answers the inquiry (e.g. after two failed calls)
+    ACKNOWLEDGMENT = "acknowledgment"  # of a grievance or an appeal (438.406(b)(1))
+    RESOLUTION = "resolution"  # of a grievance or an appeal (438.408(d))
+    EXTENSION = "extension"  # of a plan-initiated extension (438.408(c)(2))
+    EXPEDITED_DENIAL = "expedited_denial"  # expedited handling denied (438.410(c)(2))
+
+
+class ExtensionRequester(StrEnum):
+    """Who asked for more time (438.408(c)(1)): the enrollee, or the plan showing a need in the enrollee's interest."""
+
+    ENROLLEE = "enrollee"
+    PLAN = "plan"
+
+
+class AppealResolution(StrEnum):
+    """How an appeal was resolved: the adverse benefit determination upheld (in the plan's favour),
+    overturned (in the enrollee's) or partly; or withdrawn by the enrollee."""
+
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+    PARTIALLY_OVERTURNED = "partially_overturned"
+    WITHDRAWN = "withdrawn"
+
+
+class ReviewLevel(StrEnum):
+    """The level a grievance or an appeal is reviewed at (438.416(b))."""
+
+    PLAN = "plan"
+    EXTERNAL_MEDICAL_REVIEW = "external_medical_review"
+    STATE_FAIR_HEARING = "state_fair_hearing"
 
 
 class Priority(StrEnum):
@@ -75,6 +133,8 @@ class Queue(StrEnum):
     UNIT_LEAD = "unit_lead"
     SPECIAL_OUTREACH = "special_outreach"
     CCM = "ccm"
+    GRIEVANCES_APPEALS = "grievances_appeals"
+    PROGRAM_INTEGRITY = "program_integrity"
 
 
 class ContactChannel(StrEnum):

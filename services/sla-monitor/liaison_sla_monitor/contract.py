@@ -4,7 +4,7 @@ checked at start.
 A policy file has a `version` and `rows` (business time counts on the program's calendar): a `track`, its
 `priorities` and their `clocks` (empty: no clocks). A clock starts on a signal, or on
 `breach:<name>` of another clock of its row (a follow-up); it is due at its `deadline` (exactly one
-of business_hours, business_days, end_of_business_day, calendar_hours) from that instant, is met by
+of business_hours, business_days, end_of_business_day, calendar_hours, calendar_days) from that instant, is met by
 any `met_by` signal and warns at its `warning`, else after `warning_fraction` of the time to the
 deadline (`rules.deadlines` counts them).
 
@@ -46,6 +46,11 @@ class Signal(StrEnum):
     PCP_ASSIGNED = "pcp_assigned"
     HELD_FOR_REVIEW = "held_for_review"  # a panel removal waits for compliance review
     OUTREACH_OPENED = "outreach_opened"  # a panel removal may be worked: at once, or when its hold is released
+    ACKNOWLEDGMENT_SENT = "acknowledgment_sent"  # a grievance's or an appeal's acknowledgment notice
+    EXTENSION_NOTICE_SENT = "extension_notice_sent"  # written notice of a plan-initiated extension
+    DENIAL_NOTICE_SENT = "denial_notice_sent"  # written notice that expedited resolution was denied
+    EXPEDITED_DENIED = "expedited_denied"  # the plan denied an appeal's request for expedited resolution
+    PLAN_EXTENDED = "plan_extended"  # the plan extended a resolution deadline (not the enrollee's request)
 
 
 class PolicyError(ConfigError):
@@ -80,12 +85,14 @@ class _Strict(BaseModel):
 
 
 class Target(_Strict):
-    """How far from its anchor an instant falls: exactly one of the four units is given."""
+    """How far from its anchor an instant falls: exactly one of the five units is given. `calendar_days`
+    is the end of the N-th local calendar day after the anchor's (42 CFR 438's "N calendar days")."""
 
     business_hours: _Hours | None = None
     business_days: _Hours | None = None
     end_of_business_day: Annotated[int, Field(ge=0, strict=True)] | None = None
     calendar_hours: _Hours | None = None
+    calendar_days: Annotated[int, Field(ge=1, strict=True)] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Target:

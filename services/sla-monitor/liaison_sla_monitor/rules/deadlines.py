@@ -16,6 +16,8 @@ def reach(target: Target, anchor: dt.datetime, calendar: BusinessCalendar) -> dt
         return calendar.add_business_days(anchor, target.business_days)
     if target.end_of_business_day is not None:
         return calendar.end_of_business_day(anchor, target.end_of_business_day)
+    if target.calendar_days is not None:
+        return calendar.end_of_calendar_day(anchor, target.calendar_days)
     assert target.calendar_hours is not None  # one unit is always given
     return calendar.add_calendar_time(anchor, dt.timedelta(hours=target.calendar_hours))
 
@@ -31,7 +33,7 @@ def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar) -> tup
     due_at = reach(spec.deadline, anchor, calendar)
     if spec.warning is not None:
         return min(reach(spec.warning, anchor, calendar), due_at), due_at
-    if spec.deadline.calendar_hours is None:  # business time
+    if spec.deadline.calendar_hours is None and spec.deadline.calendar_days is None:  # business time
         span = calendar.business_time_between(anchor, due_at)
         return calendar.add_business_hours(anchor, span * spec.warning_fraction), due_at
     start = calendar.add_calendar_time(anchor, dt.timedelta(0))

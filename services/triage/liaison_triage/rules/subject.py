@@ -8,7 +8,7 @@ empty, e.g. `[URGENT] Member · Pharmacy · MCO IA-TC · ID ***4321`.
 from __future__ import annotations
 
 from liaison_shared.payloads import InquiryReceivedV1
-from liaison_shared.vocabulary import Category, Party, Priority
+from liaison_shared.vocabulary import CaseKind, Category, Party, Priority
 
 MAX_SUBJECT_LENGTH = 200
 SEPARATOR = " · "
@@ -32,10 +32,20 @@ CATEGORY_WORDS: dict[Category, str] = {
 }
 
 
+KIND_WORDS: dict[CaseKind, str] = {
+    CaseKind.GRIEVANCE: "Grievance",
+    CaseKind.APPEAL: "Appeal",
+    CaseKind.PROVIDER_OUTREACH: "Provider outreach",
+    CaseKind.FWA_REFERRAL: "FWA referral",
+}
+
+
 def subject_line(
-    priority: Priority, party: Party, category: Category, mco: str | None, identifier: str | None
+    priority: Priority, party: Party, category: Category, mco: str | None, identifier: str | None,
+    kind: CaseKind = CaseKind.INQUIRY,
 ) -> str:
-    """`[PRIORITY] Party · Category · MCO <code> · ID ***<last 4>`, at most 200 characters.
+    """`[PRIORITY] Party · Category · MCO <code> · ID ***<last 4>`, at most 200 characters; a grievance,
+    an appeal or a survey outcome's case says what it is instead of the party (`[STANDARD] Grievance · ...`).
 
     `mco` is the MCO code ("No MCO" when missing or blank). `identifier` is the
     member's Medicaid ID, the NPI or the provider number: only its last 4
@@ -45,13 +55,14 @@ def subject_line(
     """
     # A category added to the enum before this table must still give words, not an error.
     words = CATEGORY_WORDS.get(category) or category.value.replace("_", " ").capitalize()
-    parts = (f"[{priority.value.upper()}] {party.value.capitalize()}", words, _mco(mco), _masked(identifier))
+    label = KIND_WORDS.get(kind) or party.value.capitalize()
+    parts = (f"[{priority.value.upper()}] {label}", words, _mco(mco), _masked(identifier))
     return SEPARATOR.join(parts)[:MAX_SUBJECT_LENGTH]
 
 
 def inquiry_subject(received: InquiryReceivedV1, priority: Priority, mco: str | None) -> str:
     """The subject line of an inquiry at `priority`, naming `mco`, with its member's or provider's identifier."""
-    return subject_line(priority, received.party, received.category, mco, _identifier(received))
+    return subject_line(priority, received.party, received.category, mco, _identifier(received), received.kind)
 
 
 def _identifier(received: InquiryReceivedV1) -> str | None:

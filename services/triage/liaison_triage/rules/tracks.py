@@ -9,9 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from liaison_shared.payloads import InquiryReceivedV1
-from liaison_shared.vocabulary import Category, Party, Track
+from liaison_shared.vocabulary import CaseKind, Category, Party, Track
 
 ENROLLMENT_UNKNOWN = "enrollment-unknown"
+# A grievance, an appeal or an FWA referral is on its own track, whoever it is about.
+KIND_TRACKS = {CaseKind.GRIEVANCE: Track.GRIEVANCE, CaseKind.APPEAL: Track.APPEAL,
+               CaseKind.FWA_REFERRAL: Track.PROGRAM_INTEGRITY}
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ def choose_track(received: InquiryReceivedV1, enrollment: Enrollment | None, *, 
     """The inquiry's track, or None while a member's enrollment may still arrive."""
     if received.panel_removal is not None:
         return TrackChoice(Track.PCP_PANEL_REMOVAL, received.mco)
+    if received.kind in KIND_TRACKS:
+        return TrackChoice(KIND_TRACKS[received.kind], received.mco)
     if received.party is Party.PROVIDER:
         return TrackChoice(Track.PROVIDER, received.mco)
     if received.ime_callback_request:
