@@ -8,7 +8,7 @@ with `require_scope`, never the headers themselves.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Annotated
@@ -54,11 +54,13 @@ class Principal:
         """Whether what belongs to `referred_mco` (None: no MCO) is visible: an MCO's sees only its own."""
         return self.mco is None or self.mco == referred_mco
 
-    def may_see_case(self, party: str, referred_mco: str | None) -> bool:
-        """Whether a case of `party` referred to `referred_mco` (None: not referred) is visible: an MCO's
-        sees only what was referred to it, a person of a one-party role only that party's cases."""
+    def may_see_case(self, party: str, referred_mcos: str | Iterable[str] | None) -> bool:
+        """Whether a case of `party` referred to `referred_mcos` (one MCO, several, or None: not referred)
+        is visible: an MCO's sees only what was referred to it, a person of a one-party role only that
+        party's cases."""
         parties = self.parties
-        return self.may_see(referred_mco) and (parties is None or party in parties)
+        mcos = (referred_mcos,) if isinstance(referred_mcos, str) else tuple(referred_mcos or ())
+        return (self.mco is None or self.mco in mcos) and (parties is None or party in parties)
 
 
 Authenticate = Callable[[str], Awaitable[Principal | None]]

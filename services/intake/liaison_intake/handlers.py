@@ -1,6 +1,7 @@
 """What intake does with other services' events: each lands in the inquiry's
 log, and those that change what intake shows (track, priority, deadlines)
-update its projection. A panel removal opens its case here (and only here).
+update its projection. A panel removal opens its case here (and only here), and so does a survey
+outcome that starts work (a provider outreach, a grievance, an FWA referral).
 One function per consumed event type."""
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from liaison_shared.payloads import (
     SlaMetV1,
     SlaWarningV1,
     SubjectChangedV1,
+    SurveyOutcomeV1,
 )
 
 handlers = EventHandlers[IntakeService]()
@@ -58,8 +60,8 @@ async def on_clock_started(intake: IntakeService, session: AsyncSession, event: 
     started = event.payload
     assert isinstance(started, ClockStartedV1)
     await store.append_log(session, [event])
-    await store.start_clock(session, inquiry_id=started.inquiry_id, clock=started.clock, warn_at=started.warn_at,
-                            due_at=started.due_at, started_at=started.started_at)
+    await store.start_clock(session, inquiry_id=started.inquiry_id, clock=started.clock, mco=started.mco,
+                            warn_at=started.warn_at, due_at=started.due_at, started_at=started.started_at)
 
 
 @handlers.on(SlaMetV1)
@@ -67,8 +69,8 @@ async def on_sla_met(intake: IntakeService, session: AsyncSession, event: Event)
     met = event.payload
     assert isinstance(met, SlaMetV1)
     await store.append_log(session, [event])
-    await store.mark_clock(session, inquiry_id=met.inquiry_id, clock=met.clock, state="met", due_at=met.due_at,
-                           at=met.met_at)
+    await store.mark_clock(session, inquiry_id=met.inquiry_id, clock=met.clock, mco=met.mco, state="met",
+                           due_at=met.due_at, at=met.met_at)
 
 
 @handlers.on(SlaBreachedV1)
@@ -76,8 +78,8 @@ async def on_sla_breached(intake: IntakeService, session: AsyncSession, event: E
     breached = event.payload
     assert isinstance(breached, SlaBreachedV1)
     await store.append_log(session, [event])
-    await store.mark_clock(session, inquiry_id=breached.inquiry_id, clock=breached.clock, state="breached",
-                           due_at=breached.due_at, at=breached.breached_at)
+    await store.mark_clock(session, inquiry_id=breached.inquiry_id, clock=breached.clock, mco=breached.mco,
+                           state="breached", due_at=breached.due_at, at=breached.breached_at)
 
 
 @handlers.on(ClockStoppedV1)
@@ -85,8 +87,8 @@ async def on_clock_stopped(intake: IntakeService, session: AsyncSession, event: 
     stopped = event.payload
     assert isinstance(stopped, ClockStoppedV1)
     await store.append_log(session, [event])
-    await store.mark_clock(session, inquiry_id=stopped.inquiry_id, clock=stopped.clock, state="stopped",
-                           due_at=stopped.due_at, at=stopped.stopped_at)
+    await store.mark_clock(session, inquiry_id=stopped.inquiry_id, clock=stopped.clock, mco=stopped.mco,
+                           state="stopped", due_at=stopped.due_at, at=stopped.stopped_at)
 
 
 @handlers.on(BreachWithdrawnV1)
@@ -95,12 +97,17 @@ async def on_breach_withdrawn(intake: IntakeService, session: AsyncSession, even
     assert isinstance(withdrawn, BreachWithdrawnV1)
     await store.append_log(session, [event])
     await store.withdraw_breach(session, inquiry_id=withdrawn.inquiry_id, clock=withdrawn.clock,
-                                due_at=withdrawn.due_at)
+                                mco=withdrawn.mco, due_at=withdrawn.due_at)
 
 
 @handlers.on(PanelRemovalRequestedV1)
 async def on_panel_removal(intake: IntakeService, session: AsyncSession, event: Event) -> None:
     await intake.panel_removal(session, event)
+
+
+@handlers.on(SurveyOutcomeV1)
+async def on_survey_outcome(intake: IntakeService, session: AsyncSession, event: Event) -> None:
+    await intake.survey_outcome(session, event)
 
 
 @handlers.on(SlaWarningV1, FollowUpDueV1, NotificationSentV1, NotificationFailedV1, LetterReadyV1)

@@ -16,8 +16,9 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_intake import store
-from liaison_intake.rules.case import Case, IllegalAction, evolve, new_case
+from liaison_intake.rules.case import RESOLUTION_CLOCK, Case, IllegalAction, evolve, new_case
 from liaison_intake.rules.panel_removal import panel_removal_received
+from liaison_intake.rules.survey_outcome import OriginCase, opens_a_case, survey_case
 from liaison_shared import clock
 from liaison_shared.calendar import BusinessCalendar
 from liaison_shared.events import Event
@@ -29,9 +30,11 @@ from liaison_shared.payloads import (
     InquiryResolvedV1,
     PanelRemovalRequestedV1,
     Payload,
+    SurveyOutcomeV1,
 )
 from liaison_shared.principal import Principal
-from liaison_shared.problems import Conflict, NotFound
+from liaison_shared.problems import Conflict, NotFound, Problem
+from liaison_shared.vocabulary import Party, Source
 
 SOURCE = "/liaison/intake"
 
@@ -52,10 +55,11 @@ class Recorded:
 
 @dataclass(frozen=True)
 class Inquiry:
-    """An inquiry as stored, with its open clocks (soonest due first)."""
+    """An inquiry as stored, with its open clocks (soonest due first) and the cases opened from it."""
 
     row: Row[Any]
     open_clocks: list[Row[Any]]
+    opened: Sequence[Row[Any, Any, Any, Any]] = ()
 
 
 def not_found() -> NotFound:
@@ -80,17 +84,35 @@ class IntakeService:
         event = opened.events[0]
         received = event.payload
         assert isinstance(received, InquiryReceivedV1)
-        identity = received.model_dump(mode="json", include={"member", "provider", "caller_name", "callback_phone"})
-        inquiry = {
-            "id": received.inquiry_id, "party": received.party, "source": received.source,
-            "category": received.category, "ime_callback_request": received.ime_callback_request,
-            "status": opened.case.status, "mco": received.mco, "requested_priority": received.requested_priority,
-            "received_at": received.received_at, "created_by": principal.name, "identity": identity,
-            "description": received.description}
+        inquiry = {**_inquiry_values(received, opened.case), "created_by": principal.name}
         if not await store.open_inquiry(session, claim, inquiry, store.log_row(event)):
             return False
         await self._outbox.add(session, event)
         return True
+
+    async def survey_outcome(self, session: AsyncSession, outcome_event: Event) -> None:
+        """A survey outcome that starts work opens its case (once: the case's id comes from the response),
+        linked to the case the survey was answered for, whose log records the outcome."""
+        outcome = outcome_event.payload
+        assert isinstance(outcome, SurveyOutcomeV1)
+        if outcome.inquiry_id is None:
+            return  # a PCP change without a case: attribution's alone
+        origin_row = await store.get_inquiry(session, outcome.inquiry_id)
+        if origin_row is None:
+            raise LookupError("a survey outcome of a case intake never opened")  # dead-lettered
+        await store.append_log(session, [outcome_event])
+        if not opens_a_case(outcome):
+            return
+        origin = OriginCase(inquiry_id=origin_row.id, party=Party(origin_row.party), source=Source(origin_row.source),
+                            mco=origin_row.mco, identity=origin_row.identity, description=origin_row.description)
+        received = survey_case(outcome, origin)
+        if await store.get_inquiry(session, received.inquiry_id) is not None:
+            return
+        event = Event(received, source=SOURCE, subject=str(received.inquiry_id), time=received.received_at)
+        await store.insert_inquiry(session, {**_inquiry_values(received, new_case(received)),
+                                             "created_by": outcome_event.source}, if_new=True)
+        await store.append_log(session, [event])
+        await self._outbox.add(session, event)
 
     async def panel_removal(self, session: AsyncSession, removal: Event) -> None:
         """Intake is the one service that opens a panel removal's case: it publishes the case's
@@ -119,13 +141,19 @@ class IntakeService:
     ) -> Recorded:
         """Apply one case action under a row lock, so concurrent actions serialise."""
         row = await store.get_inquiry(session, inquiry_id, for_update=True)
-        if row is None or not principal.may_see_case(row.party, row.referred_mco):
+        if row is None or not principal.may_see_case(row.party, store.referred_mcos(row)):
             raise not_found()
         case = store.case_of(row)
+        if case.grievance_or_appeal:
+            resolution = await store.deadline_of(session, inquiry_id, RESOLUTION_CLOCK)
+            case = replace(case, resolution_due=resolution.due_at if resolution is not None else None)
         when = at or clock.now()
         try:
             payloads = decide(case, actor=principal.actor(), at=when)
         except IllegalAction as refused:
+            if refused.field is not None:
+                raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                              errors=[{"field": refused.field, "reason": refused.detail}]) from None
             raise Conflict(refused.code, "Action not allowed", refused.detail, status_now=case.status) from None
         events = [Event(p, source=SOURCE, subject=str(inquiry_id), time=when) for p in payloads]
         for payload in payloads:
@@ -141,8 +169,17 @@ class IntakeService:
 
     async def get(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> Inquiry:
         row = await self._visible(session, principal, inquiry_id)
-        clocks = await store.open_clocks(session, [inquiry_id])
-        return Inquiry(row, clocks.get(inquiry_id, []))
+        clocks = await store.open_clocks(session, [inquiry_id], mco=principal.mco)
+        return Inquiry(row, clocks.get(inquiry_id, []), await store.cases_opened_from(session, inquiry_id))
+
+    async def record(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> tuple[Row[Any],
+                                                                                                  Sequence[Row[Any]]]:
+        """A grievance's or an appeal's row and log, from which its 438.416 record is read."""
+        row = await self._visible(session, principal, inquiry_id)
+        if not store.case_of(row).grievance_or_appeal:
+            raise NotFound("record-not-found", "No grievance or appeal record",
+                           "Only a grievance or an appeal has a 42 CFR 438.416 record.")
+        return row, await store.log_of(session, inquiry_id)
 
     async def find(
         self, session: AsyncSession, principal: Principal, filters: store.InquiryFilter, *, limit: int,
@@ -151,7 +188,7 @@ class IntakeService:
         """Inquiries the principal may see, newest first, from after the position `after` (received_at, id)."""
         visible = replace(filters, visible_to_mco=principal.mco, visible_parties=principal.parties)
         rows = await store.list_inquiries(session, visible, limit=limit, after=after)
-        clocks = await store.open_clocks(session, [r.id for r in rows])
+        clocks = await store.open_clocks(session, [r.id for r in rows], mco=principal.mco)
         return [Inquiry(r, clocks.get(r.id, [])) for r in rows]
 
     async def log(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> Sequence[Row[Any]]:
@@ -169,6 +206,22 @@ class IntakeService:
 
     async def _visible(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> Row[Any]:
         row = await store.get_inquiry(session, inquiry_id)
-        if row is None or not principal.may_see_case(row.party, row.referred_mco):
+        if row is None or not principal.may_see_case(row.party, store.referred_mcos(row)):
             raise not_found()
         return row
+
+
+def _inquiry_values(received: InquiryReceivedV1, case: Case) -> dict[str, Any]:
+    """The columns of a new inquiry's row (but who created it)."""
+    identity = received.model_dump(mode="json", include={"member", "provider", "caller_name", "callback_phone",
+                                                         "mailing_address"})
+    values: dict[str, Any] = {
+        "id": received.inquiry_id, "party": received.party, "source": received.source,
+        "category": received.category, "ime_callback_request": received.ime_callback_request,
+        "status": case.status, "mco": received.mco, "requested_priority": received.requested_priority,
+        "received_at": received.received_at, "identity": identity, "description": received.description,
+        "kind": received.kind, "expedited_requested": case.expedited_requested,
+        "appeal": received.appeal.model_dump(mode="json") if received.appeal else None}
+    if received.origin is not None:
+        values |= {"origin": received.origin.model_dump(mode="json"), "origin_inquiry_id": received.origin.inquiry_id}
+    return values

@@ -9,17 +9,17 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, bindparam, exists, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, exists, literal, literal_column, or_, select, text, update
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_intake.rules.case import Case
+from liaison_intake.rules.case import Case, Referral
 from liaison_intake.tables import clocks, idempotency_keys, inquiries, inquiry_log
 from liaison_shared.events import Event
 from liaison_shared.lifecycle import Status
 from liaison_shared.payloads import Person
-from liaison_shared.vocabulary import Party
+from liaison_shared.vocabulary import CaseKind, ExtensionRequester, Party, Priority, Track
 
 OPEN_CLOCK_STATES = ("open", "breached")
 _NOT_LOGGED = {"inquiry_id", "at"}
@@ -39,8 +39,33 @@ async def get_inquiry(session: AsyncSession, inquiry_id: UUID, *, for_update: bo
 
 def case_of(row: Row[Any]) -> Case:
     return Case(id=row.id, party=Party(row.party), status=Status(row.status), mco=row.mco,
-                referred_mco=row.referred_mco, contact_attempts=row.contact_attempts,
-                failed_phone_attempts=row.failed_phone_attempts, assignee=assignee_of(row))
+                referrals=referrals_of(row), contact_attempts=row.contact_attempts,
+                failed_phone_attempts=row.failed_phone_attempts, assignee=assignee_of(row),
+                kind=CaseKind(row.kind), track=Track(row.track) if row.track else None,
+                priority=Priority(row.priority) if row.priority else None,
+                expedited_requested=row.expedited_requested, expedited_denied=row.expedited_denied,
+                extension=ExtensionRequester(row.extension) if row.extension else None)
+
+
+def referrals_of(row: Row[Any]) -> tuple[Referral, ...]:
+    """The MCOs the case was referred to, in order."""
+    return tuple(Referral(r["mco"], datetime.fromisoformat(r["referred_at"]),
+                          datetime.fromisoformat(r["resolved_at"]) if r.get("resolved_at") else None)
+                 for r in row.referrals)
+
+
+def referred_mcos(row: Row[Any]) -> tuple[str, ...]:
+    return tuple(r["mco"] for r in row.referrals)
+
+
+def _referrals_json(case: Case) -> list[dict[str, Any]]:
+    return [{"mco": r.mco, "referred_at": r.referred_at.isoformat(),
+             "resolved_at": r.resolved_at.isoformat() if r.resolved_at else None} for r in case.referrals]
+
+
+def _referred_to(mco: str) -> Any:
+    """The condition: the case was referred to `mco` (any of its referrals)."""
+    return inquiries.c.referrals.contains([{"mco": mco}])
 
 
 def assignee_of(row: Row[Any]) -> Person | None:
@@ -54,8 +79,9 @@ async def save_case(session: AsyncSession, case: Case, **projection: Any) -> Non
     """Store the folded case (and any projected fields such as track or priority)."""
     assignee = case.assignee
     await session.execute(update(inquiries).where(inquiries.c.id == case.id).values(
-        status=case.status, referred_mco=case.referred_mco, contact_attempts=case.contact_attempts,
-        failed_phone_attempts=case.failed_phone_attempts,
+        status=case.status, referrals=_referrals_json(case), contact_attempts=case.contact_attempts,
+        failed_phone_attempts=case.failed_phone_attempts, expedited_denied=case.expedited_denied,
+        extension=case.extension,
         assignee_subject=assignee.subject if assignee else None, assignee_name=assignee.name if assignee else None,
         **projection))
 
@@ -65,6 +91,7 @@ class InquiryFilter:
     """What a list asks for (every field given must hold) and what its reader may see."""
 
     status: Status | None = None
+    kind: str | None = None
     track: str | None = None
     priority: str | None = None
     queue: str | None = None
@@ -92,15 +119,16 @@ _NAMES = (inquiries.c.identity["member"]["name"].astext, inquiries.c.identity["c
 
 def _where(f: InquiryFilter) -> list[Any]:
     conditions: list[Any] = []
-    for column, value in ((inquiries.c.status, f.status), (inquiries.c.track, f.track),
+    for column, value in ((inquiries.c.status, f.status), (inquiries.c.kind, f.kind), (inquiries.c.track, f.track),
                           (inquiries.c.priority, f.priority), (inquiries.c.queue, f.queue),
                           (inquiries.c.source, f.source), (inquiries.c.category, f.category),
                           (inquiries.c.assignee_subject, f.assignee),
                           (inquiries.c.identity["member"]["medicaid_id"].astext, f.medicaid_id),
-                          (inquiries.c.identity["provider"]["npi"].astext, f.npi),
-                          (inquiries.c.referred_mco, f.visible_to_mco)):
+                          (inquiries.c.identity["provider"]["npi"].astext, f.npi)):
         if value is not None:
             conditions.append(column == value)
+    if f.visible_to_mco is not None:
+        conditions.append(_referred_to(f.visible_to_mco))
     if f.unassigned:
         conditions.append(inquiries.c.assignee_subject.is_(None))
     if f.name is not None:
@@ -109,7 +137,7 @@ def _where(f: InquiryFilter) -> list[Any]:
     if f.visible_parties is not None:
         conditions.append(inquiries.c.party.in_(sorted(f.visible_parties)))
     if f.mco is not None:
-        conditions.append(or_(inquiries.c.mco == f.mco, inquiries.c.referred_mco == f.mco))
+        conditions.append(or_(inquiries.c.mco == f.mco, _referred_to(f.mco)))
     if f.due_before is not None:
         conditions.append(exists().where(clocks.c.inquiry_id == inquiries.c.id,
                                          clocks.c.state.in_(OPEN_CLOCK_STATES), clocks.c.due_at < f.due_before))
@@ -129,10 +157,13 @@ async def list_inquiries(
     return (await session.execute(query)).all()
 
 
-async def open_clocks(session: AsyncSession, inquiry_ids: Sequence[UUID]) -> dict[UUID, list[Row[Any]]]:
-    rows = (await session.execute(
-        select(clocks).where(clocks.c.inquiry_id.in_(inquiry_ids), clocks.c.state.in_(OPEN_CLOCK_STATES))
-        .order_by(clocks.c.due_at))).all()
+async def open_clocks(session: AsyncSession, inquiry_ids: Sequence[UUID], *, mco: str | None = None
+                      ) -> dict[UUID, list[Row[Any]]]:
+    """The open clocks of these cases, soonest first; for an MCO's reader only the case's own and that MCO's."""
+    query = select(clocks).where(clocks.c.inquiry_id.in_(inquiry_ids), clocks.c.state.in_(OPEN_CLOCK_STATES))
+    if mco is not None:
+        query = query.where(clocks.c.mco.in_(["", mco]))
+    rows = (await session.execute(query.order_by(clocks.c.due_at))).all()
     found: dict[UUID, list[Row[Any]]] = {}
     for row in rows:
         found.setdefault(row.inquiry_id, []).append(row)
@@ -167,13 +198,16 @@ async def log_between(
 ) -> Sequence[Row[Any]]:
     """Log entries in [start, end) with their inquiry's headline fields, in order; only of cases
     referred to `mco` and of `parties`, when given."""
+    # An MCO's reader sees its own name in the MCO column, never the other MCOs' a case went to.
+    mcos = literal(mco) if mco is not None else literal_column(
+        "(SELECT string_agg(r ->> 'mco', ', ') FROM jsonb_array_elements(inquiries.referrals) AS r)")
     query = (select(inquiry_log, inquiries.c.party, inquiries.c.source.label("inquiry_source"),
-                    inquiries.c.category, inquiries.c.track, inquiries.c.priority, inquiries.c.referred_mco)
+                    inquiries.c.category, inquiries.c.track, inquiries.c.priority, mcos.label("referred_mco"))
              .join(inquiries, inquiries.c.id == inquiry_log.c.inquiry_id)
              .where(inquiry_log.c.at >= start, inquiry_log.c.at < end)
              .order_by(inquiry_log.c.inquiry_id, inquiry_log.c.at, inquiry_log.c.id))
     if mco is not None:
-        query = query.where(inquiries.c.referred_mco == mco)
+        query = query.where(_referred_to(mco))
     if parties is not None:
         query = query.where(inquiries.c.party.in_(sorted(parties)))
     return (await session.execute(query)).all()
@@ -183,34 +217,52 @@ async def rename(session: AsyncSession, inquiry_id: UUID, subject: str) -> None:
     await session.execute(update(inquiries).where(inquiries.c.id == inquiry_id).values(subject=subject))
 
 
-async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, warn_at: datetime,
+async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None, warn_at: datetime,
                       due_at: datetime, started_at: datetime) -> None:
-    """Open (or restart) a clock; an older start never overwrites a newer one."""
-    statement = pg_insert(clocks).values(inquiry_id=inquiry_id, clock=clock, state="open", warn_at=warn_at,
-                                         due_at=due_at, started_at=started_at)
+    """Open (or restart) a clock (of `mco`, on a case referred to several; None: the case's own); an older
+    start never overwrites a newer one. The same start again moves the deadline of a clock still open
+    (an extension), never reopens a closed one."""
+    statement = pg_insert(clocks).values(inquiry_id=inquiry_id, clock=clock, mco=mco or "", state="open",
+                                         warn_at=warn_at, due_at=due_at, started_at=started_at)
     await session.execute(statement.on_conflict_do_update(
-        index_elements=["inquiry_id", "clock"],
+        index_elements=["inquiry_id", "clock", "mco"],
         set_={"state": "open", "warn_at": warn_at, "due_at": due_at, "started_at": started_at},
-        where=clocks.c.started_at < started_at))
+        where=or_(clocks.c.started_at < started_at,
+                  and_(clocks.c.started_at == started_at, clocks.c.state == "open"))))
 
 
-async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, state: str, due_at: datetime,
-                     at: datetime) -> None:
+async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None, state: str,
+                     due_at: datetime, at: datetime) -> None:
     """Record that a clock was met, breached or stopped at `at`. Arriving before its start
     (topics are not ordered among themselves), it leaves a row that the older
     start cannot reopen; a later restart (after a reopen) can."""
-    statement = pg_insert(clocks).values(inquiry_id=inquiry_id, clock=clock, state=state, warn_at=due_at,
-                                         due_at=due_at, started_at=at)
+    statement = pg_insert(clocks).values(inquiry_id=inquiry_id, clock=clock, mco=mco or "", state=state,
+                                         warn_at=due_at, due_at=due_at, started_at=at)
     await session.execute(statement.on_conflict_do_update(
-        index_elements=["inquiry_id", "clock"], set_={"state": state}, where=clocks.c.started_at <= at))
+        index_elements=["inquiry_id", "clock", "mco"], set_={"state": state}, where=clocks.c.started_at <= at))
 
 
-async def withdraw_breach(session: AsyncSession, *, inquiry_id: UUID, clock: str, due_at: datetime) -> None:
+async def withdraw_breach(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None,
+                          due_at: datetime) -> None:
     """The breach of this cycle of the clock (its `due_at`) did not happen: the clock was met. The
     withdrawal follows the breach on one topic, so the breach is there, however its start arrived."""
     await session.execute(update(clocks).where(clocks.c.inquiry_id == inquiry_id, clocks.c.clock == clock,
-                                               clocks.c.state == "breached", clocks.c.due_at == due_at)
+                                               clocks.c.mco == (mco or ""), clocks.c.state == "breached",
+                                               clocks.c.due_at == due_at)
                           .values(state="met"))
+
+
+async def deadline_of(session: AsyncSession, inquiry_id: UUID, clock: str) -> Row[Any] | None:
+    """The case's own clock named `clock` (its state and deadline), if it started."""
+    return (await session.execute(select(clocks).where(
+        clocks.c.inquiry_id == inquiry_id, clocks.c.clock == clock, clocks.c.mco == ""))).first()
+
+
+async def cases_opened_from(session: AsyncSession, inquiry_id: UUID) -> Sequence[Row[Any, Any, Any, Any]]:
+    """The cases a survey outcome opened from this one, oldest first."""
+    return (await session.execute(
+        select(inquiries.c.id, inquiries.c.kind, inquiries.c.origin, inquiries.c.received_at)
+        .where(inquiries.c.origin_inquiry_id == inquiry_id).order_by(inquiries.c.received_at))).all()
 
 
 # -- Idempotency-Key records ----------------------------------------------------------------------
@@ -236,11 +288,12 @@ WITH claim AS (
     ON CONFLICT DO NOTHING RETURNING key
 ), opened AS (
     INSERT INTO inquiries (id, party, source, category, ime_callback_request, status, mco, requested_priority,
-                           received_at, created_by, identity, description)
+                           received_at, created_by, identity, description, kind, expedited_requested, appeal)
     SELECT CAST(:id AS uuid), CAST(:party AS text), CAST(:source AS text), CAST(:category AS text),
            CAST(:ime_callback_request AS boolean), CAST(:status AS text), CAST(:mco AS text),
            CAST(:requested_priority AS text), CAST(:received_at AS timestamptz), CAST(:created_by AS text),
-           CAST(:identity AS jsonb), CAST(:description AS text)
+           CAST(:identity AS jsonb), CAST(:description AS text), CAST(:kind AS text),
+           CAST(:expedited_requested AS boolean), CAST(:appeal AS jsonb)
     WHERE EXISTS (SELECT FROM claim)
     RETURNING id
 )
@@ -249,7 +302,7 @@ SELECT CAST(:event_id AS uuid), opened.id, CAST(:event_type AS text), CAST(:even
        CAST(:at AS timestamptz), CAST(:actor AS text), CAST(:details AS jsonb)
 FROM opened
 RETURNING event_id
-""").bindparams(*(bindparam(name, type_=JSONB) for name in ("response", "identity", "details")))
+""").bindparams(*(bindparam(name, type_=JSONB) for name in ("response", "identity", "details", "appeal")))
 
 
 async def open_inquiry(session: AsyncSession, claim: Claim, values: dict[str, Any], log: dict[str, Any]) -> bool:

@@ -108,3 +108,22 @@ def provider_inquiry(**changes: Any) -> dict[str, Any]:
     }
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
+
+
+def grievance(**changes: Any) -> dict[str, Any]:
+    body = {
+        "source": "plan_member_services", "category": "quality_of_care", "member_name": "Gwen Testgrievant",
+        "medicaid_id": "7654321B", "caller_name": "Gwen Testgrievant", "callback_phone": "515-555-0177",
+        "description": "The clinic cancelled her appointment twice and staff were rude.", "mco": "IA-TC",
+        "mailing_address": {"line1": "12 Elm St", "line2": "Apt 3", "city": "Des Moines", "state": "IA",
+                            "zip": "50309"},
+        "received_at": "2026-11-20T09:05:00-06:00",
+    }
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def appeal(**changes: Any) -> dict[str, Any]:
+    return grievance(**{"category": "prior_authorization", "description": "Appeals the denial of a wheelchair.",
+                        "determination": "Power wheelchair denied as not medically necessary.",
+                        "determination_date": "2026-11-16", "expedited_requested": False, **changes})

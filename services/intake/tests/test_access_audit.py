@@ -10,10 +10,10 @@ from liaison_intake.main import bootstrap
 from liaison_intake.settings import Settings
 from liaison_shared.audit import PHI_READ
 
-from .conftest import Intake, member_inquiry
+from .conftest import Intake, grievance, member_inquiry
 
 WALKED = {"GET /v1/inquiries/{inquiry_id}", "GET /v1/inquiries", "GET /v1/inquiries/{inquiry_id}/log",
-          "GET /v1/inquiry-log/export"}
+          "GET /v1/inquiry-log/export", "GET /v1/inquiries/{inquiry_id}/record"}
 
 
 def test_the_routes_marked_as_returning_phi_are_the_ones_walked_here() -> None:
@@ -26,8 +26,10 @@ def test_the_routes_marked_as_returning_phi_are_the_ones_walked_here() -> None:
 async def test_each_phi_read_leaves_one_record_and_compliance_reads_them(intake: Intake) -> None:
     writer, maria, cora = await intake.system("call-center"), await intake.person("maria"), await intake.person("cora")
     inquiry_id = (await intake.post("/v1/inquiries/member", member_inquiry(), writer)).json()["inquiry_id"]
+    grievance_id = (await intake.post("/v1/inquiries/grievances", grievance(), writer)).json()["inquiry_id"]
     day = "2026-11-20"  # the inquiry's received date (member_inquiry)
     reads = [
+        (f"/v1/inquiries/{grievance_id}/record", {}, "GET /v1/inquiries/{inquiry_id}/record"),
         (f"/v1/inquiries/{inquiry_id}", {}, "GET /v1/inquiries/{inquiry_id}"),
         ("/v1/inquiries", {}, "GET /v1/inquiries"),
         (f"/v1/inquiries/{inquiry_id}/log", {}, "GET /v1/inquiries/{inquiry_id}/log"),
@@ -40,6 +42,8 @@ async def test_each_phi_read_leaves_one_record_and_compliance_reads_them(intake:
     audit = (await intake.http.get("/v1/access-audit", headers=cora)).json()
     assert [r["operation"] for r in reversed(audit)] == [operation for *_, operation in reads]
     assert {operation for *_, operation in reads} == WALKED
-    assert all(inquiry_id in r["resource_ids"] and r["roles"] == ["member-liaison"] for r in audit)
+    assert all((inquiry_id in r["resource_ids"] or r["resource_ids"] == [grievance_id])
+               and r["roles"] == ["member-liaison"] for r in audit)
+    assert [r["resource_ids"] for r in audit if r["operation"].endswith("/record")] == [[grievance_id]]
     assert len({r["subject"] for r in audit}) == 1 and all(r["records"] >= 1 for r in audit)
     assert (await intake.http.get("/v1/access-audit", headers=maria)).status_code == 403

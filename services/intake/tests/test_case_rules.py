@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from liaison_intake.rules import case as rules
-from liaison_intake.rules.case import Case, IllegalAction
+from liaison_intake.rules.case import Case, IllegalAction, Referral
 from liaison_shared.lifecycle import Status
 from liaison_shared.payloads import (
     Actor,
@@ -61,11 +61,11 @@ def test_referral_uses_the_inquiry_mco_when_none_is_named() -> None:
     start = case()
     [event] = rules.decide_referral(start, mco=None, actor=ACTOR, at=AT)
     after = fold(start, event)
-    assert (after.status, after.referred_mco) == (Status.REFERRED_TO_MCO, "IA-TC")
+    assert (after.status, after.referred_mcos) == (Status.REFERRED_TO_MCO, ("IA-TC",))
 
 
 def test_mco_resolution_report_resolves_the_inquiry() -> None:
-    referred = case(status=Status.MCO_ENGAGED, referred_mco="IA-TC")
+    referred = case(status=Status.MCO_ENGAGED, referrals=(Referral("IA-TC", AT),))
     events = rules.decide_mco_report(referred, mco="IA-TC", report=McoReportKind.RESOLVED, resolution_code=None,
                                       summary=None, actor=ACTOR, at=AT)
     assert [type(e) for e in events] == [McoReportedV1, InquiryResolvedV1]
@@ -89,7 +89,7 @@ def test_nothing_but_reopen_acts_on_a_resolved_inquiry(decide) -> None:  # type:
 
 
 def test_provider_inquiry_cannot_be_reported_as_member_contacted() -> None:
-    provider = case(party=Party.PROVIDER, status=Status.REFERRED_TO_MCO, referred_mco="IA-TC")
+    provider = case(party=Party.PROVIDER, status=Status.REFERRED_TO_MCO, referrals=(Referral("IA-TC", AT),))
     with pytest.raises(IllegalAction, match="provider_contacted"):
         rules.decide_mco_report(provider, mco="IA-TC", report=McoReportKind.MEMBER_CONTACTED, resolution_code=None,
                                  summary=None, actor=ACTOR, at=AT)

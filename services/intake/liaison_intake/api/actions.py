@@ -1,7 +1,8 @@
 """Case actions on one inquiry: contact attempts, referrals to the MCO and its reports,
-resolution and reopening, priority overrides and free-text updates, and who holds the
-case (a claim, a unit lead's assignment). Each is a rule of `rules.case`, applied by
-the use cases once per Idempotency-Key."""
+resolution and reopening, priority overrides and free-text updates, notices (letters with
+the liaison's text), a grievance's or an appeal's reviews, extension and expedited denial,
+and who holds the case (a claim, a unit lead's assignment). Each is a rule of `rules.case`,
+applied by the use cases once per Idempotency-Key."""
 
 from __future__ import annotations
 
@@ -20,11 +21,15 @@ from liaison_intake.api.schemas import (
     AssignmentCreate,
     ClaimCreate,
     ContactAttemptCreate,
+    ExpeditedDenialCreate,
+    ExtensionCreate,
     McoReferralCreate,
     McoReportCreate,
+    NoticeCreate,
     PriorityOverrideCreate,
     ReopenCreate,
     ResolutionCreate,
+    ReviewCreate,
     UpdateCreate,
 )
 from liaison_intake.rules import case
@@ -86,6 +91,40 @@ async def override_priority(inquiry_id: UUID, body: PriorityOverrideCreate, prin
 async def add_update(inquiry_id: UUID, body: UpdateCreate, principal: Actor, key: Key,
                      request: Request, uses: Uses, work: Work) -> JSONResponse:
     decide = functools.partial(case.decide_update, note=body.note)
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/notices", status_code=202, responses=ACCEPTED,
+             summary="Write a notice to the originator, sent as a letter from its template with this text")
+async def issue_notice(inquiry_id: UUID, body: NoticeCreate, principal: StateActor, key: Key,
+                       request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_notice, notice=body.notice, text=body.text)
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/expedited-denial", status_code=202, responses=ACCEPTED,
+             summary="Deny an appeal's expedited resolution: it moves to the standard 30-day timeframe")
+async def deny_expedited(inquiry_id: UUID, body: ExpeditedDenialCreate, principal: StateActor, key: Key,
+                         request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_expedited_denial, reason=body.reason)
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/extension", status_code=202, responses=ACCEPTED,
+             summary="Extend a grievance's or an appeal's resolution deadline (once, up to 14 calendar days)")
+async def extend(inquiry_id: UUID, body: ExtensionCreate, principal: StateActor, key: Key,
+                 request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_extension, days=body.days, requested_by=body.requested_by,
+                               reason=body.reason)
+    return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
+
+
+@router.post("/inquiries/{inquiry_id:uuid}/reviews", status_code=202, responses=ACCEPTED,
+             summary="Record a review of a grievance or an appeal at a level, with its decision")
+async def record_review(inquiry_id: UUID, body: ReviewCreate, principal: StateActor, key: Key,
+                        request: Request, uses: Uses, work: Work) -> JSONResponse:
+    decide = functools.partial(case.decide_review, level=body.level, summary=body.summary,
+                               resolution=body.resolution)
     return await idempotent(request, work, principal, key, acting(uses, principal, inquiry_id, body, decide))
 
 

@@ -5,13 +5,14 @@ Validation messages name the field and the reason, never the value.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Self
 from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from liaison_shared.fields import (
+    CalendarDate,
     Description,
     McoCode,
     MedicaidId,
@@ -26,15 +27,20 @@ from liaison_shared.fields import (
 from liaison_shared.lifecycle import Status
 from liaison_shared.payloads import Actor
 from liaison_shared.vocabulary import (
+    CaseKind,
     Category,
     ContactChannel,
     ContactOutcome,
+    ExtensionRequester,
     McoReportKind,
+    NoticeKind,
     Party,
     Priority,
     Queue,
     ResolvedBy,
+    ReviewLevel,
     Source,
+    SurveyOutcome,
     Track,
 )
 
@@ -62,6 +68,22 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+AddressLine = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+                       AfterValidator(_storable)]
+
+
+class MailingAddressIn(Body):
+    """Where letters to the member or provider go (PHI)."""
+
+    line1: AddressLine
+    line2: AddressLine | None = None
+    city: AddressLine
+    state: Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Z]{2}$")] = Field(
+        description="Two-letter USPS state code.")
+    zip: Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^\d{5}(-\d{4})?$")] = Field(
+        description="ZIP or ZIP+4.")
+
+
 class MemberInquiryCreate(Body):
     """An escalated member issue."""
 
@@ -82,6 +104,7 @@ class MemberInquiryCreate(Body):
     mco: McoCode | None = None
     requested_priority: Priority | None = None
     risk_flags: list[RiskFlag] = Field(default_factory=list, max_length=20)
+    mailing_address: MailingAddressIn | None = None
     received_at: PastInstant
 
 
@@ -102,6 +125,7 @@ class ImeCallbackRequestCreate(Body):
     callback_phone: PhoneNumber
     description: Description
     mco: McoCode | None = None
+    mailing_address: MailingAddressIn | None = None
     received_at: PastInstant
 
 
@@ -124,6 +148,7 @@ class ProviderInquiryCreate(Body):
     description: Description
     mco: McoCode | None = None
     requested_priority: Priority | None = None
+    mailing_address: MailingAddressIn | None = None
     received_at: PastInstant
 
     @model_validator(mode="after")
@@ -131,6 +156,52 @@ class ProviderInquiryCreate(Body):
         if self.npi is None and self.provider_number is None:
             raise ValueError("give npi or provider_number")
         return self
+
+
+class GrievanceCreate(Body):
+    """An enrollee's grievance (42 CFR 438.400(b)): any expression of dissatisfaction about a matter other
+    than an adverse benefit determination, filed with the MCO; resolved and notified within 90 calendar days."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "source": "plan_member_services", "category": "quality_of_care", "member_name": "Jane Example",
+        "medicaid_id": "1234567A", "caller_name": "Jane Example", "callback_phone": "515-555-0134",
+        "description": "Member says the front desk was rude and her appointment was cancelled twice.",
+        "mco": "IA-TC", "mailing_address": {"line1": "12 Elm St", "city": "Des Moines", "state": "IA",
+                                            "zip": "50309"},
+        "received_at": "2026-11-23T14:05:00-06:00",
+    }]})
+
+    source: Source
+    category: Category = Field(description="What the grievance is about (its reason, as MCPAR counts them).")
+    member_name: PersonName
+    medicaid_id: MedicaidId | None = None
+    caller_name: PersonName
+    callback_phone: PhoneNumber
+    description: Description = Field(description="A general description of the reason (438.416(b)(1)).")
+    mco: McoCode
+    risk_flags: list[RiskFlag] = Field(default_factory=list, max_length=20)
+    mailing_address: MailingAddressIn | None = None
+    received_at: PastInstant
+
+
+class AppealCreate(GrievanceCreate):
+    """An enrollee's appeal of an adverse benefit determination (438.400(b)): 30 calendar days; 72 hours
+    when expedited resolution is requested (438.408(b))."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "source": "plan_member_services", "category": "prior_authorization", "member_name": "Jane Example",
+        "medicaid_id": "1234567A", "caller_name": "Jane Example", "callback_phone": "515-555-0134",
+        "description": "Appeals the denial of a power wheelchair.", "mco": "IA-TC",
+        "determination": "Prior authorization for a power wheelchair denied as not medically necessary.",
+        "determination_date": "2026-11-16", "expedited_requested": True,
+        "received_at": "2026-11-23T14:05:00-06:00",
+    }]})
+
+    determination: Description = Field(description="The adverse benefit determination appealed.")
+    determination_date: CalendarDate | None = Field(default=None, description="The date of its notice.")
+    expedited_requested: bool = Field(default=False, description="The enrollee or the provider asks for "
+                                      "expedited resolution (the standard timeframe could seriously jeopardize "
+                                      "the enrollee's life, health or function).")
 
 
 class Action(Body):
@@ -181,6 +252,37 @@ class UpdateCreate(Action):
     note: Description
 
 
+class ExpeditedDenialCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "reason": "The request does not meet the criteria for expedited resolution."}]})
+    reason: ShortNote
+
+
+class ExtensionCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "days": 14, "requested_by": "plan", "reason": "Awaiting the treating provider's records."}]})
+    days: int = Field(ge=1, le=14, description="Calendar days the resolution deadline moves (at most 14).")
+    requested_by: ExtensionRequester
+    reason: ShortNote = Field(description="Why (for the plan: the need and how the delay is in the enrollee's "
+                              "interest).")
+
+
+class NoticeCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "notice": "acknowledgment", "text": "We received your grievance on November 23 and are looking into it."}]})
+    notice: NoticeKind
+    text: Description = Field(description="The letter's own words (its template adds the rest).")
+
+
+class ReviewCreate(Action):
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "level": "state_fair_hearing", "summary": "Hearing held; the judge upheld the denial.",
+        "resolution": "upheld"}]})
+    level: ReviewLevel
+    summary: Description
+    resolution: Code | None = Field(default=None, description="What this level decided; null: not decided yet.")
+
+
 class ClaimCreate(Action):
     """The caller takes the case; who they are is their token."""
 
@@ -209,10 +311,91 @@ class Accepted(BaseModel):
 
 class DeadlineRead(BaseModel):
     clock: str
+    mco: str | None = Field(description="The MCO whose obligation it times (a case referred to several); "
+                            "null: the case's own.")
     state: str
     warn_at: AwareDatetime
     due_at: AwareDatetime
     due_local: str = Field(description="The deadline in the program's local time.")
+
+
+class ReferralRead(BaseModel):
+    mco: str
+    referred_at: datetime
+    resolved_at: datetime | None = Field(description="When this MCO reported its part resolved.")
+
+
+class OriginRead(BaseModel):
+    inquiry_id: UUID
+    survey_response_id: UUID
+    outcome: SurveyOutcome
+
+
+class OpenedCaseRead(BaseModel):
+    inquiry_id: UUID
+    kind: CaseKind
+    outcome: SurveyOutcome
+    received_at: datetime
+
+
+class AppealRead(BaseModel):
+    determination: str
+    determination_date: date | None
+    expedited_requested: bool
+
+
+class ReviewRead(BaseModel):
+    level: ReviewLevel
+    at: datetime
+    summary: str
+    resolution: str | None
+
+
+class NoticeRead(BaseModel):
+    notice: NoticeKind
+    at: datetime
+    text: str
+
+
+class ResolutionRead(BaseModel):
+    code: str
+    summary: str | None
+    at: datetime
+
+
+class ExtensionRead(BaseModel):
+    days: int
+    requested_by: ExtensionRequester
+    reason: str
+    at: datetime
+
+
+class ExpeditedDenialRead(BaseModel):
+    reason: str
+    at: datetime
+
+
+class EnrolleeRead(BaseModel):
+    name: str
+    medicaid_id: str | None
+
+
+class GrievanceRecord(BaseModel):
+    """What 42 CFR 438.416(b) asks the plan to keep of each grievance and appeal."""
+
+    inquiry_id: UUID
+    kind: CaseKind
+    enrollee: EnrolleeRead = Field(description="The enrollee the grievance or appeal is for.")
+    mco: str | None
+    reason: str = Field(description="A general description of the reason.")
+    category: Category
+    received_at: datetime = Field(description="The date of receipt.")
+    appeal: AppealRead | None
+    expedited_denial: ExpeditedDenialRead | None
+    reviews: list[ReviewRead] = Field(description="The date of each review and what each level decided.")
+    resolution: ResolutionRead | None = Field(description="The resolution at the plan level and its date.")
+    extension: ExtensionRead | None
+    notices: list[NoticeRead] = Field(description="Every notice written to the enrollee, with its text.")
 
 
 class AssigneeRead(BaseModel):
@@ -234,7 +417,14 @@ class InquiryRead(BaseModel):
     subject: str | None
     assignee: AssigneeRead | None = Field(description="Whose case it is; null: nobody's yet.")
     mco: str | None
-    referred_mco: str | None
+    referred_mco: str | None = Field(description="The MCO it was last referred to (for an MCO: itself).")
+    referrals: list[ReferralRead] = Field(description="Every MCO it was referred to (for an MCO: its own).")
+    kind: CaseKind
+    origin: OriginRead | None = Field(description="The case and survey outcome that opened this one.")
+    opened_cases: list[OpenedCaseRead] = Field(description="The cases survey outcomes opened from this one.")
+    appeal: AppealRead | None
+    expedited_denied: bool
+    extension: ExtensionRequester | None = Field(description="Who asked for the extension; null: not extended.")
     contact_attempts: int
     failed_phone_attempts: int
     received_at: datetime
