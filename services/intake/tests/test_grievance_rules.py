@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from liaison_intake.rules import case as rules
-from liaison_intake.rules.case import Case, IllegalAction, Referral
+from liaison_intake.rules.case import Case, IllegalAction
 from liaison_intake.rules.record import grievance_record
 from liaison_shared.catalog import BY_PAYLOAD
 from liaison_shared.events import Event

@@ -110,11 +110,17 @@ CASES: list[tuple[Facts, Priority, Queue, set[str]]] = [
     (facts(Source.PLAN_MEMBER_SERVICES, Category.ACCESS_TO_CARE, requested=E,
            description="Missed appointment, the ride didn't show."),
      U, Queue.MEMBER_LIAISON, {"caller-requested-escalation", RIDE}),
+    (facts(Source.PLAN_MEMBER_SERVICES, Category.QUALITY_OF_CARE, Track.GRIEVANCE), S, Queue.GRIEVANCES_APPEALS,
+     set()),
+    (facts(Source.PLAN_MEMBER_SERVICES, Category.PRIOR_AUTHORIZATION, Track.APPEAL), S, Queue.GRIEVANCES_APPEALS,
+     set()),
+    (facts(Source.PLAN_MEMBER_SERVICES, Category.FRAUD_WASTE_ABUSE, Track.PROGRAM_INTEGRITY), E,
+     Queue.PROGRAM_INTEGRITY, {"fraud-waste-abuse"}),
 ]
 
 
 def test_the_default_ruleset_loads_with_its_version() -> None:
-    assert RULESET.version == "2026.11-1"
+    assert RULESET.version == "2026.12-1"
     assert RULESET.config.default_priority is Priority.STANDARD
     assert len(RULESET.config.rules) >= 10
 
@@ -130,7 +136,7 @@ def test_default_ruleset_decides(inquiry: Facts, priority: Priority, queue: Queu
     decision = RULESET.decide(inquiry)
     assert (decision.priority, decision.queue) == (priority, queue)
     assert fired <= set(decision.rules_fired)
-    assert decision.ruleset_version == "2026.11-1"
+    assert decision.ruleset_version == "2026.12-1"
 
 
 def test_rules_fired_are_listed_in_file_order() -> None:

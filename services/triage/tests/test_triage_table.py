@@ -7,7 +7,13 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from liaison_shared.payloads import InquiryReceivedV1, MemberIdentity, PanelRemovalCase, ProviderIdentity
+from liaison_shared.payloads import (
+    AppealDetails,
+    InquiryReceivedV1,
+    MemberIdentity,
+    PanelRemovalCase,
+    ProviderIdentity,
+)
 
 from .conftest import TriageHarness, enrolled, received
 
@@ -94,6 +100,16 @@ CASES: list[tuple[dict[str, Any], str, str, str, str | None, str]] = [
      None, "[STANDARD] Member · Access to care"),
     ({**M, "source": "plan_provider_services", "category": "quality_of_care"}, "member_mco", "standard",
      "msa_esr", None, "[STANDARD] Member · Quality of care"),
+    ({**M, "kind": "grievance", "source": "plan_member_services", "category": "quality_of_care", "mco": "IA-TC"},
+     "grievance", "standard", "grievances_appeals", None, "[STANDARD] Grievance · Quality of care · MCO IA-TC"),
+    ({**M, "kind": "appeal", "source": "plan_member_services", "category": "prior_authorization", "mco": "IA-TC",
+      "appeal": AppealDetails(determination="Denied.", expedited_requested=True)}, "appeal", "urgent",
+     "grievances_appeals", "expedited-appeal-requested", "[URGENT] Appeal · Prior authorization"),
+    ({**M, "kind": "appeal", "source": "managed_care_ombudsman", "category": "pharmacy", "mco": "IA-TC",
+      "appeal": AppealDetails(determination="Denied."), "description": "Member ran out of insulin yesterday."},
+     "appeal", "escalated", "grievances_appeals", "appeal-standard-timeframe", "[ESCALATED] Appeal · Pharmacy"),
+    ({**M, "kind": "fwa_referral", "source": "plan_member_services", "category": "fraud_waste_abuse",
+      "mco": "IA-TC"}, "program_integrity", "escalated", "program_integrity", None, "[ESCALATED] FWA referral"),
 ]
 
 REMOVALS: list[tuple[dict[str, Any], str, str, str | None]] = [
@@ -128,7 +144,7 @@ async def test_every_inquiry_gets_its_track_priority_queue_and_subject(triage: T
         assert got == (track, priority, queue), (fields.get("source"), fields.get("category"), got)
         assert rule is None or rule in decision.rules_fired, (rule, decision.rules_fired)
         assert decision.subject.startswith(subject), decision.subject
-        assert decision.ruleset_version == "2026.11-1"
+        assert decision.ruleset_version == "2026.12-1"
     for (_, priority, queue, rule), decision in zip(REMOVALS, decided[len(CASES):], strict=True):
         assert (decision.track, decision.priority, decision.queue) == ("pcp_panel_removal", priority, queue)
         assert rule is None or rule in decision.rules_fired
