@@ -3,14 +3,15 @@ loaded and validated at start (refused, naming each problem, if invalid).
 
 The lookback and the qualifying codes and places feed the PCP rules
 (`rules.pcp`); the flags and reasons classify panel removals (`rules.removals`);
-the reassignment window is how long a removed member has to choose."""
+the reassignment window is how long a removed member has to choose; the PCP
+change reasons are the codes a member's own change of PCP is recorded with."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from liaison_shared.config_files import ConfigError, load_config
 from liaison_shared.vocabulary import PanelRemovalReason
@@ -21,10 +22,25 @@ _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 _ProcedureCode = Annotated[str, StringConstraints(pattern=r"^[0-9A-Z]{5}$")]  # CPT or HCPCS
 _Flag = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]  # a member's risk flag
 _PlaceOfService = Annotated[str, StringConstraints(pattern=r"^[0-9]{2}$")]  # CMS two-digit code
+ReasonCode = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z_]{1,39}$")]
+
+PANEL_REMOVAL_CHOICE = "panel_removal"
+"""The reason a member's choice of PCP after a panel removal is recorded with: set by attribution itself
+(`POST /v1/panel-removals/{id}/choice`), never chosen by a caller, so not in the configured list."""
+PANEL_REMOVAL_CHOICE_LABEL = "Chose a new PCP after the PCP removed the member from its panel"
 
 
 class AttributionConfigError(ConfigError):
     """The attribution configuration cannot be used; the message names the file and each problem's location."""
+
+
+class PcpChangeReason(BaseModel):
+    """One reason a member may give for changing PCP: a stable code (stored, on events) and its label."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: ReasonCode
+    label: _Text
 
 
 class AttributionConfig(BaseModel):
@@ -41,6 +57,31 @@ class AttributionConfig(BaseModel):
     high_risk_flags: Annotated[frozenset[_Flag], Field(min_length=1)]
     compliance_review_flags: frozenset[_Flag]
     compliance_review_reasons: frozenset[PanelRemovalReason]
+    pcp_change_reasons: Annotated[tuple[PcpChangeReason, ...], Field(min_length=1)]
+
+    @field_validator("pcp_change_reasons")
+    @classmethod
+    def _distinct_codes(cls, reasons: tuple[PcpChangeReason, ...]) -> tuple[PcpChangeReason, ...]:
+        first: dict[str, int] = {}
+        for i, reason in enumerate(reasons):
+            if reason.code == PANEL_REMOVAL_CHOICE:
+                raise ValueError(f"[{i}].code {reason.code!r} is reserved: attribution records a choice after "
+                                 "a panel removal with it")
+            if reason.code in first:
+                raise ValueError(f"[{i}].code: duplicate code {reason.code!r} (also [{first[reason.code]}])")
+            first[reason.code] = i
+        return reasons
+
+    def pcp_change_reason(self, code: str) -> PcpChangeReason | None:
+        """The configured reason with this code, if there is one."""
+        return next((reason for reason in self.pcp_change_reasons if reason.code == code), None)
+
+    def reason_label(self, code: str | None) -> str | None:
+        """The label of a stored reason code (None for none, or for a code no longer configured)."""
+        if code == PANEL_REMOVAL_CHOICE:
+            return PANEL_REMOVAL_CHOICE_LABEL
+        reason = None if code is None else self.pcp_change_reason(code)
+        return None if reason is None else reason.label
 
 
 def load_attribution_config(path: Path = DEFAULT_CONFIG) -> AttributionConfig:

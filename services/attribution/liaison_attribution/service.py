@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
@@ -20,13 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution import store
 from liaison_attribution.claims_file import ClaimBatch
-from liaison_attribution.contract import AttributionConfig
+from liaison_attribution.contract import PANEL_REMOVAL_CHOICE, AttributionConfig
 from liaison_attribution.fhir_lists import AttributedMember, ChangeType, attribution_group
 from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecord
 from liaison_attribution.rules.pcp import Assignment, Member, Provider, Visit, assign_roster, months_before
 from liaison_attribution.rules.removals import classify
 from liaison_attribution.rules.replacement import CurrentAssignment, replacement
-from liaison_attribution.survey import SurveyResult
+from liaison_attribution.survey import SurveyResult, outcome_problems
 from liaison_shared import clock
 from liaison_shared.events import Event
 from liaison_shared.outbox import Outbox
@@ -39,7 +40,7 @@ from liaison_shared.payloads import (
     SurveyOutcomeV1,
 )
 from liaison_shared.principal import Principal
-from liaison_shared.problems import Conflict, NotFound
+from liaison_shared.problems import Conflict, NotFound, Refusal
 from liaison_shared.vocabulary import AttributionMethod, PanelRemovalReason
 
 SOURCE = "/liaison/attribution"
@@ -48,6 +49,47 @@ BATCH_CHUNK = 5000
 
 def _member_not_found() -> NotFound:
     return NotFound("member-not-found", "Member not found", "No member with this id.")
+
+
+class InvalidFields(Refusal):
+    """Fields valid in form but not for what they ask (an unconfigured reason code, a field the survey's
+    outcome needs): 422, each field named with the reason, never its value."""
+
+    status = 422
+
+    def __init__(self, errors: Sequence[tuple[str, str]]) -> None:
+        super().__init__("validation", "Invalid request", "One or more fields are invalid.",
+                         errors=[{"field": field, "reason": reason} for field, reason in errors])
+
+
+@dataclass(frozen=True)
+class PcpChoice:
+    """A member's choice of PCP: the PCP, the configured reason code and an optional note."""
+
+    npi: str
+    reason_code: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PcpChanged:
+    """The assignment a member's change of PCP started."""
+
+    member_id: UUID
+    npi: str
+    method: AttributionMethod
+    effective_from: date
+    reason_code: str
+    reason_label: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class SurveyAnswered:
+    """An answered survey: the response id, and the PCP change it made (simple_pcp_change only)."""
+
+    response_id: UUID
+    change: PcpChanged | None = None
 
 
 def _may_enrol(principal: Principal, record: MemberRecord, before: Row[Any] | MemberRecord | None) -> bool:
@@ -82,6 +124,11 @@ def _enrollment_changes(member_id: UUID, record: MemberRecord, before: Row[Any] 
     return changes
 
 
+def _recorded_by(principal: Principal) -> dict[str, Any]:
+    """Who recorded an assignment, as stored (the actor of the principal whose request made it)."""
+    return principal.actor().model_dump(mode="json")
+
+
 class Attribution:
     def __init__(self, config: AttributionConfig, outbox: Outbox) -> None:
         self.config = config
@@ -99,15 +146,15 @@ class Attribution:
         before = await store.member_by_medicaid_id(session, record.medicaid_id)
         if not _may_enrol(principal, record, before):
             raise NotFound("member-not-found", "Member not found", "No member with this Medicaid ID for this MCO.")
-        return await self._store_member(session, record, before, as_of=as_of)
+        return await self._store_member(session, record, before, as_of=as_of, principal=principal)
 
     async def _store_member(self, session: AsyncSession, record: MemberRecord, before: Row[Any] | None, *,
-                            as_of: date) -> UUID:
+                            as_of: date, principal: Principal) -> UUID:
         member_id = before.member_id if before is not None else uuid.uuid4()
         await store.upsert_member(session, member_id, record)
         await self._publish(session, *_enrollment_changes(member_id, record, before))
         if _rules_read_a_change(record, before):
-            await self.attribute(session, [member_id], as_of=as_of)
+            await self.attribute(session, [member_id], as_of=as_of, actor=principal)
         return member_id
 
     async def put_member_file(self, session: AsyncSession, records: Sequence[MemberRecord], *,
@@ -168,13 +215,15 @@ class Attribution:
         than PostgreSQL's bind-parameter limit allows."""
         needing = await store.members_needing_a_pcp(session, as_of, mco=principal.mco)
         for start in range(0, len(needing), BATCH_CHUNK):
-            yield await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of)
+            yield await self.attribute(session, needing[start:start + BATCH_CHUNK], as_of=as_of, actor=principal)
 
     async def attribute(self, session: AsyncSession, member_ids: Sequence[UUID], *, as_of: date,
                         excluded: dict[UUID, frozenset[str]] | None = None,
-                        method: AttributionMethod | None = None) -> dict[str, int]:
+                        method: AttributionMethod | None = None, actor: Principal | None = None
+                        ) -> dict[str, int]:
         """Attribute these members by the rules (never to a PCP `excluded` for them), a PCP found named
-        `method` if given; replace the assignments that change and publish them; counts by method."""
+        `method` if given; replace the assignments that change (recorded by `actor`, the principal whose
+        request caused it) and publish them; counts by method."""
         rows = await store.members_rows(session, member_ids)
         if not rows:
             return {}
@@ -204,10 +253,12 @@ class Attribution:
             household_pcps_by_member={str(r.member_id): households.get(r.household_id or "", []) for r in rows},
             excluded_by_member={str(k): v for k, v in (excluded or {}).items()}, config=self.config)
         await store.clear_attribution_due(session, [r.member_id for r in rows])
-        return await self._replace(session, current, results, method=method, as_of=as_of)
+        return await self._replace(session, current, results, method=method, as_of=as_of,
+                                   recorded_by=None if actor is None else _recorded_by(actor))
 
     async def _replace(self, session: AsyncSession, current: dict[UUID, Row[Any]], results: dict[str, Assignment],
-                       *, method: AttributionMethod | None, as_of: date) -> dict[str, int]:
+                       *, method: AttributionMethod | None, as_of: date, recorded_by: dict[str, Any] | None
+                       ) -> dict[str, int]:
         """Write the assignments that change, set-based (one UPDATE, one INSERT, one outbox insert), and
         publish a PcpAssignedV1 for each with a PCP; counts by method."""
         tally: dict[str, int] = {}
@@ -224,7 +275,8 @@ class Attribution:
             if assigned is not None:
                 ended.append(assigned.id)
             started.append({"member_id": member_id, "npi": new.npi, "method": new.method,
-                            "network_gap": new.network_gap, "evidence": dict(new.evidence)})
+                            "network_gap": new.network_gap, "evidence": dict(new.evidence),
+                            "recorded_by": recorded_by})
             key = "network_gap" if new.network_gap else str(new.method)
             tally[key] = tally.get(key, 0) + 1
             if new.npi is not None and new.method is not None:
@@ -241,22 +293,56 @@ class Attribution:
             raise NotFound("no-attribution", "No attribution", "This member has no attribution.")
         return assignment
 
-    async def change_pcp(self, session: AsyncSession, member_id: UUID, npi: str, *, reason_code: str,
-                         reason_text: str | None, as_of: date, principal: Principal) -> None:
-        """A member's own choice of PCP (online or through Member Services)."""
+    def _unknown_reason(self, reason_code: str) -> str | None:
+        """Why `reason_code` may not be given for a member's change of PCP (None: it is a configured one)."""
+        if self.config.pcp_change_reason(reason_code) is not None:
+            return None
+        allowed = ", ".join(reason.code for reason in self.config.pcp_change_reasons)
+        return f"not a configured PCP change reason (allowed: {allowed})"
+
+    async def change_pcp(self, session: AsyncSession, member_id: UUID, choice: PcpChoice, *, as_of: date,
+                         principal: Principal) -> PcpChanged:
+        """A member's own choice of PCP (online or through Member Services), effective `as_of`, recorded
+        with one of the configured reasons; an unconfigured reason code changes nothing (422)."""
+        if (refusal := self._unknown_reason(choice.reason_code)) is not None:
+            raise InvalidFields([("reason_code", refusal)])
+        return await self._record_choice(session, member_id, choice, as_of=as_of, principal=principal)
+
+    async def _record_choice(self, session: AsyncSession, member_id: UUID, choice: PcpChoice, *, as_of: date,
+                            principal: Principal) -> PcpChanged:
         member = await store.member(session, member_id)
         if member is None or not principal.may_see(member.mco):
             raise _member_not_found()
+        npi = choice.npi
         provider = next((p for p in await store.all_providers(session) if p.npi == npi), None)
         if provider is None or not provider.is_pcp or member.mco not in provider.networks:
             raise Conflict("not-in-network", "Not an in-network PCP",
                            "The chosen provider is not a PCP in the member's MCO network.")
         await store.set_chosen_pcp(session, member_id, npi)
+        method = AttributionMethod.MEMBER_CHOICE
         previous = await store.replace_assignment(
-            session, member_id, npi=npi, method=AttributionMethod.MEMBER_CHOICE, network_gap=False,
-            evidence={"chosen_npi": npi}, as_of=as_of, reason_code=reason_code, reason_text=reason_text)
+            session, member_id, npi=npi, method=method, network_gap=False, evidence={"chosen_npi": npi},
+            as_of=as_of, reason_code=choice.reason_code, note=choice.note, recorded_by=_recorded_by(principal))
         await self._publish(session, PcpAssignedV1(member_id=member_id, pcp_npi=npi, previous_pcp_npi=previous,
-                                                   method=AttributionMethod.MEMBER_CHOICE, effective_from=as_of))
+                                                   method=method, effective_from=as_of,
+                                                   change_reason=choice.reason_code))
+        return PcpChanged(member_id=member_id, npi=npi, method=method, effective_from=as_of,
+                          reason_code=choice.reason_code, reason_label=self.config.reason_label(choice.reason_code),
+                          note=choice.note)
+
+    async def pcp_history(self, session: AsyncSession, member_id: UUID, *, principal: Principal
+                          ) -> list[dict[str, Any]]:
+        """Every assignment of the member, newest first: the PCP (with its name, if stored) or a network gap,
+        how it was made, its period, the reason and note of a member's change, who recorded it and when."""
+        member = await store.member(session, member_id)
+        if member is None or not principal.may_see(member.mco):
+            raise _member_not_found()
+        return [{"pcp_npi": row.npi, "pcp_name": row.pcp_name, "method": row.method, "network_gap": row.network_gap,
+                 "effective_from": row.effective_from, "effective_to": row.effective_to,
+                 "change_reason": None if row.reason_code is None else {
+                     "code": row.reason_code, "label": self.config.reason_label(row.reason_code)},
+                 "note": row.note, "recorded_by": row.recorded_by, "recorded_at": row.created_at}
+                for row in await store.pcp_history(session, member_id)]
 
     # -- panel removals and the reassignment campaign -----------------------------------------------
 
@@ -302,8 +388,8 @@ class Attribution:
             raise Conflict("removal-closed", "Removal not open", "This panel removal is not waiting for a choice.")
         if npi == removal.npi:
             raise Conflict("removing-pcp", "Same PCP", "The member cannot choose the PCP that removed them.")
-        await self.change_pcp(session, removal.member_id, npi, reason_code="panel_removal",
-                              reason_text=None, as_of=as_of, principal=principal)
+        await self._record_choice(session, removal.member_id, PcpChoice(npi, PANEL_REMOVAL_CHOICE), as_of=as_of,
+                                 principal=principal)
         await self._close_removal(session, removal_id, "member_chose")
 
     async def run_campaign(self, session: AsyncSession, *, as_of: date, principal: Principal) -> dict[str, int]:
@@ -313,7 +399,7 @@ class Attribution:
         for removal in due:
             await self.attribute(session, [removal.member_id], as_of=as_of,
                                  excluded={removal.member_id: frozenset({removal.npi})},
-                                 method=AttributionMethod.REASSIGNMENT)
+                                 method=AttributionMethod.REASSIGNMENT, actor=principal)
             await self._close_removal(session, removal.removal_id, "reassigned")
         return {"reassigned": len(due)}
 
@@ -373,13 +459,28 @@ class Attribution:
                                  contract_id=f"{mco}-{practice_npi}", entries=entries, as_of=as_of)
 
     async def survey_answered(self, session: AsyncSession, result: SurveyResult, *, inquiry_id: UUID | None,
-                              member_id: UUID | None, principal: Principal) -> UUID:
-        """Publish the outcome of an answered survey, the event that starts it; the response's id.
-        A principal of one MCO may name only a member of its own."""
-        if member_id is not None and not await self._may_see(session, member_id, principal):
+                              member_id: UUID | None, pcp_change: PcpChoice | None, as_of: date,
+                              principal: Principal) -> SurveyAnswered:
+        """Publish the outcome of an answered survey, the event that starts it, with the member's PCP and MCO
+        as they were; a simple PCP change is made at once (as `change_pcp`, in the caller's transaction).
+        The fields the outcome needs (survey.outcome_problems) and the reason code are checked before
+        anything is read or written (422). A principal of one MCO may name only a member of its own."""
+        problems = outcome_problems(result.outcome, inquiry_id=inquiry_id, member_id=member_id,
+                                    pcp_change=pcp_change is not None)
+        if pcp_change is not None and (refusal := self._unknown_reason(pcp_change.reason_code)) is not None:
+            problems.append(("pcp_change.reason_code", refusal))
+        if problems:
+            raise InvalidFields(problems)
+        member = None if member_id is None else await store.member(session, member_id)
+        if member_id is not None and (member is None or not principal.may_see(member.mco)):
             raise _member_not_found()
+        current = None if member_id is None else await store.current_assignment(session, member_id)
         response_id = uuid.uuid4()
         await self._outbox.add(session, Event(SurveyOutcomeV1(
             response_id=response_id, inquiry_id=inquiry_id, member_id=member_id, outcome=result.outcome,
-            survey_version=result.survey_version, at=clock.now()), source=SOURCE))
-        return response_id
+            survey_version=result.survey_version, pcp_npi=None if current is None else current.npi,
+            mco=None if member is None else member.mco, at=clock.now()), source=SOURCE))
+        change = None
+        if pcp_change is not None and member_id is not None:
+            change = await self._record_choice(session, member_id, pcp_change, as_of=as_of, principal=principal)
+        return SurveyAnswered(response_id, change)

@@ -227,7 +227,8 @@ async def household_pcps(session: AsyncSession, household_ids: Sequence[str]) ->
 
 async def replace_assignment(session: AsyncSession, member_id: UUID, *, npi: str | None, method: str | None,
                              network_gap: bool, evidence: dict[str, Any], as_of: date,
-                             reason_code: str | None = None, reason_text: str | None = None) -> str | None:
+                             reason_code: str | None = None, note: str | None = None,
+                             recorded_by: dict[str, Any] | None = None) -> str | None:
     """End the current assignment at `as_of` (periods are half-open) and start the new one; the previous NPI."""
     previous = await current_assignment(session, member_id, for_update=True)
     if previous is not None:
@@ -235,14 +236,23 @@ async def replace_assignment(session: AsyncSession, member_id: UUID, *, npi: str
                               .values(effective_to=as_of))
     await session.execute(insert(assignments).values(
         member_id=member_id, npi=npi, method=method, network_gap=network_gap, evidence=evidence,
-        effective_from=as_of, reason_code=reason_code, reason_text=reason_text))
+        effective_from=as_of, reason_code=reason_code, note=note, recorded_by=recorded_by))
     return previous.npi if previous is not None else None
+
+
+async def pcp_history(session: AsyncSession, member_id: UUID) -> Sequence[Row[Any]]:
+    """Every assignment of the member with its PCP's name (if the provider is stored), newest first."""
+    return (await session.execute(
+        select(assignments, providers.c.name.label("pcp_name"))
+        .join(providers, providers.c.npi == assignments.c.npi, isouter=True)
+        .where(assignments.c.member_id == member_id)
+        .order_by(assignments.c.effective_from.desc(), assignments.c.id.desc()))).all()
 
 
 async def replace_assignments(session: AsyncSession, ended: Sequence[int], started: Sequence[dict[str, Any]],
                               *, as_of: date) -> None:
     """End the current assignments with these ids at `as_of` and start the new ones (member_id, npi, method,
-    network_gap, evidence): one UPDATE and one multi-row INSERT, however many members."""
+    network_gap, evidence, recorded_by): one UPDATE and one multi-row INSERT, however many members."""
     if ended:
         await session.execute(update(assignments).where(
             _any(assignments.c.id, ended, BigInteger))

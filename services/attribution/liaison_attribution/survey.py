@@ -9,6 +9,10 @@ Loading refuses, naming the file and the location of each problem: unknown keys,
 ids or answer values within a node, a missing root, a `next` naming no node, cycles, nodes the
 root never reaches and outcomes no answer leads to. So every path from the root ends in an
 outcome after finitely many questions.
+
+What a response needs beside its answers depends on the outcome (`outcome_problems`): a simple PCP
+change names the member and the change; provider outreach, a grievance and an FWA referral name the
+inquiry the survey was answered for, since the case intake opens for them copies it.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
@@ -148,6 +153,29 @@ class Survey:
                 return SurveyResult(answer.outcome, path, self.version)
             assert answer.next is not None  # an answer has exactly one target, checked at load
             node = self._nodes[answer.next]
+
+
+OPENS_A_CASE = frozenset({Outcome.PROVIDER_OUTREACH, Outcome.GRIEVANCE, Outcome.FWA_REFERRAL})
+"""The outcomes intake turns into a case of their own, copied from the inquiry the survey was answered for."""
+
+
+def outcome_problems(outcome: Outcome, *, inquiry_id: UUID | None, member_id: UUID | None, pcp_change: bool
+                     ) -> list[Problem]:
+    """What a survey response lacks, or has without cause, for its outcome, as (field, reason): a simple PCP
+    change is made at once, so it names the member and the change; an outcome that opens a case names the
+    originating inquiry, which intake copies. Empty when the response is complete."""
+    problems: list[Problem] = []
+    if outcome is Outcome.SIMPLE_PCP_CHANGE:
+        if member_id is None:
+            problems.append(("member_id", "required when the outcome is simple_pcp_change"))
+        if not pcp_change:
+            problems.append(("pcp_change", "required when the outcome is simple_pcp_change"))
+    elif pcp_change:
+        problems.append(("pcp_change", f"only for the outcome simple_pcp_change (these answers lead to {outcome})"))
+    if outcome in OPENS_A_CASE and inquiry_id is None:
+        problems.append(("inquiry_id", f"required when the outcome is {outcome}: the case it opens copies the "
+                                       "originating inquiry"))
+    return problems
 
 
 def load_survey(path: Path = DEFAULT_SURVEY) -> Survey:

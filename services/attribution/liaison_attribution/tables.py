@@ -86,13 +86,17 @@ assignments = Table(
     Column("effective_from", Date, nullable=False),
     Column("effective_to", Date),
     Column("evidence", JSONB, nullable=False),
+    # A member-initiated change: its reason code (attribution.yaml's pcp_change_reasons) and free-text note.
     Column("reason_code", Text),
-    Column("reason_text", Text),
+    Column("note", Text),
+    # Who recorded it (liaison_shared.payloads.Actor as JSON); null for assignments from before 0005.
+    Column("recorded_by", JSONB(none_as_null=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 # Exactly one current assignment per member, enforced by the database itself.
 Index("assignments_current", assignments.c.member_id, unique=True,
       postgresql_where=assignments.c.effective_to.is_(None))
+Index("assignments_member", assignments.c.member_id, assignments.c.effective_from)  # a member's PCP history
 Index("assignments_npi_current", assignments.c.npi, postgresql_where=assignments.c.effective_to.is_(None))
 
 panel_removals = Table(

@@ -1,6 +1,7 @@
 """Who may read and write attribution, with tokens of the real OpenID provider, and the MCO
-confinement: a principal of one MCO reaches only the members enrolled with it. Another MCO's
-member answers exactly as a member that does not exist (404), and is absent from lists and counts.
+confinement: a principal of one MCO reaches only the members enrolled with it (their PCP and PCP
+history included). Another MCO's member answers exactly as a member that does not exist (404), and is
+absent from lists and counts.
 
 No principal of the realm holds attribution:write with an MCO (no MCO's system is granted it today),
 so the writes are driven by such a principal through a dependency override, behind a real token."""
@@ -74,6 +75,13 @@ async def test_an_mco_reader_sees_only_its_own_members(attribution: Harness, tok
     absent = await attribution.get(f"/v1/members/{uuid.uuid4()}/pcp", by=roster)
     assert problem(hidden) == problem(absent) == (404, "no-attribution")
     assert hidden.json()["detail"] == absent.json()["detail"]
+    own_history = await attribution.get(f"/v1/members/{own}/pcp-history", by=roster)
+    assert [a["pcp_npi"] for a in own_history.json()["assignments"]] == [PRACTICE]
+    assert len((await attribution.get(f"/v1/members/{other}/pcp-history")).json()["assignments"]) == 1
+    hidden = await attribution.get(f"/v1/members/{other}/pcp-history", by=roster)
+    absent = await attribution.get(f"/v1/members/{uuid.uuid4()}/pcp-history", by=roster)
+    assert problem(hidden) == problem(absent) == (404, "member-not-found")
+    assert hidden.json()["detail"] == absent.json()["detail"]
 
     async def listed(mco: str, by: dict[str, str] | None = None) -> list[str]:
         group = (await attribution.get(f"/v1/practices/{PRACTICE}/attribution-list", by=by,
@@ -103,7 +111,7 @@ async def test_an_mco_writer_reaches_another_mcos_member_as_if_it_did_not_exist(
         "member_id": other, "npi": PRACTICE, "reason": "non_compliance", "documentation": "Letter on file"}
     )).json()["removal_id"]
     nobody, no_removal = str(uuid.uuid4()), str(uuid.uuid4())
-    change = {"npi": PRACTICE, "reason_code": "moved"}
+    change = {"npi": PRACTICE, "reason_code": "closer_to_home"}
     with acting_as(attribution, IA_TC_FEED):
         for member_id in (other, nobody):
             assert problem(await attribution.post(f"/v1/members/{member_id}/pcp-change", change)) == \
@@ -116,11 +124,11 @@ async def test_an_mco_writer_reaches_another_mcos_member_as_if_it_did_not_exist(
             refused = await attribution.post("/v1/panel-removals", {
                 "member_id": member_id, "npi": PRACTICE, "reason": "non_compliance", "documentation": "On file"})
             assert problem(refused) == (404, "member-not-found")
-        answers = {"fwa-signs": "yes"}
-        assert problem(await attribution.post("/v1/survey-responses", {"answers": answers, "member_id": other})) \
-            == (404, "member-not-found")
-        assert (await attribution.post("/v1/survey-responses", {"answers": answers, "member_id": own})
-                ).status_code == 200
+        referral = {"answers": {"fwa-signs": "yes"}, "inquiry_id": str(uuid.uuid4())}
+        for member_id in (other, nobody):
+            assert problem(await attribution.post("/v1/survey-responses", {**referral, "member_id": member_id})) \
+                == (404, "member-not-found")
+        assert (await attribution.post("/v1/survey-responses", {**referral, "member_id": own})).status_code == 200
 
         # Enrollment: another MCO's member is neither updated nor moved, and no member of another MCO is added.
         for record in (member("2000002B", mco="IA-AG"), member("2000002B"), member("3000003C", mco="IA-AG")):

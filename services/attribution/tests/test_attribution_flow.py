@@ -43,7 +43,7 @@ async def test_member_is_attributed_by_claims_then_changes_pcp_and_events_follow
     await attribution.exactly_one_current_assignment_each()
 
     changed = await attribution.post(f"/v1/members/{member_id}/pcp-change",
-                                     {"npi": near, "reason_code": "closer_to_home", "reason_text": "moved"})
+                                     {"npi": near, "reason_code": "closer_to_home", "note": "moved"})
     assert changed.status_code == 200
     await attribution.exactly_one_current_assignment_each()
     [enrolled] = await attribution.events("attribution.member-enrollment", 1)

@@ -3,6 +3,7 @@ survey over HTTP with the event that starts its outcome."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 from fhir.resources.R4B.group import Group
@@ -21,7 +22,7 @@ async def test_practice_list_is_a_valid_atr_group_with_new_and_dropped_members(a
                                                      lat=DES_MOINES[0] + 0.1))
     staying = (await attribution.post("/v1/members", member("1111111A"))).json()["member_id"]
     leaving = (await attribution.post("/v1/members", member("2222222B"))).json()["member_id"]
-    await attribution.post(f"/v1/members/{leaving}/pcp-change", {"npi": elsewhere, "reason_code": "moved"})
+    await attribution.post(f"/v1/members/{leaving}/pcp-change", {"npi": elsewhere, "reason_code": "closer_to_home"})
 
     response = await attribution.get(f"/v1/practices/{practice}/attribution-list",
                                      params={"mco": "IA-TC", "as_of": date.today().isoformat()})
@@ -42,14 +43,16 @@ async def test_survey_answers_give_one_outcome_and_its_event(attribution: Harnes
     questions = (await attribution.get("/v1/survey")).json()
     assert questions["root"] == "fwa-signs" and len(questions["questions"]) >= 5
     answers = {"fwa-signs": "no", "quality-of-care": "no", "raised-by": "member",
-               "assigned-without-consent": "no", "member-wants-change": "yes"}
-    decided = await attribution.post("/v1/survey-responses", {"answers": answers})
+               "assigned-without-consent": "no", "member-wants-change": "no"}
+    inquiry_id = str(uuid.uuid4())
+    decided = await attribution.post("/v1/survey-responses", {"answers": answers, "inquiry_id": inquiry_id})
     assert decided.status_code == 200, decided.text
-    assert decided.json()["outcome"] == "simple_pcp_change"
+    assert decided.json()["outcome"] == "provider_outreach"
     [event] = await attribution.events("attribution.survey-outcome", 1)
-    assert isinstance(event.payload, SurveyOutcomeV1) and event.payload.outcome == "simple_pcp_change"
+    assert isinstance(event.payload, SurveyOutcomeV1) and event.payload.outcome == "provider_outreach"
+    assert str(event.payload.inquiry_id) == inquiry_id
 
-    fwa = await attribution.post("/v1/survey-responses", {"answers": {"fwa-signs": "yes"}})
+    fwa = await attribution.post("/v1/survey-responses", {"answers": {"fwa-signs": "yes"}, "inquiry_id": inquiry_id})
     assert fwa.json()["outcome"] == "fwa_referral"
     incomplete = await attribution.post("/v1/survey-responses", {"answers": {"fwa-signs": "no"}})
     assert incomplete.status_code == 422

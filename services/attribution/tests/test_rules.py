@@ -464,3 +464,37 @@ def test_an_unquoted_place_of_service_and_a_duplicate_key_are_refused_with_their
 def test_a_missing_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(AttributionConfigError, match=r"nowhere\.yaml: cannot read the file"):
         load_attribution_config(tmp_path / "nowhere.yaml")
+
+
+def test_the_default_configuration_lists_the_pcp_change_reasons_with_their_labels() -> None:
+    assert [r.code for r in CONFIG.pcp_change_reasons] == [
+        "member_preference", "closer_to_home", "language", "provider_left_network", "relationship_broken_down",
+        "assigned_without_consent", "access_hours", "other"]
+    assert all(r.label for r in CONFIG.pcp_change_reasons)
+    assert CONFIG.reason_label("language") == "Another PCP speaks the member's language"
+    assert CONFIG.reason_label("panel_removal") is not None  # attribution's own, not configured
+    assert CONFIG.pcp_change_reason("panel_removal") is None
+    assert CONFIG.reason_label("retired_code") is None and CONFIG.reason_label(None) is None
+
+
+@pytest.mark.parametrize(("reasons", "expected"), [
+    ([], "pcp_change_reasons: Tuple should have at least 1 item"),
+    ([{"code": "Moved", "label": "Moved"}], "pcp_change_reasons[0].code: String should match pattern"),
+    ([{"code": "moved"}], "pcp_change_reasons[0].label: Field required"),
+    ([{"code": "moved", "label": " "}], "pcp_change_reasons[0].label: String should have at least 1 character"),
+    ([{"code": "moved", "label": "Moved", "lable": "x"}], "pcp_change_reasons[0].lable: Extra inputs"),
+    ([{"code": "moved", "label": "Moved"}, {"code": "moved", "label": "Again"}],
+     "pcp_change_reasons: [1].code: duplicate code 'moved' (also [0])"),
+    ([{"code": "panel_removal", "label": "Removed"}], "pcp_change_reasons: [0].code 'panel_removal' is reserved"),
+])
+def test_bad_pcp_change_reasons_are_refused_at_their_location(tmp_path: Path, reasons: list[dict[str, str]],
+                                                              expected: str) -> None:
+    document = default_document()
+    document["pcp_change_reasons"] = reasons
+    assert expected in refusal(tmp_path, document)
+
+
+def test_the_pcp_change_reasons_are_required(tmp_path: Path) -> None:
+    document = default_document()
+    del document["pcp_change_reasons"]
+    assert "pcp_change_reasons: Field required" in refusal(tmp_path, document)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -11,12 +12,14 @@ import yaml
 
 from liaison_attribution.survey import (
     DEFAULT_SURVEY,
+    OPENS_A_CASE,
     Outcome,
     Survey,
     SurveyAnswerError,
     SurveyConfig,
     SurveyError,
     load_survey,
+    outcome_problems,
 )
 
 SURVEY = load_survey()
@@ -169,3 +172,31 @@ def test_bare_yes_in_yaml_is_refused_as_not_a_string(tmp_path: Path) -> None:
 def test_survey_built_from_a_model_checks_the_tree_too() -> None:
     with pytest.raises(SurveyError, match=r"survey: nodes\[1\]\.answers\[2\]\.next: cycle"):
         Survey(SurveyConfig.model_validate(broken(add_cycle)))
+
+
+# --- What a response needs beside its answers ------------------------------------------------------
+
+INQUIRY, MEMBER = uuid.uuid4(), uuid.uuid4()
+
+
+@pytest.mark.parametrize("outcome", list(Outcome))
+def test_a_complete_response_for_each_outcome_has_no_problem(outcome: Outcome) -> None:
+    change = outcome is Outcome.SIMPLE_PCP_CHANGE
+    assert outcome_problems(outcome, inquiry_id=INQUIRY, member_id=MEMBER, pcp_change=change) == []
+
+
+def test_a_simple_pcp_change_needs_the_member_and_the_change_but_not_an_inquiry() -> None:
+    assert outcome_problems(Outcome.SIMPLE_PCP_CHANGE, inquiry_id=None, member_id=MEMBER, pcp_change=True) == []
+    fields = [f for f, _ in outcome_problems(Outcome.SIMPLE_PCP_CHANGE, inquiry_id=None, member_id=None,
+                                             pcp_change=False)]
+    assert fields == ["member_id", "pcp_change"]
+
+
+@pytest.mark.parametrize("outcome", sorted(OPENS_A_CASE))
+def test_an_outcome_that_opens_a_case_needs_the_originating_inquiry_and_no_pcp_change(outcome: Outcome) -> None:
+    assert OPENS_A_CASE == set(Outcome) - {Outcome.SIMPLE_PCP_CHANGE}
+    assert outcome_problems(outcome, inquiry_id=INQUIRY, member_id=None, pcp_change=False) == []
+    [(field, reason)] = outcome_problems(outcome, inquiry_id=None, member_id=MEMBER, pcp_change=False)
+    assert field == "inquiry_id" and outcome.value in reason
+    fields = [f for f, _ in outcome_problems(outcome, inquiry_id=None, member_id=None, pcp_change=True)]
+    assert fields == ["pcp_change", "inquiry_id"]
