@@ -125,3 +125,29 @@ def test_the_filters_are_asked_for_only_when_chosen_and_stated_on_the_page() -> 
     assert narrowed.narrowed() == [("Priority", ("urgent",)), ("MCO", ("IA-TC",))]
     assert "priority=urgent" in narrowed.url(".xlsx")  # the download is of the same cases
     assert "track" not in query("open-breaches").reporting_params()  # a report of now has no filters
+
+
+def test_grievances_and_appeals_show_each_type_of_each_mco_with_a_dash_for_no_share_and_their_other_tables() -> None:
+    zero = dict.fromkeys(("received", "expedited_requested", "expedited_denied", "acknowledged_on_time",
+                          "acknowledged_late", "resolved", "resolved_timely", "resolved_late", "extended",
+                          "extended_by_enrollee", "extended_by_plan", "upheld", "overturned", "partially_overturned",
+                          "withdrawn", "active"), 0)
+    rows = [{"mco": "IA-TC", "type": "grievance", **zero, "received": 1200, "resolved": 3, "resolved_timely": 2,
+             "resolved_late": 1, "share_timely": 2 / 3, "median_days_to_resolve": 12.25},
+            {"mco": "IA-TC", "type": "appeal_expedited", **zero, "share_timely": None,
+             "median_days_to_resolve": None}]
+    body = {"rows": rows, "reasons": [{"mco": "IA-TC", "category": "quality_of_care", "received": 1, "resolved": 1,
+                                       "resolved_timely": 1, "resolved_late": 0}],
+            "reviews": [], "mcpar": [{"mco": "IA-TC", "item": "D1.IV.10", "name": "Grievances resolved", "value": 3}]}
+    view = report_view(query("grievances-appeals"), body, ZoneInfo(ZONE))  # type: ignore[arg-type]
+    shown = [[cell.text for cell in row] for row in view.table.rows]
+    assert shown[0][:7] == ["IA-TC", "Grievance", "1,200", "3", "2", "1", "66.7%"] and shown[0][-1] == "12.2"
+    assert shown[1][:7] == ["IA-TC", "Appeal, expedited", "0", "0", "0", "0", numbers.NONE]
+    assert view.table.row_headers == 2 and len(view.charts) == 1
+    reasons, reviews, mcpar = view.more
+    assert [[c.text for c in row] for row in reasons.rows] == [["IA-TC", "Quality of care", "1", "1", "1", "0"]]
+    assert reviews.rows == () and [c.text for c in mcpar.rows[0]] == ["IA-TC", "D1.IV.10", "Grievances resolved", "3"]
+    assert ("Resolved on time", "66.7% · 2 on time, 1 late") in view.facts
+    empty = report_view(query("grievances-appeals"), {"rows": [], "reasons": [], "reviews": [], "mcpar": []},
+                        ZoneInfo(ZONE))  # type: ignore[arg-type]
+    assert empty.charts == () and empty.empty.startswith("No grievance or appeal")

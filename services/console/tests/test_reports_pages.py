@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from liaison_console.rules.clocks import CLOCK_WORDS
 from liaison_shared.payloads import (
     Actor,
+    AppealDetails,
     ClockStartedV1,
     ContactAttemptedV1,
     InquiryReceivedV1,
@@ -200,7 +201,7 @@ async def test_each_report_page_shows_reportings_numbers_in_its_table_beside_its
     async with console.signed_in("pat") as (http, _):
         index = (await http.get("/reports", headers=HTML)).text
         assert '<a href="/reports">Reports</a>' not in index and 'href="/reports" aria-current="page"' in index
-        assert len(re.findall(r'<li><a href="/reports/[a-z-]+">', index)) == 8
+        assert len(re.findall(r'<li><a href="/reports/[a-z-]+">', index)) == 9
 
         # SLA compliance by clock: reporting's counts and shares, and the callback clock's counted from the events.
         page = await page_of(http, "/reports/sla-compliance", group_by="clock", **NOVEMBER)
@@ -351,3 +352,71 @@ async def test_a_report_narrowed_to_one_mco_says_so_and_counts_only_its_cases(
         assert 'id="download-xlsx"' in narrowed and "mco=IA-TC" in narrowed  # the download is of the same cases
         refused = await http.get("/reports/pareto", params={"by": "mco", "mco": "ia tc", **NOVEMBER}, headers=HTML)
         assert refused.status_code == 422 and re.search(r'id="r-mco-error">[^<]+</p>', refused.text)
+
+
+def grievance_or_appeal(kind: str, mco: str, day: int, *, expedited: bool = False, resolved_after: float | None,
+                        on_time: bool = True, code: str = "resolved",
+                        category: str = "quality_of_care") -> list[Payload]:
+    """A grievance or an appeal received at 09:00 on a November day, with its case-level resolution clock."""
+    inquiry_id, received = uuid.uuid4(), local(day, 9)
+    priority = "urgent" if expedited else "standard"
+    due = received + (timedelta(hours=72) if expedited else timedelta(days=30 if kind == "appeal" else 90))
+    events: list[Payload] = [
+        InquiryReceivedV1(inquiry_id=inquiry_id, party="member", source="managed_care_ombudsman", category=category,
+                          mco=mco, member=MemberIdentity(name="Synthetic Member"), description="Synthetic.",
+                          received_at=received, kind=kind,
+                          appeal=AppealDetails(determination="Denied.", expedited_requested=expedited)
+                          if kind == "appeal" else None),
+        PriorityAssignedV1(inquiry_id=inquiry_id, track=kind, priority=priority, queue="grievances_appeals",
+                           subject=kind.capitalize(), mco=mco, ruleset_version="t", received_at=received,
+                           decided_at=received),
+        ClockStartedV1(inquiry_id=inquiry_id, clock="resolution", track=kind, priority=priority,
+                       warn_at=due - timedelta(hours=1), due_at=due, started_at=received)]
+    if resolved_after is not None:
+        at = received + timedelta(hours=resolved_after)
+        events.append(SlaMetV1(inquiry_id=inquiry_id, clock="resolution", due_at=due, met_at=at,
+                               took_business_seconds=60) if on_time else
+                      SlaBreachedV1(inquiry_id=inquiry_id, clock="resolution", track=kind, priority=priority,
+                                    due_at=due, breached_at=due, late_by_seconds=0))
+        events.append(InquiryResolvedV1(inquiry_id=inquiry_id, resolved_by="state", resolution_code=code,
+                                        summary="Resolved.", actor=ACTOR, at=at))
+    return events
+
+
+GRIEVANCES_APPEALS = (
+    ("grievance", "IA-TC", 2, False, 48.0, True, "resolved"),
+    ("grievance", "IA-TC", 3, False, 30 * 24.0, False, "resolved"),  # resolved in December: open at the end
+    ("grievance", "IA-AG", 4, False, 24.0, True, "resolved"),
+    ("appeal", "IA-TC", 5, False, 100.0, False, "upheld"),
+    ("appeal", "IA-TC", 6, True, 20.0, True, "overturned"),
+    ("appeal", "IA-AG", 9, False, None, True, "resolved"),
+)
+
+
+async def test_the_grievances_and_appeals_page_shows_per_mco_and_type_its_counts_beside_the_timeliness_chart(
+        reporting_and_console: tuple[Reporting, Console]) -> None:
+    reporting, console = reporting_and_console
+    events = [e for kind, mco, day, expedited, after, on_time, code in GRIEVANCES_APPEALS
+              for e in grievance_or_appeal(kind, mco, day, expedited=expedited, resolved_after=after, on_time=on_time,
+                                           code=code)]
+    await reporting.consumed(await console.publish(*events))
+    async with console.signed_in("pat") as (http, _):
+        page = await page_of(http, "/reports/grievances-appeals", **NOVEMBER)
+    report = await reporting.report("grievances-appeals", "pat", **NOVEMBER)
+    types = {"grievance": "Grievance", "appeal_standard": "Appeal, standard", "appeal_expedited": "Appeal, expedited"}
+    shown = table_of(page)
+    assert [row[:7] for row in shown] == [
+        [r["mco"], types[r["type"]], str(r["received"]), str(r["resolved"]), str(r["resolved_timely"]),
+         str(r["resolved_late"]), percent(r["share_timely"])] for r in report["rows"]]
+    # From the events: IA-TC's grievances, two received, one resolved in November, on time; its standard appeal
+    # resolved late and upheld; its expedited one on time.
+    by_row = {(row[0], row[1]): row for row in shown}
+    assert by_row[("IA-TC", "Grievance")][2:7] == ["2", "1", "1", "0", "100.0%"]
+    assert by_row[("IA-TC", "Appeal, standard")][2:7] == ["1", "1", "0", "1", "0.0%"]
+    assert by_row[("IA-TC", "Appeal, standard")][13] == "1"  # upheld
+    assert by_row[("IA-TC", "Appeal, expedited")][2:7] == ["1", "1", "1", "0", "100.0%"]
+    assert by_row[("IA-AG", "Appeal, standard")][17] == "1"  # open at the end
+    assert "Share resolved on time, per MCO and type" in page
+    assert 'id="report-table-3"' in page and "D1.IV.5b" in page and "Expedited appeals for which timely " \
+        "resolution was provided" in page
+    assert '<a href="/reports/grievances-appeals.xlsx?' in page.replace("&amp;", "&")

@@ -20,12 +20,29 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ARRAY, Date, DateTime, Float, Text, and_, func, literal, or_, select, text, true, union_all
+from sqlalchemy import (
+    ARRAY,
+    Date,
+    DateTime,
+    Float,
+    Text,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_reporting.rules.comparison import EXTREME_OUTLIERS, BoxPlot, farthest, fences
 from liaison_reporting.store import case_mco
-from liaison_reporting.tables import cases, clock_cycles
+from liaison_reporting.tables import cases, clock_cycles, reviews
 
 HOUR = 3600.0
 SORT_MEMORY = "64MB"
@@ -74,13 +91,19 @@ FILTERS = ("track", "priority", "mco", "source")
 def _confined(scope: Scope, on: Any = cases) -> list[Any]:
     """The scope's conditions on a case, or on a cycle (which carries its case's labels)."""
     if on is clock_cycles:
-        columns = {"referred_mco": clock_cycles.c.referred_mco, "track": clock_cycles.c.track,
+        columns = {"referred_mco": _obligated(), "track": clock_cycles.c.track,
                    "priority": clock_cycles.c.priority, "mco": clock_cycles.c.mco, "source": clock_cycles.c.source}
     else:
         columns = {"referred_mco": cases.c.referred_mco, "track": cases.c.track, "priority": cases.c.priority,
                    "mco": case_mco(), "source": cases.c.source}
     conditions = [columns["referred_mco"] == scope.mco] if scope.mco is not None else []
     return conditions + [columns[name].in_(values) for name, values in scope.chosen]
+
+
+def _obligated() -> Any:
+    """The MCO a cycle is an obligation of: the one its clock times when the case went to several MCOs, else
+    the one the case was referred to (an MCO's reader sees those cycles, not another MCO's)."""
+    return func.coalesce(func.nullif(clock_cycles.c.clock_mco, ""), clock_cycles.c.referred_mco)
 
 
 def _instants(values: Sequence[datetime]) -> Any:
@@ -283,7 +306,7 @@ async def open_breaches(session: AsyncSession, mco: str | None) -> Sequence[Any]
                     clock_cycles.c.due_at, case_mco().label("mco"))
              .select_from(clock_cycles.join(cases, cases.c.id == clock_cycles.c.inquiry_id))
              .where(clock_cycles.c.outcome == "breached", still_open,
-                    *([cases.c.referred_mco == mco] if mco is not None else []))
+                    *([_obligated() == mco] if mco is not None else []))
              .order_by(clock_cycles.c.due_at))
     return (await session.execute(query)).all()
 
@@ -295,7 +318,7 @@ async def mco_scorecard(session: AsyncSession, scope: Scope) -> list[dict[str, A
     """Per MCO and month: the referrals made to it that month and the median business time to its contact;
     the cycles of its clocks met and breached whose deadline fell that month (as compliance counts them)."""
     month, names = _month_of(clock_cycles.c.due_at, scope)
-    mco = clock_cycles.c.referred_mco
+    mco = _obligated()
     cycles = (select(mco.label("mco"), month.label("month"),
                      func.count().filter(clock_cycles.c.outcome == "met").label("met"),
                      func.count().filter(clock_cycles.c.outcome == "breached").label("breached"))
@@ -317,3 +340,116 @@ async def mco_scorecard(session: AsyncSession, scope: Scope) -> list[dict[str, A
         row = rows.setdefault((r.mco, r.label), {"mco": r.mco, "month": r.label, "met": 0, "breached": 0})
         row.update(referrals=r.referrals, contact_median_s=r.contact)
     return [rows[key] for key in sorted(rows)]
+
+
+# -- grievances and appeals -------------------------------------------------------------------------
+
+GRIEVANCE_APPEAL_TYPES = ("grievance", "appeal_standard", "appeal_expedited")
+APPEAL_RESOLUTIONS = ("upheld", "overturned", "partially_overturned", "withdrawn")
+REVIEW_LEVELS = ("external_medical_review", "state_fair_hearing")  # the plan's own level is the resolution
+DAY = 86400.0
+
+
+def _grievances_and_appeals(scope: Scope) -> Any:
+    """Each grievance and appeal that matters to the period (received before its end and not resolved before its
+    start): its MCO, type, when received and resolved, and how its case-level resolution and acknowledgment
+    clocks ended (any cycle breached: late; else a cycle met: on time; the cycles a denied expedited request or an
+    extension superseded were stopped, and count for neither)."""
+    cycle = clock_cycles.c
+    clocks = (select(cycle.inquiry_id,
+                     *(func.bool_or(and_(cycle.clock == name, cycle.outcome == outcome)).label(f"{name}_{outcome}")
+                       for name in ("resolution", "acknowledged") for outcome in ("met", "breached")))
+              .where(cycle.clock.in_(("resolution", "acknowledged")), cycle.clock_mco == "")
+              .group_by(cycle.inquiry_id).subquery("clocks"))
+    denied = cases.c.expedited_denied_at.is_not(None)
+    expedited = and_(~denied, or_(cases.c.priority == "urgent",
+                                  and_(cases.c.priority.is_(None), cases.c.expedited_requested.is_(True))))
+    kind = case((cases.c.kind == "grievance", "grievance"), (expedited, "appeal_expedited"),
+                else_="appeal_standard")
+    return (select(case_mco().label("mco"), kind.label("type"), cases.c.category, cases.c.received_at,
+                   cases.c.resolved_at, cases.c.resolution_calendar_s, cases.c.extended_by, cases.c.resolution_code,
+                   or_(cases.c.expedited_requested.is_(True), denied).label("expedited_requested"),
+                   denied.label("expedited_denied"),
+                   *(func.coalesce(clocks.c[name], false()).label(name)
+                     for name in ("resolution_met", "resolution_breached", "acknowledged_met",
+                                  "acknowledged_breached")))
+            .select_from(cases.outerjoin(clocks, clocks.c.inquiry_id == cases.c.id))
+            .where(cases.c.kind.in_(("grievance", "appeal")), cases.c.received_at < scope.end,
+                   or_(cases.c.resolved_at.is_(None), cases.c.resolved_at >= scope.start), *_confined(scope))
+            .subquery("ga"))
+
+
+def _figures(ga: Any, scope: Scope) -> list[Any]:
+    """The counts of a group of grievances and appeals, as the report names them."""
+    received = and_(ga.c.received_at >= scope.start, ga.c.received_at < scope.end)
+    resolved = and_(ga.c.resolved_at >= scope.start, ga.c.resolved_at < scope.end)
+    timely = and_(resolved, ga.c.resolution_met, ~ga.c.resolution_breached)
+    counted = {
+        "received": received,
+        "expedited_requested": and_(received, ga.c.expedited_requested),
+        "expedited_denied": and_(received, ga.c.expedited_denied),
+        "acknowledged_on_time": and_(received, ga.c.acknowledged_met, ~ga.c.acknowledged_breached),
+        "acknowledged_late": and_(received, ga.c.acknowledged_breached),
+        "resolved": resolved,
+        "resolved_timely": timely,
+        "resolved_late": and_(resolved, ga.c.resolution_breached),
+        "extended": and_(resolved, ga.c.extended_by.is_not(None)),
+        "extended_by_enrollee": and_(resolved, ga.c.extended_by == "enrollee"),
+        "extended_by_plan": and_(resolved, ga.c.extended_by == "plan"),
+        **{code: and_(resolved, ga.c.type != "grievance", ga.c.resolution_code == code)
+           for code in APPEAL_RESOLUTIONS},
+        "active": or_(ga.c.resolved_at.is_(None), ga.c.resolved_at >= scope.end),  # open when the period ended
+    }
+    return [*(func.count().filter(condition).label(name) for name, condition in counted.items()),
+            (func.percentile_cont(0.5).within_group(ga.c.resolution_calendar_s).filter(resolved) / DAY)
+            .label("median_days_to_resolve")]
+
+
+async def grievances_appeals(session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+    """Per MCO and type (grievance, standard appeal, expedited appeal): the grievances and appeals received in
+    the period, resolved in it, on time or late, extended, by resolution, open at its end."""
+    ga = _grievances_and_appeals(scope)
+    query = select(ga.c.mco, ga.c.type, *_figures(ga, scope)).group_by(ga.c.mco, ga.c.type)
+    return [dict(r._mapping) for r in await session.execute(query)]
+
+
+async def grievances_by_reason(session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+    """Per MCO and category (the grievance's reason): received, resolved, resolved on time and late."""
+    ga = _grievances_and_appeals(scope)
+    figures = {f.name: f for f in _figures(ga, scope)}
+    query = (select(ga.c.mco, ga.c.category,
+                    *(figures[name] for name in ("received", "resolved", "resolved_timely", "resolved_late")))
+             .where(ga.c.type == "grievance").group_by(ga.c.mco, ga.c.category))
+    return [dict(r._mapping) for r in await session.execute(query)]
+
+
+async def reviews_by_level(session: AsyncSession, scope: Scope) -> list[dict[str, Any]]:
+    """Per MCO and level beyond the plan (external medical review, state fair hearing): the grievances and
+    appeals first recorded at that level in the period (requested), those whose latest decision there fell in the
+    period (decided), by that decision, and those undecided at its end."""
+    r = reviews.c
+    first = (select(r.inquiry_id, r.level, func.min(r.at).label("first_at")).where(r.level.in_(REVIEW_LEVELS))
+             .group_by(r.inquiry_id, r.level).subquery("first"))
+    last = (select(r.inquiry_id, r.level, r.at.label("decided_at"), r.resolution)
+            .where(r.level.in_(REVIEW_LEVELS), r.resolution.is_not(None))
+            .ext(distinct_on(r.inquiry_id, r.level)).order_by(r.inquiry_id, r.level, r.at.desc()).subquery("last"))
+    per_case = (select(first.c.inquiry_id, first.c.level, first.c.first_at, last.c.decided_at, last.c.resolution)
+                .select_from(first.outerjoin(last, and_(last.c.inquiry_id == first.c.inquiry_id,
+                                                        last.c.level == first.c.level)))
+                .subquery("per_case"))
+    decided = and_(per_case.c.decided_at >= scope.start, per_case.c.decided_at < scope.end)
+    counted = {
+        "requested": and_(per_case.c.first_at >= scope.start, per_case.c.first_at < scope.end),
+        "decided": decided,
+        **{code: and_(decided, per_case.c.resolution == code) for code in APPEAL_RESOLUTIONS},
+        "other": and_(decided, per_case.c.resolution.not_in(APPEAL_RESOLUTIONS)),
+        "pending": and_(per_case.c.first_at < scope.end,
+                        or_(per_case.c.decided_at.is_(None), per_case.c.decided_at >= scope.end)),
+    }
+    mco = case_mco().label("mco")
+    query = (select(mco, per_case.c.level, *(func.count().filter(c).label(n) for n, c in counted.items()))
+             .select_from(per_case.join(cases, cases.c.id == per_case.c.inquiry_id))
+             .where(cases.c.kind.in_(("grievance", "appeal")), per_case.c.first_at < scope.end,
+                    or_(per_case.c.decided_at.is_(None), per_case.c.decided_at >= scope.start), *_confined(scope))
+             .group_by(mco, per_case.c.level))
+    return [dict(row._mapping) for row in await session.execute(query)]

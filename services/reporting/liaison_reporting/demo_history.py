@@ -19,6 +19,9 @@ reporting's read model, so that on a fresh machine (`make up`) every report show
 - Idempotent: synthetic rows are told apart by their ids, all within [`synthetic.FIRST_ID`,
   `synthetic.LAST_ID`] (no random id can fall there), and a run first deletes the rows of the previous one, in
   the same transaction as it writes its own. Rows made from events are never touched.
+- Grievances and appeals too: 30 to 60 of each per MCO (`synthetic.grievances_and_appeals`), a few breached,
+  some extended, one expedited request per MCO denied, some taken to a state fair hearing, for the
+  grievances-and-appeals report.
 - The rows are not events: `liaison-reporting rebuild` replays the events only, so it drops the history (run
   this again afterwards).
 """
@@ -57,18 +60,20 @@ FELL = (18, 22)  # percent, as before/after rounds it
 class History:
     """What a run wrote."""
 
-    cases: int
-    cycles: int
+    cases: int  # the inquiries
+    cycles: int  # every clock cycle, the grievances' and appeals' too
     first: date  # the first and last day cases were received
     last: date
     change_on: date
     replaced: int  # synthetic cases of an earlier run, deleted first
+    grievances_appeals: int = 0
 
     def summary(self) -> str:
         again = f"; replaced {self.replaced:,} synthetic cases of an earlier run" if self.replaced else ""
         return (f"reporting: wrote a synthetic history of {self.cases:,} cases and {self.cycles:,} clock cycles "
                 f"received {self.first} .. {self.last}, with a process change on {self.change_on} (the work "
-                f"{100 - FASTER * 100:.0f}% faster from then on){again}")
+                f"{100 - FASTER * 100:.0f}% faster from then on), and {self.grievances_appeals:,} grievances and "
+                f"appeals{again}")
 
 
 def default_change_on(today: date) -> date:
@@ -103,13 +108,21 @@ async def demo_history(settings: ServiceSettings, migrations: Path, calendar: Bu
         async with conn.transaction():
             await conn.execute("DELETE FROM clock_cycles WHERE inquiry_id BETWEEN $1 AND $2",
                                synthetic.FIRST_ID, synthetic.LAST_ID)
-            replaced = await conn.fetchval("WITH gone AS (DELETE FROM cases WHERE id BETWEEN $1 AND $2 RETURNING 1) "
-                                           "SELECT count(*) FROM gone", synthetic.FIRST_ID, synthetic.LAST_ID)
+            replaced = await conn.fetchval(  # the inquiries of the earlier run (its grievances and appeals too go)
+                "WITH gone AS (DELETE FROM cases WHERE id BETWEEN $1 AND $2 RETURNING kind) "
+                "SELECT count(*) FILTER (WHERE kind IS NULL OR kind NOT IN ('grievance', 'appeal')) FROM gone",
+                synthetic.FIRST_ID, synthetic.LAST_ID)
+            await conn.execute("DELETE FROM reviews WHERE inquiry_id BETWEEN $1 AND $2",
+                               synthetic.FIRST_ID, synthetic.LAST_ID)
             cases, cycles = await synthetic.copy(conn, iter(drawn(business, count, now, change_on, calendar.zone)))
-        await conn.execute("ANALYZE cases, clock_cycles")
+            grievances = synthetic.grievances_and_appeals(SEED, business, now)
+            await synthetic.copy_grievances(conn, grievances)
+        await conn.execute("ANALYZE cases, clock_cycles, reviews")
     finally:
         await conn.close()
-    return History(cases=cases, cycles=cycles, first=first, last=last, change_on=change_on, replaced=replaced)
+    return History(cases=cases, cycles=cycles + len(grievances.cycles), first=first, last=last, change_on=change_on,
+                   replaced=replaced,
+                   grievances_appeals=len(grievances.cases))
 
 
 Chunks = list[tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]]

@@ -31,8 +31,8 @@ from openpyxl.chart.data_source import AxDataSource, MultiLevelStrRef, StrRef
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-Kind = Literal["text", "flag", "count", "hours", "fraction", "percent", "statistic", "day", "instant"]
-FORMATS: dict[Kind, str] = {"count": "0", "hours": "0.0", "fraction": "0.0%", "percent": "0.0%",
+Kind = Literal["text", "flag", "count", "hours", "days", "fraction", "percent", "statistic", "day", "instant"]
+FORMATS: dict[Kind, str] = {"count": "0", "hours": "0.0", "days": "0.0", "fraction": "0.0%", "percent": "0.0%",
                             "statistic": "0.000", "day": "yyyy-mm-dd", "instant": "yyyy-mm-dd hh:mm"}
 WIDEST, NARROWEST = 60, 8
 HEADER_ROW = 2  # under the title row
@@ -199,6 +199,7 @@ class Layout:
     columns: tuple[Column, ...]  # after a grouped report's group columns
     rows: Callable[[Any], Rows] = listed
     chart: Callable[[Grid, Heading], Any] | None = None
+    sheets: Callable[[Any], list[tuple[str, tuple[Column, ...], Rows]]] | None = None  # the workbook's other tables
 
 
 GROUPS = {name: Column(name, name.upper() if name == "mco" else name.capitalize())
@@ -245,6 +246,58 @@ LAYOUTS = {
 }
 
 
+GA_COUNTS = (
+    ("received", "Received"), ("expedited_requested", "Expedited requested"),
+    ("expedited_denied", "Expedited denied"), ("acknowledged_on_time", "Acknowledged on time"),
+    ("acknowledged_late", "Acknowledged late"), ("resolved", "Resolved"),
+    ("resolved_timely", "Resolved on time"), ("resolved_late", "Resolved late"))
+GA_AFTER = (
+    ("extended", "Extended"), ("extended_by_enrollee", "Extended at the enrollee's request"),
+    ("extended_by_plan", "Extended by the plan"), ("upheld", "Upheld"), ("overturned", "Overturned"),
+    ("partially_overturned", "Partially overturned"), ("withdrawn", "Withdrawn"),
+    ("active", "Open at the period's end"))
+GA_COLUMNS = (
+    GROUPS["mco"], Column("type", "Type"), *(Column(key, name, "count") for key, name in GA_COUNTS),
+    Column("share_timely", "Share resolved on time", "fraction"),
+    *(Column(key, name, "count") for key, name in GA_AFTER),
+    Column("median_days_to_resolve", "Median days to resolve (calendar)", "days"))
+
+
+def ga_rows(report: Any) -> Rows:
+    return list(report["rows"])
+
+
+def ga_sheets(report: Any) -> list[tuple[str, tuple[Column, ...], Rows]]:
+    """Grievances by reason, the reviews beyond the plan, and the MCPAR items, each a sheet of its own."""
+    reasons = (GROUPS["mco"], Column("category", "Category (the grievance's reason)"),
+               Column("received", "Received", "count"), Column("resolved", "Resolved", "count"),
+               Column("resolved_timely", "Resolved on time", "count"),
+               Column("resolved_late", "Resolved late", "count"))
+    reviews = (GROUPS["mco"], Column("level", "Level"), Column("requested", "Requested", "count"),
+               Column("decided", "Decided", "count"), Column("upheld", "Upheld", "count"),
+               Column("overturned", "Overturned", "count"),
+               Column("partially_overturned", "Partially overturned", "count"),
+               Column("withdrawn", "Withdrawn", "count"), Column("other", "Other decision", "count"),
+               Column("pending", "Undecided at the period's end", "count"))
+    mcpar = (GROUPS["mco"], Column("item", "MCPAR item"), Column("name", "Indicator"),
+             Column("value", "Value", "count"))
+    return [("Grievances by reason", reasons, list(report["reasons"])),
+            ("Reviews", reviews, list(report["reviews"])), ("MCPAR", mcpar, list(report["mcpar"]))]
+
+
+def timeliness_chart(grid: Grid, heading: Heading) -> Any:
+    chart = BarChart()
+    chart.add_data(grid.values("share_timely"), titles_from_data=True)
+    grid.label(chart, ["mco", "type"])
+    share_axis(chart.y_axis)
+    chart.legend = None
+    return drawn(chart, "Share resolved on time", "Resolved on time")
+
+
+LAYOUTS["grievances-appeals"] = Layout("Grievances and appeals", GA_COLUMNS, rows=ga_rows, chart=timeliness_chart,
+                                       sheets=ga_sheets)
+
+
 def table(report: Any, heading: Heading) -> tuple[list[Column], Rows]:
     layout = LAYOUTS[heading.report]
     return [*(GROUPS[name] for name in heading.groups), *layout.columns], layout.rows(report)
@@ -277,14 +330,28 @@ def text(value: Any, zone: ZoneInfo) -> str:
 
 
 def as_xlsx(report: Any, heading: Heading) -> bytes:
-    """The report as a workbook: sheet "Report" with a title row, the table, and the report's chart."""
+    """The report as a workbook: sheet "Report" with a title row, the table, and the report's chart; a report
+    of several tables has a sheet for each of the others, after it."""
     layout = LAYOUTS[heading.report]
     columns, rows = table(report, heading)
     zone = ZoneInfo(heading.zone)
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Report"
-    sheet.append([title(layout, heading)])
+    last_row = write_table(sheet, title(layout, heading), columns, rows, zone)
+    if rows and layout.chart is not None:
+        chart = layout.chart(Grid(sheet, [column.key for column in columns], last_row), heading)
+        sheet.add_chart(chart, f"{get_column_letter(len(columns) + 2)}{HEADER_ROW}")
+    for name, more, more_rows in layout.sheets(report) if layout.sheets is not None else ():
+        write_table(workbook.create_sheet(name), title(layout, heading, name), list(more), more_rows, zone)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def write_table(sheet: Any, heading: str, columns: Sequence[Column], rows: Rows, zone: ZoneInfo) -> int:
+    """A title row, the header and the rows, formatted, on `sheet`; the table's last row."""
+    sheet.append([heading])
     sheet.append([column.title for column in columns])
     for row in rows:
         sheet.append([cell_value(row.get(column.key), column.kind, zone) for column in columns])
@@ -303,17 +370,12 @@ def as_xlsx(report: Any, heading: Heading) -> bytes:
     last_row = HEADER_ROW + len(rows)
     if rows:
         sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(len(columns))}{last_row}"
-        if layout.chart is not None:
-            chart = layout.chart(Grid(sheet, [column.key for column in columns], last_row), heading)
-            sheet.add_chart(chart, f"{get_column_letter(len(columns) + 2)}{HEADER_ROW}")
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return last_row
 
 
-def title(layout: Layout, heading: Heading) -> str:
+def title(layout: Layout, heading: Heading, part: str = "") -> str:
     zone = ZoneInfo(heading.zone)
-    what = f"{layout.name}, {heading.detail}" if heading.detail else layout.name
+    what = ", ".join(p for p in (layout.name, part, heading.detail) if p)
     when = f"{heading.days[0]} to {heading.days[1]}" if heading.days else "open now"
     made = heading.generated_at.astimezone(zone).isoformat(timespec="seconds")
     return f"{what} · {when} · time zone {heading.zone} · generated {made}"

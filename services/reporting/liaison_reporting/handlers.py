@@ -17,16 +17,21 @@ from liaison_shared.payloads import (
     ClockStartedV1,
     ClockStoppedV1,
     ContactAttemptedV1,
+    DeadlineExtendedV1,
+    ExpeditedDeniedV1,
     InquiryReceivedV1,
     InquiryReopenedV1,
     InquiryResolvedV1,
     McoContactedV1,
     McoReportedV1,
     PriorityAssignedV1,
+    ReviewRecordedV1,
     SlaBreachedV1,
     SlaMetV1,
 )
-from liaison_shared.vocabulary import ContactOutcome, McoReportKind, Priority
+from liaison_shared.vocabulary import ContactOutcome, McoReportKind, Priority, Track
+
+GRIEVANCE_APPEAL = (Track.GRIEVANCE, Track.APPEAL)
 
 handlers = EventHandlers[Reports]()
 
@@ -35,8 +40,10 @@ handlers = EventHandlers[Reports]()
 async def on_received(reports: Reports, session: AsyncSession, event: Event) -> None:
     received = event.payload
     assert isinstance(received, InquiryReceivedV1)
+    expedited = received.appeal.expedited_requested if received.appeal is not None else None
     await store.upsert_case(session, received.inquiry_id, party=received.party, source=received.source,
-                            category=received.category, received_at=received.received_at, fill={"mco": received.mco})
+                            category=received.category, received_at=received.received_at, kind=received.kind,
+                            expedited_requested=expedited, fill={"mco": received.mco})
     await reports.measure(session, received.inquiry_id)
     await store.label_cycles(session, received.inquiry_id)
 
@@ -46,7 +53,9 @@ async def on_priority_assigned(reports: Reports, session: AsyncSession, event: E
     assigned = event.payload
     assert isinstance(assigned, PriorityAssignedV1)
     rank = Priority(assigned.priority).rank
-    await store.upsert_case(session, assigned.inquiry_id)
+    # A grievance's or an appeal's track says what the case is, until (or if) its receipt says so itself.
+    kind = {"kind": str(assigned.track)} if assigned.track in GRIEVANCE_APPEAL else {}
+    await store.upsert_case(session, assigned.inquiry_id, fill=kind)
     before = await store.get_case(session, assigned.inquiry_id, for_update=True)
     assert before is not None
     raised = before.worked and before.priority_rank is not None and rank > before.priority_rank
@@ -92,6 +101,10 @@ async def on_resolved(reports: Reports, session: AsyncSession, event: Event) -> 
     assert isinstance(resolved, InquiryResolvedV1)
     await store.upsert_case(session, resolved.inquiry_id, earliest={"resolved_at": resolved.at},
                             latest={"last_resolved_at": resolved.at})
+    row = await store.get_case(session, resolved.inquiry_id, for_update=True)
+    assert row is not None
+    if row.resolved_at == resolved.at:  # the first resolution (so far): its code is the case's
+        await store.set_case(session, resolved.inquiry_id, resolution_code=resolved.resolution_code)
     await reports.measure(session, resolved.inquiry_id)
 
 
@@ -110,7 +123,8 @@ async def on_clock_started(reports: Reports, session: AsyncSession, event: Event
     started = event.payload
     assert isinstance(started, ClockStartedV1)
     await store.cycle(session, inquiry_id=started.inquiry_id, clock=started.clock, due_at=started.due_at,
-                      track=started.track, priority=started.priority, started_at=started.started_at)
+                      clock_mco=started.mco, track=started.track, priority=started.priority,
+                      started_at=started.started_at)
     await store.label_cycles(session, started.inquiry_id)
 
 
@@ -127,5 +141,29 @@ async def on_clock_ended(reports: Reports, session: AsyncSession, event: Event) 
         case _:
             raise TypeError(type(ended).__name__)
     await store.cycle(session, inquiry_id=ended.inquiry_id, clock=ended.clock, due_at=ended.due_at,
-                      outcome=outcome, **values)
+                      clock_mco=ended.mco, outcome=outcome, **values)
     await store.label_cycles(session, ended.inquiry_id)
+
+
+@handlers.on(ExpeditedDeniedV1)
+async def on_expedited_denied(reports: Reports, session: AsyncSession, event: Event) -> None:
+    denied = event.payload
+    assert isinstance(denied, ExpeditedDeniedV1)
+    await store.upsert_case(session, denied.inquiry_id, earliest={"expedited_denied_at": denied.at})
+
+
+@handlers.on(DeadlineExtendedV1)
+async def on_deadline_extended(reports: Reports, session: AsyncSession, event: Event) -> None:
+    extended = event.payload
+    assert isinstance(extended, DeadlineExtendedV1)
+    if extended.clock == "resolution":
+        await store.upsert_case(session, extended.inquiry_id, extended_by=str(extended.requested_by),
+                                extended_days=extended.days)
+
+
+@handlers.on(ReviewRecordedV1)
+async def on_review_recorded(reports: Reports, session: AsyncSession, event: Event) -> None:
+    review = event.payload
+    assert isinstance(review, ReviewRecordedV1)
+    await store.review(session, inquiry_id=review.inquiry_id, level=str(review.level), at=review.at,
+                       resolution=review.resolution)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_reporting import aggregates, store
 from liaison_reporting.aggregates import Scope
+from liaison_reporting.rules import grievances_appeals
 from liaison_reporting.rules.comparison import comparison, median_test_of_counts
 from liaison_reporting.rules.control_chart import control_chart
 from liaison_reporting.rules.pareto import pareto
@@ -110,3 +111,11 @@ class Reports:
                  "met": r["met"], "breached": r["breached"],
                  "compliance": r["met"] / (r["met"] + r["breached"]) if r["met"] + r["breached"] else None}
                 for r in rows]
+
+    async def grievances_appeals(self, session: AsyncSession, scope: Scope) -> dict[str, Any]:
+        """Grievances and appeals per MCO and type, their reasons, their reviews beyond the plan, and the MCPAR
+        items of them (`liaison_reporting.rules.grievances_appeals`)."""
+        types = await aggregates.grievances_appeals(session, scope)
+        reasons = await aggregates.grievances_by_reason(session, scope)
+        levels = await aggregates.reviews_by_level(session, scope)
+        return grievances_appeals.report(types, reasons, levels)

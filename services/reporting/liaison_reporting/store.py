@@ -11,7 +11,7 @@ from sqlalchemy import Row, case, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_reporting.tables import cases, clock_cycles
+from liaison_reporting.tables import cases, clock_cycles, reviews
 
 # -- the read model -------------------------------------------------------------------------------
 
@@ -47,10 +47,11 @@ STRONGER = {"met": ("open", "breached"), "breached": ("open",), "stopped": ("ope
 stays breached."""
 
 
-async def cycle(session: AsyncSession, *, inquiry_id: UUID, clock: str, due_at: datetime,
+async def cycle(session: AsyncSession, *, inquiry_id: UUID, clock: str, due_at: datetime, clock_mco: str | None = None,
                 outcome: str | None = None, **values: Any) -> None:
-    """Record what is known of one cycle of a clock (its deadline tells the cycles apart)."""
-    row = {"inquiry_id": inquiry_id, "clock": clock, "due_at": due_at, **values}
+    """Record what is known of one cycle of a clock (its deadline tells the cycles apart; `clock_mco` the MCO
+    whose obligation it times, None for the case's own clock)."""
+    row = {"inquiry_id": inquiry_id, "clock": clock, "clock_mco": clock_mco or "", "due_at": due_at, **values}
     if outcome is not None:
         row["outcome"] = outcome
     statement = pg_insert(clock_cycles).values(**row)
@@ -58,8 +59,8 @@ async def cycle(session: AsyncSession, *, inquiry_id: UUID, clock: str, due_at: 
     if outcome is not None:
         updates["outcome"] = case((clock_cycles.c.outcome.in_(STRONGER[outcome]), outcome),
                                   else_=clock_cycles.c.outcome)
-    await session.execute(statement.on_conflict_do_update(index_elements=["inquiry_id", "clock", "due_at"],
-                                                          set_=updates))
+    await session.execute(statement.on_conflict_do_update(index_elements=["inquiry_id", "clock", "clock_mco",
+                                                                          "due_at"], set_=updates))
 
 
 def case_mco() -> Any:
@@ -81,3 +82,9 @@ async def label_cycles(session: AsyncSession, inquiry_id: UUID) -> None:
         .where(clock_cycles.c.inquiry_id == inquiry_id, cases.c.id == inquiry_id,
                or_(*(clock_cycles.c[name].is_distinct_from(value) for name, value in labels.items())))
         .values(**labels))
+
+
+async def review(session: AsyncSession, *, inquiry_id: UUID, level: str, at: datetime, resolution: str | None) -> None:
+    """One review of a grievance or an appeal at a level (the same event again changes nothing)."""
+    await session.execute(pg_insert(reviews).values(inquiry_id=inquiry_id, level=level, at=at, resolution=resolution)
+                          .on_conflict_do_nothing(index_elements=["inquiry_id", "level", "at"]))

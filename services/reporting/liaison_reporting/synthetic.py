@@ -275,3 +275,104 @@ async def copy(conn: asyncpg.Connection, chunks: Iterator[tuple[list[tuple[Any, 
     return written[0], written[1]
 
 
+
+
+# -- grievances and appeals -------------------------------------------------------------------------
+
+GA_PER_MCO = (30, 60)  # grievances, and appeals, per MCO over the history: drawn within this range
+GA_MCOS = ("IA-TC", "IA-AG")
+GA_CASE_COLUMNS = ["id", "party", "source", "category", "mco", "track", "priority", "priority_rank", "received_at",
+                   "worked", "resolved_at", "resolution_calendar_s", "last_resolved_at", "kind", "expedited_requested",
+                   "expedited_denied_at", "extended_by", "extended_days", "resolution_code"]
+REVIEW_COLUMNS = ["inquiry_id", "level", "at", "resolution"]
+GA_CATEGORIES = ("access_to_care", "quality_of_care", "claims_billing", "pharmacy", "transportation",
+                 "durable_medical_equipment", "prior_authorization", "other")
+GA_CATEGORY_WEIGHTS = (22, 18, 14, 12, 10, 8, 8, 8)
+APPEAL_CODES, APPEAL_CODE_WEIGHTS = ("upheld", "overturned", "partially_overturned", "withdrawn"), (50, 25, 15, 10)
+GA_SOURCES = ("managed_care_ombudsman", "ime_call_center_csr", "member_services_account_manager")
+DAY_S = 86400.0
+
+
+@dataclass(frozen=True)
+class GrievanceRows:
+    cases: list[tuple[Any, ...]]  # GA_CASE_COLUMNS, instants in microseconds since PG_EPOCH
+    cycles: list[tuple[Any, ...]]  # CYCLE_COLUMNS
+    reviews: list[tuple[Any, ...]]  # REVIEW_COLUMNS
+
+
+def grievances_and_appeals(seed: int, days: BusinessDays, now: datetime) -> GrievanceRows:
+    """Per MCO, 30 to 60 grievances and as many appeals received on the history's business days: resolved in
+    calendar days (grievances' median 20 of 90 allowed, standard appeals' 12 of 30, expedited ones' 40 hours of 72),
+    7% past the deadline; about one in ten extended 14 days (by the enrollee or the plan); one expedited request per
+    MCO denied (a standard appeal then, timed from receipt); acknowledged within 3 days, but for a few; a fifth of the
+    upheld appeals taken to a state fair hearing, decided a month or two later (or not yet). Those whose resolution
+    would come after `now` are open. Calendar time only: the inquiries' durations, control chart and before/after
+    (the demo's process change) are theirs."""
+    rng = np.random.default_rng([seed, 18])
+    end = microseconds(now)
+    cases: list[tuple[Any, ...]] = []
+    cycles: list[tuple[Any, ...]] = []
+    reviews: list[tuple[Any, ...]] = []
+    for mco in GA_MCOS:
+        denied_one = False
+        for kind in ("grievance", "appeal"):
+            count = int(rng.integers(GA_PER_MCO[0], GA_PER_MCO[1] + 1))
+            ids = synthetic_ids(rng, count)
+            for inquiry_id in ids:
+                received = int(days.instant(np.array([rng.choice(days.count, p=days.weights)]),
+                                            np.array([rng.triangular(0, 2 * H, days.length)]))[0])
+                asked = kind == "appeal" and rng.random() < 0.15
+                denied = asked and not denied_one
+                denied_one = denied_one or denied
+                expedited = asked and not denied
+                allowed = 72 * H if expedited else (90 if kind == "grievance" else 30) * DAY_S
+                median = 40 * H if expedited else (20 if kind == "grievance" else 12) * DAY_S
+                extended = (str(rng.choice(("enrollee", "plan"))) if not expedited and rng.random() < 0.1 else None)
+                due = received + round((allowed + (14 * DAY_S if extended else 0)) * US)
+                took = float(lognormal(rng, median, 0.55, 1)[0])
+                if rng.random() < 0.07:  # late: past the deadline, extension and all
+                    took = (due - received) / US * float(rng.uniform(1.02, 1.3))
+                ends = received + round(took * US)
+                resolved = ends if ends < end else None  # else open now
+                code = (str(rng.choice(APPEAL_CODES, p=np.array(APPEAL_CODE_WEIGHTS) / 100)) if kind == "appeal"
+                        else "resolved")
+                priority = "urgent" if expedited else "standard"
+                category = str(rng.choice(GA_CATEGORIES, p=np.array(GA_CATEGORY_WEIGHTS) / 100))
+                cases.append((inquiry_id, "member", str(rng.choice(GA_SOURCES)), category, mco, kind, priority,
+                              2 if expedited else 0, received, True, resolved,
+                              (resolved - received) / US if resolved else None, resolved, kind,
+                              asked if kind == "appeal" else None,
+                              received + round(6 * H * US) if denied else None, extended, 14 if extended else None,
+                              code if resolved else None))
+                outcome = ("open" if resolved is None and end < due else "breached" if (resolved or end) > due
+                           else "met")
+                cycles.append((inquiry_id, "resolution", due, kind, priority, received, outcome,
+                               due if outcome == "breached" else None, resolved if outcome == "met" else None,
+                               mco, None, cases[-1][2]))
+                if denied:  # the expedited clock the denial superseded
+                    cycles.append((inquiry_id, "resolution", received + round(72 * H * US), kind, "urgent", received,
+                                   "stopped", None, received + round(6 * H * US), mco, None, cases[-1][2]))
+                ack_due = received + round(3 * DAY_S * US)
+                late = rng.random() < 0.05
+                cycles.append((inquiry_id, "acknowledged", ack_due, kind, priority, received,
+                               "breached" if late else "met", ack_due if late else None,
+                               None if late else received + round(float(rng.uniform(0.1, 2)) * DAY_S * US), mco,
+                               None, cases[-1][2]))
+                if resolved is not None:
+                    reviews.append((inquiry_id, "plan", resolved, code))
+                    if code == "upheld" and rng.random() < 0.2:
+                        asked_at = resolved + round(float(rng.uniform(3, 20)) * DAY_S * US)
+                        decided_at = asked_at + round(float(rng.uniform(30, 60)) * DAY_S * US)
+                        if asked_at < end:
+                            reviews.append((inquiry_id, "state_fair_hearing", asked_at, None))
+                        if decided_at < end:
+                            reviews.append((inquiry_id, "state_fair_hearing", decided_at,
+                                            str(rng.choice(("upheld", "overturned", "withdrawn"), p=(0.6, 0.3, 0.1)))))
+    return GrievanceRows(cases, cycles, reviews)
+
+
+async def copy_grievances(conn: asyncpg.Connection, rows: GrievanceRows) -> None:
+    """COPY the grievances and appeals in (after `copy`, whose timestamptz codec they use)."""
+    await conn.copy_records_to_table("cases", records=rows.cases, columns=GA_CASE_COLUMNS)
+    await conn.copy_records_to_table("clock_cycles", records=rows.cycles, columns=CYCLE_COLUMNS)
+    await conn.copy_records_to_table("reviews", records=rows.reviews, columns=REVIEW_COLUMNS)

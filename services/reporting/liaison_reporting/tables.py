@@ -55,8 +55,18 @@ cases = Table(
     Column("last_reopened_at", DateTime(timezone=True)),  # open now: never resolved, or reopened since
     Column("reopenings", Integer, nullable=False, server_default="0"),
     Column("escalations", Integer, nullable=False, server_default="0"),  # priority raised after it was worked
+    # Grievances and appeals (42 CFR 438 Subpart F): what the grievances-and-appeals report reads of a case.
+    Column("kind", Text),  # InquiryReceivedV1.kind (inquiry, grievance, appeal...), else a grievance/appeal track
+    Column("expedited_requested", Boolean),  # an appeal asked for expedited resolution
+    Column("expedited_denied_at", DateTime(timezone=True)),  # the plan denied that (ExpeditedDeniedV1)
+    Column("extended_by", Text),  # who asked for the resolution deadline's extension (enrollee, plan), once
+    Column("extended_days", Integer),
+    Column("resolution_code", Text),  # the first resolution's code (an appeal's AppealResolution)
 )
 Index("reporting_cases_received", cases.c.received_at)
+# The grievances-and-appeals report: the few cases that are one, by receipt.
+Index("reporting_cases_grievance_appeal", cases.c.received_at,
+      postgresql_where=cases.c.kind.in_(("grievance", "appeal")))
 
 
 def _measure_indexes(measure: str, at: Column[Any], business: Column[Any], calendar: Column[Any]) -> None:
@@ -96,9 +106,24 @@ clock_cycles = Table(
     Column("mco", Text, nullable=False, server_default="none"),
     Column("referred_mco", Text),
     Column("source", Text),
-    PrimaryKeyConstraint("inquiry_id", "clock", "due_at"),
+    # The MCO whose obligation the clock times when the case went to several (the clock events' `mco`); '' for a
+    # clock of the case itself. Part of the key: two MCOs' clocks of one case may fall due at the same instant.
+    Column("clock_mco", Text, nullable=False, server_default=""),
+    PrimaryKeyConstraint("inquiry_id", "clock", "clock_mco", "due_at"),
 )
 Index("reporting_cycles_due", clock_cycles.c.due_at)
 # The MCO scorecard's clocks: the MCO's cycles by deadline, index-only.
-Index("reporting_cycles_mco_due", clock_cycles.c.due_at, postgresql_include=["outcome", "mco", "referred_mco"],
+Index("reporting_cycles_mco_due", clock_cycles.c.due_at,
+      postgresql_include=["outcome", "mco", "referred_mco", "clock_mco"],
       postgresql_where=clock_cycles.c.clock.like("mco\\_%"))
+
+reviews = Table(
+    "reviews", metadata,
+    # Each review of a grievance or an appeal at a level (ReviewRecordedV1): plan, external medical review, state
+    # fair hearing; `resolution` None while that level has not decided.
+    Column("inquiry_id", Uuid, nullable=False),
+    Column("level", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("resolution", Text),
+    PrimaryKeyConstraint("inquiry_id", "level", "at"),
+)

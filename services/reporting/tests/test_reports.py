@@ -208,3 +208,29 @@ async def test_the_mco_scorecard_counts_referrals_contact_time_and_the_mcos_cloc
     assert status == 200
     assert rows == [{"mco": "IA-TC", "month": "2026-11", "referrals": 1, "contact_median_business_hours": 3.0,
                      "met": 1, "breached": 0, "compliance": 1.0}]
+
+
+async def test_a_case_referred_to_two_mcos_keeps_each_mcos_clock_and_counts_it_for_that_mco(
+        reporting: Reporting) -> None:
+    inquiry_id, events = opened(local(16, 9))
+    due = local(16, 17)  # both MCOs' clocks fall due at the same instant: two cycles, not one
+    events += [McoContactedV1(inquiry_id=inquiry_id, mco="IA-TC", actor=ACTOR, at=local(16, 10)),
+               McoContactedV1(inquiry_id=inquiry_id, mco="IA-AG", actor=ACTOR, at=local(16, 10.5))]
+    for mco in ("IA-TC", "IA-AG"):
+        events.append(ClockStartedV1(inquiry_id=inquiry_id, clock="mco_contacts_member", track="member_mco",
+                                     priority="urgent", warn_at=local(16, 15), due_at=due, started_at=local(16, 10),
+                                     mco=mco))
+    events += [SlaMetV1(inquiry_id=inquiry_id, clock="mco_contacts_member", due_at=due, met_at=local(16, 12),
+                        took_business_seconds=7200, mco="IA-TC"),
+               SlaBreachedV1(inquiry_id=inquiry_id, clock="mco_contacts_member", track="member_mco",
+                             priority="urgent", due_at=due, breached_at=due, late_by_seconds=0, mco="IA-AG")]
+    await reporting.publish(*events)  # type: ignore[arg-type]
+    assert await reporting.sql("SELECT count(*) FROM clock_cycles WHERE clock = 'mco_contacts_member'") == 2
+    status, rows = await reporting.get("/v1/reports/mco-scorecard", start="2026-11-01", end="2026-11-30")
+    assert status == 200
+    assert {r["mco"]: (r["met"], r["breached"]) for r in rows} == {"IA-TC": (1, 0), "IA-AG": (0, 1)}
+    _, theirs = await reporting.get("/v1/reports/mco-scorecard", person="tina", start="2026-11-01",
+                                    end="2026-11-30")
+    assert [(r["mco"], r["met"], r["breached"]) for r in theirs] == [("IA-TC", 1, 0)]  # its own clock only
+    _, open_now = await reporting.get("/v1/reports/open-breaches", person="tina")
+    assert open_now == []  # IA-AG's breach is not IA-TC's

@@ -38,10 +38,11 @@ class ReportView:
     table: Table
     sentence: str = ""  # a finding in words (before/after)
     empty: str = ""  # what the page says instead of charts when the period has nothing
+    more: tuple[Table, ...] = ()  # the report's other tables, under the chart and its table
 
 
 GROUP_TITLES = {"clock": "Clock", "track": "Track", "priority": "Priority", "mco": "MCO", "source": "Source",
-                "month": "Month", "category": "Category"}
+                "month": "Month", "category": "Category", "type": "Type", "level": "Level"}
 MEASURE_WORDS = {"first_contact": "time to first contact", "resolution": "time to resolution"}
 ACRONYMS = {"mco": "MCO", "pcp": "PCP", "ime": "IME", "csr": "CSR", "msa": "MSA", "esr": "ESR", "dme": "DME"}
 SEE_TABLE = " The table beside the chart has every number."

@@ -80,6 +80,9 @@ REPORTS: dict[str, ReportKind] = {kind.slug: kind for kind in (
     ReportKind("mco-scorecard", "MCO scorecard",
                "Per MCO and month: referrals, the median time to the MCO's contact, and its clocks met and "
                "breached."),
+    ReportKind("grievances-appeals", "Grievances and appeals",
+               "Per MCO and type: grievances and appeals received and resolved, the share resolved on time, "
+               "extensions, expedited requests, resolutions, reasons and state fair hearings, and the MCPAR items."),
 )}
 
 

@@ -219,9 +219,86 @@ def mco_scorecard(rows: list[Json], query: ReportQuery) -> ReportView:
                       empty="" if rows else "No case was referred to an MCO in this period.")
 
 
+# -- grievances and appeals -------------------------------------------------------------------------
+
+TYPE_WORDS = {"grievance": "Grievance", "appeal_standard": "Appeal, standard", "appeal_expedited": "Appeal, expedited"}
+LEVEL_WORDS = {"state_fair_hearing": "State fair hearing", "external_medical_review": "External medical review"}
+
+
+def timely_text(r: Json) -> str:
+    if r["share_timely"] is None:
+        return "none resolved with a clock"
+    return f"{numbers.percent(r['share_timely'])} · {r['resolved_timely']:,} on time, {r['resolved_late']:,} late"
+
+
+def days(value: float | None) -> str:
+    return numbers.NONE if value is None else f"{value:,.1f}"
+
+
+def grievances_appeals(report: Json, query: ReportQuery) -> ReportView:
+    """Per MCO and type, the share resolved on time as bars and every count in the table beside them; grievances
+    by reason, the reviews beyond the plan and the MCPAR items in tables under them."""
+    rows = report["rows"]
+
+    def name(r: Json) -> str:
+        return f"{r['mco']} · {TYPE_WORDS[r['type']]}"
+
+    shares = [(name(r), r["share_timely"] * 100) for r in rows if r["share_timely"] is not None]
+    chart = charts.bar_chart(
+        title="Share resolved on time, per MCO and type", axis_title="Resolved on time (percent)",
+        series=("On time",), maximum=100, tick_text=scales.percent_text,
+        description="Horizontal bars of the percent of the grievances and appeals resolved in the period that met "
+                    "their resolution timeframe, per MCO and type (grievance, standard appeal, expedited appeal)."
+                    + extremes(shares, numbers.percent_points) + SEE_TABLE,
+        groups=[(name(r), [((r["share_timely"] or 0) * 100, timely_text(r))]) for r in rows])
+    table = Table(
+        caption="Grievances and appeals per MCO and type: received in the period, resolved in it, on time",
+        columns=("MCO", "Type", "Received", "Resolved", "On time", "Late", "Share on time", "Extended (enrollee)",
+                 "Extended (plan)", "Expedited requested", "Expedited denied", "Acknowledged on time",
+                 "Acknowledged late", "Upheld", "Overturned", "Partially overturned", "Withdrawn",
+                 "Open at the end", "Median days to resolve"), row_headers=2,
+        rows=tuple((Cell(label("mco", r["mco"])), Cell(TYPE_WORDS[r["type"]]),
+                    *(number(numbers.count(r[key])) for key in ("received", "resolved", "resolved_timely",
+                                                                "resolved_late")),
+                    number(numbers.percent(r["share_timely"])),
+                    *(number(numbers.count(r[key])) for key in (
+                        "extended_by_enrollee", "extended_by_plan", "expedited_requested", "expedited_denied",
+                        "acknowledged_on_time", "acknowledged_late", "upheld", "overturned", "partially_overturned",
+                        "withdrawn", "active")),
+                    number(days(r["median_days_to_resolve"]))) for r in rows))
+    reasons = Table(
+        caption="Grievances by reason (the case's category) per MCO", row_headers=2,
+        columns=("MCO", "Reason", "Received", "Resolved", "On time", "Late"),
+        rows=tuple((Cell(label("mco", r["mco"])), Cell(label("category", r["category"])),
+                    *(number(numbers.count(r[key])) for key in ("received", "resolved", "resolved_timely",
+                                                                "resolved_late"))) for r in report["reasons"]))
+    reviews = Table(
+        caption="Reviews beyond the plan per MCO: requested and decided in the period, by decision", row_headers=2,
+        columns=("MCO", "Level", "Requested", "Decided", "Upheld", "Overturned", "Partially overturned",
+                 "Withdrawn", "Other", "Undecided at the end"),
+        rows=tuple((Cell(label("mco", r["mco"])), Cell(LEVEL_WORDS.get(r["level"], label("level", r["level"]))),
+                    *(number(numbers.count(r[key])) for key in ("requested", "decided", "upheld", "overturned",
+                                                                "partially_overturned", "withdrawn", "other",
+                                                                "pending"))) for r in report["reviews"]))
+    mcpar = Table(
+        caption="The MCPAR's Topic IV items Liaison holds, per MCO (Section D1, Appeals, State Fair Hearings & "
+                "Grievances)", row_headers=2, columns=("MCO", "Item", "Indicator", "Value"),
+        rows=tuple((Cell(label("mco", i["mco"])), Cell(i["item"]), Cell(i["name"]), number(numbers.count(i["value"])))
+                   for i in report["mcpar"]))
+    timely, late = sum(r["resolved_timely"] for r in rows), sum(r["resolved_late"] for r in rows)
+    share = timely / (timely + late) if timely + late else None
+    return ReportView(facts=(("Received", numbers.count(sum(r["received"] for r in rows))),
+                             ("Resolved", numbers.count(sum(r["resolved"] for r in rows))),
+                             ("Resolved on time", f"{numbers.percent(share)} · {timely:,} on time, {late:,} late"),
+                             ("Open at the end", numbers.count(sum(r["active"] for r in rows)))),
+                      charts=(chart,) if rows else (), table=table, more=(reasons, reviews, mcpar),
+                      empty="" if rows else "No grievance or appeal was received, resolved or open in this period.")
+
+
 VIEWS: dict[str, Callable[[Any, ReportQuery], ReportView]] = {
     "sla-compliance": sla_compliance, "durations": durations, "secondary-escalations": secondary_escalations,
-    "pareto": pareto, "control-chart": control_chart, "before-after": before_after, "mco-scorecard": mco_scorecard}
+    "pareto": pareto, "control-chart": control_chart, "before-after": before_after, "mco-scorecard": mco_scorecard,
+    "grievances-appeals": grievances_appeals}
 
 
 def report_view(query: ReportQuery, body: Any, zone: ZoneInfo) -> ReportView:

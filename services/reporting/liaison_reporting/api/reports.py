@@ -1,5 +1,6 @@
 """The reports: SLA compliance, breaches open now, durations, secondary escalations, Pareto charts, the
-I-MR control chart, before and after a process change, and the MCO scorecard. Each covers the local
+I-MR control chart, before and after a process change, the MCO scorecard, and grievances and appeals (in the
+shape of the MCPAR's Topic IV). Each covers the local
 days [start, end] in the time zone `tz` (default the program's), and answers as JSON, or as the .xlsx
 or CSV file that `format` asks for (see `liaison_reporting.export`)."""
 
@@ -133,3 +134,14 @@ async def before_after(uses: Uses, session: ReadSession, period: Period, cut: Ca
             response_model=Rows, responses=FILES)
 async def mco_scorecard(uses: Uses, session: ReadSession, period: Period, format: Format = "json") -> Rows | Response:
     return answer(await uses.mco_scorecard(session, period), format, heading("mco-scorecard", period))
+
+
+@router.get("/grievances-appeals", summary="Grievances and appeals per MCO and type: received, resolved on time, "
+            "extended, expedited, by resolution and reason, state fair hearings; the MCPAR items of them",
+            response_model=Figures, responses=FILES)
+async def grievances_appeals(uses: Uses, session: ReadSession, period: Period,
+                             format: Format = "json") -> Figures | Response:
+    """Per MCO and type (grievance, standard appeal, expedited appeal) over the local days [start, end]. The CSV is
+    the table per MCO and type; the workbook has it with a chart of the share resolved on time, and a sheet each
+    for grievances by reason, the reviews beyond the plan and the MCPAR items."""
+    return answer(await uses.grievances_appeals(session, period), format, heading("grievances-appeals", period))
