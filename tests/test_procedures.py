@@ -194,6 +194,7 @@ async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_ca
         "source": "ime_call_center_csr", "category": "eligibility_enrollment", "member_name": "Scenario Member",
         "medicaid_id": "1000003C", "caller_name": "Scenario Member", "callback_phone": "515-555-0130",
         "description": "Asks why her plan card stopped working at the pharmacy counter.",
+        "mailing_address": {"line1": "400 Locust St", "city": "Des Moines", "state": "IA", "zip": "50309"},
         "received_at": at(25, 16, 40)}))["inquiry_id"]
     assigned = await liaison.wait_for_entry(inquiry, "inquiry.priority-assigned")
     assert (assigned["details"]["track"], assigned["details"]["queue"], assigned["details"]["mco"]) == \
@@ -207,24 +208,26 @@ async def test_member_not_enrolled_unit_lead_callback_letter_after_two_failed_ca
         await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts", {
             "channel": "phone", "outcome": "not_reached", "at": at(25, 16, minute)})
     requested = await liaison.wait_for_entry(inquiry, "inquiry.letter-requested")
-    ready = await liaison.wait_for_entry(inquiry, "notification.letter-ready")
     assert (await liaison.inquiry(inquiry))["failed_phone_attempts"] == 2
-    printed = await liaison.readers["notifier"].get(f"/v1/letters/{ready['details']['letter_id']}")
-    assert printed.status_code == 200 and inquiry in printed.text  # the reference number on the letter
-    assert "plan card" not in printed.text, "the letter does not repeat the caller's description"
     clocks = {c["clock"]: c["state"] for c in await liaison.clocks(inquiry)}
     assert clocks == {"unit_lead_callback": "open"}, "failed calls do not complete the callback"
 
-    # The letter goes out: the callback is complete.
-    await liaison.post(f"/v1/inquiries/{inquiry}/contact-attempts",
-                       {"channel": "letter", "outcome": "reached"})
+    # The liaison writes the answer; the notifier prints it on the letter, addressed: the callback is complete.
+    answer = "Your coverage through the plan ended on June 30. You can reapply online or by phone."
+    await liaison.post(f"/v1/inquiries/{inquiry}/notices", {"notice": "answer", "text": answer})
+    ready = await liaison.wait_for_entry(inquiry, "notification.letter-ready", notice="answer")
+    printed = await liaison.readers["notifier"].get(f"/v1/letters/{ready['details']['letter_id']}")
+    assert printed.status_code == 200 and inquiry in printed.text  # the reference number on the letter
+    assert "coverage through the plan ended on June 30" in printed.text and "400 Locust St" in printed.text
+    assert "plan card" not in printed.text, "the letter does not repeat the caller's description"
     await liaison.wait_for_entry(inquiry, "sla.met", clock="unit_lead_callback")
     await liaison.post(f"/v1/inquiries/{inquiry}/resolution", {
         "resolved_by": "state", "resolution_code": "letter_sent"})
     assert (await liaison.inquiry(inquiry))["status"] == "resolved"
     steps = types(await liaison.log(inquiry))
-    assert steps.count("inquiry.contact-attempted") == 3
-    assert steps.index("inquiry.letter-requested") < steps.index("notification.letter-ready")
+    assert steps.count("inquiry.contact-attempted") == 2
+    assert steps.index("inquiry.letter-requested") < steps.index("inquiry.notice-issued") < \
+        steps.index("notification.letter-ready")
     assert requested["at"] <= ready["at"]
 
 
@@ -417,13 +420,48 @@ async def test_mco_integration_reads_only_its_topic_and_reports_back_over_http(
     await integration.client.aclose()
 
 
+async def test_a_provider_issue_referred_to_two_mcos_gives_each_its_referral_clock_and_view(
+        system: LiaisonSystem, liaison: SystemClient) -> None:
+    paul = SystemClient(system, actor=BearerAuth(system.tokens, person="paul"))  # the provider liaison
+    inquiry = (await paul.post("/v1/inquiries/provider", {
+        "source": "provider_association", "category": "claims_billing", "npi": "1003000126",
+        "contact_name": "Scenario Office", "contact_phone": "515-555-0180",
+        "description": "Both plans deny the same lab claims for a missing modifier.", "mco": "IA-TC",
+        "received_at": at(25, 16, 50)}))["inquiry_id"]
+    await paul.wait_for_entry(inquiry, "inquiry.priority-assigned")
+    integrations = [McoIntegration(system, mco_client(system, mco), mco, report="provider_contacted")
+                    for mco in ("IA-TC", "IA-AG")]
+    for integration in integrations:
+        await integration.start()
+    try:
+        for mco in ("IA-TC", "IA-AG"):
+            await paul.post(f"/v1/inquiries/{inquiry}/mco-referrals", {"mco": mco})
+        for mco in ("IA-TC", "IA-AG"):
+            await paul.wait_for_entry(inquiry, "inquiry.mco-reported", mco=mco, report="provider_contacted")
+            await paul.wait_for_entry(inquiry, "sla.met", clock="mco_contacts_provider", mco=mco)
+    finally:
+        for integration in integrations:
+            await integration.stop()
+    for integration in integrations:
+        assert integration.seen.count(inquiry) == 1  # its own referral, on its own topic, once
+        seen = await integration.client.inquiry(inquiry)
+        assert [r["mco"] for r in seen["referrals"]] == [integration.mco]
+        assert {d["mco"] for d in seen["open_deadlines"]} <= {None, integration.mco}
+        await integration.client.aclose()
+    mine = {(c["clock"], c.get("mco")) for c in await paul.clocks(inquiry)}
+    assert {("mco_contacts_provider", "IA-TC"), ("mco_contacts_provider", "IA-AG")} <= mine
+    assert [r["mco"] for r in (await paul.inquiry(inquiry))["referrals"]] == ["IA-TC", "IA-AG"]
+    await paul.aclose()
+
+
 class McoIntegration:
     """What an MCO runs: a consumer of its own topic only, answering through intake's API."""
 
-    def __init__(self, system: LiaisonSystem, client: SystemClient, mco: str) -> None:
+    def __init__(self, system: LiaisonSystem, client: SystemClient, mco: str, *,
+                 report: str = "member_contacted") -> None:
         from aiokafka import AIOKafkaConsumer
 
-        self.client, self.mco = client, mco
+        self.client, self.mco, self.report = client, mco, report
         self.topic = f"{system.topic_prefix}mco.{mco}.inquiries"
         self.consumer = AIOKafkaConsumer(self.topic, bootstrap_servers=system.bootstrap,
                                          group_id=f"{system.topic_prefix}{mco}-integration",
@@ -447,10 +485,12 @@ class McoIntegration:
             inquiry = str(event.payload.inquiry_id)  # type: ignore[attr-defined]
             self.seen.append(inquiry)
             details = await self.client.inquiry(inquiry)  # the member's details, with its own token
-            self.readable.append(bool(details["identity"]["member"]["medicaid_id"]))
-            if details["status"] != "resolved":  # an older referral, closed since: nothing to report
+            identity = details["identity"]
+            self.readable.append(bool((identity.get("member") or identity.get("provider") or {}).get(
+                "medicaid_id" if details["party"] == "member" else "npi")))
+            if details["status"] != "resolved" and details["party"] == self.report.removesuffix("_contacted"):
                 await self.client.post(f"/v1/inquiries/{inquiry}/mco-reports",
-                                       {"mco": self.mco, "report": "member_contacted"},
+                                       {"mco": self.mco, "report": self.report},
                                        idempotency_key=f"{self.mco}-contacted-{inquiry}")
             await self.consumer.commit()
 
