@@ -11,6 +11,8 @@ from liaison_shared.events import Event
 from liaison_shared.handlers import EventHandlers
 from liaison_shared.payloads import (
     ContactAttemptedV1,
+    DeadlineExtendedV1,
+    ExpeditedDeniedV1,
     HoldReleasedV1,
     InquiryReceivedV1,
     InquiryReopenedV1,
@@ -18,14 +20,25 @@ from liaison_shared.payloads import (
     InquiryUpdatedV1,
     McoContactedV1,
     McoReportedV1,
+    NoticeIssuedV1,
     PcpAssignedV1,
     PriorityAssignedV1,
 )
-from liaison_shared.vocabulary import ContactChannel, ContactOutcome, McoReportKind
+from liaison_shared.vocabulary import ContactChannel, ContactOutcome, McoReportKind, NoticeKind
 from liaison_sla_monitor.contract import Signal
 from liaison_sla_monitor.service import SlaMonitor
 
 CONTACT_REPORTS = (McoReportKind.MEMBER_CONTACTED, McoReportKind.PROVIDER_CONTACTED)
+
+# What a notice sent tells the clocks. An answer is a letter, and a letter answers as a call that reached
+# the originator; a resolution notice is issued with the resolution itself, whose `resolved` meets the clock.
+NOTICE_SIGNALS: dict[NoticeKind, tuple[Signal, ...]] = {
+    NoticeKind.ACKNOWLEDGMENT: (Signal.ACKNOWLEDGMENT_SENT,),
+    NoticeKind.EXTENSION: (Signal.EXTENSION_NOTICE_SENT,),
+    NoticeKind.EXPEDITED_DENIAL: (Signal.DENIAL_NOTICE_SENT,),
+    NoticeKind.ANSWER: (Signal.CONTACT_ATTEMPTED, Signal.CONTACT_REACHED),
+    NoticeKind.RESOLUTION: (),
+}
 
 handlers = EventHandlers[SlaMonitor]()
 
@@ -56,9 +69,29 @@ async def on_mco_contacted(monitor: SlaMonitor, session: AsyncSession, event: Ev
 async def on_mco_reported(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
     report = event.payload
     assert isinstance(report, McoReportedV1)
-    await monitor.signal(session, report.inquiry_id, Signal.MCO_REPORTED, report.at)
+    await monitor.signal(session, report.inquiry_id, Signal.MCO_REPORTED, report.at, report.mco)
     if report.report in CONTACT_REPORTS:
-        await monitor.signal(session, report.inquiry_id, Signal.MCO_REPORTED_CONTACT, report.at)
+        await monitor.signal(session, report.inquiry_id, Signal.MCO_REPORTED_CONTACT, report.at, report.mco)
+
+
+@handlers.on(NoticeIssuedV1)
+async def on_notice_issued(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    notice = event.payload
+    assert isinstance(notice, NoticeIssuedV1)
+    for signal in NOTICE_SIGNALS[notice.notice]:
+        await monitor.signal(session, notice.inquiry_id, signal, notice.at)
+
+
+@handlers.on(ExpeditedDeniedV1)
+async def on_expedited_denied(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    assert isinstance(event.payload, ExpeditedDeniedV1)
+    await monitor.signal(session, event.payload.inquiry_id, Signal.EXPEDITED_DENIED, event.payload.at)
+
+
+@handlers.on(DeadlineExtendedV1)
+async def on_deadline_extended(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    assert isinstance(event.payload, DeadlineExtendedV1)
+    await monitor.extended(session, event.payload)
 
 
 @handlers.on(InquiryUpdatedV1)

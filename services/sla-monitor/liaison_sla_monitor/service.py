@@ -1,13 +1,17 @@
-"""The SLA monitor's use cases: start clocks, meet or stop them on signals,
-and fire warnings, breaches and follow-ups when they come due. Its SQL is in
-`store`; which clocks start, meet, stop and fire, and when they are due, in `rules`.
+"""The SLA monitor's use cases: start clocks, meet or stop them on signals, move a deadline an extension
+moves, and fire warnings, breaches and follow-ups when they come due. Its SQL is in `store`; which clocks
+start, meet, stop and fire, and when they are due, in `rules`.
 
-Every change happens in the caller's transaction and publishes its events
-through the outbox, so a clock's state and what the bus was told agree.
+Every change happens in the caller's transaction and publishes its events through the outbox, so a
+clock's state and what the bus was told agree. A clock whose deadline moves while it runs (a new priority,
+an extension) is announced again: the same start, the new deadline. One whose MCO changes (the first
+referral takes over the MCO clocks that ran before it) is announced `superseded` (clock-stopped) under its
+old key, then started under the new one, so readers keyed by (inquiry, clock, mco) keep one open instance.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any, Literal
@@ -22,6 +26,7 @@ from liaison_shared.payloads import (
     BreachWithdrawnV1,
     ClockStartedV1,
     ClockStoppedV1,
+    DeadlineExtendedV1,
     FollowUpDueV1,
     McoContactedV1,
     Payload,
@@ -30,15 +35,22 @@ from liaison_shared.payloads import (
     SlaMetV1,
     SlaWarningV1,
 )
-from liaison_shared.vocabulary import Priority, Queue, Track
+from liaison_shared.vocabulary import ExtensionRequester, Priority, Queue, Track
 from liaison_sla_monitor import store
 from liaison_sla_monitor.contract import Policy, Signal
-from liaison_sla_monitor.rules import meeting, starts, stops, timers
+from liaison_sla_monitor.rules import deadlines, mcos, meeting, starts, stops, timers
 from liaison_sla_monitor.rules.starts import ClockStart
 
 SOURCE = "/liaison/sla-monitor"
 FOLLOW_UP_QUEUE = Queue.MEMBER_LIAISON  # a follow-up whose clock names no queue
-StopReason = Literal["resolved", "not_on_track", "breach_withdrawn"]
+StopReason = Literal["resolved", "not_on_track", "breach_withdrawn", "superseded"]
+
+log = logging.getLogger(__name__)
+
+
+def _mco(instance: str) -> str | None:
+    """A clock instance's MCO as events carry it: None for a case-level clock."""
+    return instance or None
 
 
 class SlaMonitor:
@@ -60,7 +72,7 @@ class SlaMonitor:
         await store.save_case(session, assigned.inquiry_id, track=assigned.track, priority=assigned.priority,
                               received_at=assigned.received_at)
         specs = self.policy.clocks_for(assigned.track, assigned.priority)
-        clocks = await store.clocks_of(session, assigned.inquiry_id)
+        clocks = await store.clocks_of(session, assigned.inquiry_id, for_update=True)
         for clock in stops.off_track(clocks, specs):
             await self._stop(session, clock, "not_on_track", self.now())
         recorded = await store.signals_of(session, assigned.inquiry_id)
@@ -69,53 +81,109 @@ class SlaMonitor:
 
     async def _start(self, session: AsyncSession, inquiry_id: UUID, track: str, priority: str,
                      start: ClockStart) -> None:
+        """Start `start`'s instance, its deadline moved by the extension the case has for the clock (kept
+        even when it came before the clock started)."""
         spec, met_at = start.spec, start.met_at
+        days = await store.extended_days(session, inquiry_id, spec.name)
+        warn_at, due_at = (start.warn_at, start.due_at) if not days else deadlines.due(
+            spec, start.anchor, self.policy.calendar, days)
         values: dict[str, Any] = {
-            "track": track, "priority": priority, "anchor_at": start.anchor, "warn_at": start.warn_at,
-            "due_at": start.due_at, "met_by": [str(s) for s in spec.met_by], "starts_on": str(spec.starts_on),
+            "track": track, "priority": priority, "anchor_at": start.anchor, "warn_at": warn_at,
+            "due_at": due_at, "met_by": [str(s) for s in spec.met_by], "starts_on": str(spec.starts_on),
             "queue": spec.queue, "restart_on_reopen": spec.restart_on_reopen,
             "state": "open" if met_at is None else "met", "warned": False,
-            "fire_at": start.warn_at if met_at is None else None, "closed_at": met_at,
+            "fire_at": warn_at if met_at is None else None, "closed_at": met_at, "extended_days": days,
         }
-        await store.upsert_clock(session, inquiry_id, spec.name, values, new_cycle=start.new_cycle)
+        await store.upsert_clock(session, inquiry_id, spec.name, start.mco, values, new_cycle=start.new_cycle)
         events: list[Payload] = [ClockStartedV1(inquiry_id=inquiry_id, clock=spec.name, track=Track(track),
-                                                priority=Priority(priority), warn_at=start.warn_at,
-                                                due_at=start.due_at, started_at=start.anchor)]
+                                                priority=Priority(priority), warn_at=warn_at, due_at=due_at,
+                                                started_at=start.anchor, mco=_mco(start.mco))]
         if met_at is not None:  # a meeting event arrived before the clock started: it still meets it
-            events.append(self._met(inquiry_id, spec.name, start.anchor, start.due_at, met_at))
+            events.append(self._met(inquiry_id, spec.name, start.anchor, due_at, met_at, start.mco))
         await self._publish(session, *events)
 
     # -- signals -------------------------------------------------------------------------------
 
-    async def signal(self, session: AsyncSession, inquiry_id: UUID, signal: Signal, at: datetime) -> None:
-        """Record what happened; meet the clocks it meets; start the clocks it starts.
+    async def signal(self, session: AsyncSession, inquiry_id: UUID, signal: Signal, at: datetime,
+                     mco: str | None = None) -> None:
+        """Record what happened (from `mco`, for a referral or an MCO's report); meet the clocks it meets;
+        start the clocks it starts.
 
         An action recorded late counts when it happened (`at`): taken before the deadline, it meets
         a clock that was declared breached meanwhile, and the breach is withdrawn."""
-        await store.record_signal(session, inquiry_id, signal, at)
+        await store.record_signal(session, inquiry_id, signal, at, mco)
         clocks = await store.clocks_of(session, inquiry_id, for_update=True)
-        for clock in meeting.met_by_signal(signal, at, clocks):
+        for clock in meeting.met_by_signal(signal, at, clocks, mco):
             await store.close_clock(session, clock.id, "met", at)
             if clock.state == "breached":
                 await self._publish(session, BreachWithdrawnV1(
                     inquiry_id=inquiry_id, clock=clock.name, track=clock.track, priority=clock.priority,
-                    due_at=clock.due_at, met_at=at, withdrawn_at=self.now()))
-                for follow_up in stops.on_withdrawal(clocks, clock.name):
+                    due_at=clock.due_at, met_at=at, withdrawn_at=self.now(), mco=_mco(clock.mco)))
+                for follow_up in stops.on_withdrawal(clocks, clock.name, clock.mco):
                     await self._stop(session, follow_up, "breach_withdrawn", self.now())
-            await self._publish(session, self._met(inquiry_id, clock.name, clock.anchor_at, clock.due_at, at))
+            await self._publish(session, self._met(inquiry_id, clock.name, clock.anchor_at, clock.due_at, at,
+                                                   clock.mco))
         case = await store.case_of(session, inquiry_id)
         if case is None or case.track is None:
             return  # not triaged yet: `triaged` replays the recorded signals
         specs = self.policy.clocks_for(case.track, case.priority)
         recorded = await store.signals_of(session, inquiry_id)
-        for start in starts.on_signal(specs, clocks, signal, at, recorded, self.policy.calendar):
+        for start in starts.on_signal(specs, clocks, signal, at, recorded, self.policy.calendar, mco):
             await self._start(session, inquiry_id, case.track, case.priority, start)
 
     async def referred(self, session: AsyncSession, referral: McoContactedV1) -> None:
-        """A referral is a signal; the case also remembers the MCO (its latest referral), whose
-        principals may then read its clocks."""
-        await store.save_referral(session, referral.inquiry_id, referral.mco, referral.at)
-        await self.signal(session, referral.inquiry_id, Signal.MCO_CONTACTED, referral.at)
+        """A referral is a signal from its MCO, whose principals may then read the case. The case's first
+        referral makes the MCO clocks that ran before it its MCO's; a further MCO gets its own instance of
+        every MCO clock, from its referral; a re-referral to an MCO changes nothing."""
+        inquiry_id, mco = referral.inquiry_id, referral.mco
+        earlier = await store.referred_mcos(session, inquiry_id)
+        case = await store.case_of(session, inquiry_id)
+        specs = self.policy.clocks_for(case.track, case.priority) if case and case.track else ()
+        if not earlier:
+            for clock in mcos.to_stamp(await store.clocks_of(session, inquiry_id, for_update=True), specs):
+                await store.set_clock_mco(session, clock.id, mco)
+                await self._publish(session, self._stopped(clock, "superseded", self.now()), ClockStartedV1(
+                    inquiry_id=inquiry_id, clock=clock.name, track=clock.track, priority=clock.priority,
+                    warn_at=clock.warn_at, due_at=clock.due_at, started_at=clock.anchor_at, mco=mco))
+        await self.signal(session, inquiry_id, Signal.MCO_CONTACTED, referral.at, mco)
+        if case is None or case.track is None or not earlier or mco in earlier:
+            return
+        clocks = await store.clocks_of(session, inquiry_id)
+        recorded = await store.signals_of(session, inquiry_id)
+        for start in starts.on_further_referral(specs, clocks, mco, referral.at, recorded, self.policy.calendar):
+            await self._start(session, inquiry_id, case.track, case.priority, start)
+
+    async def extended(self, session: AsyncSession, extension: DeadlineExtendedV1) -> None:
+        """Move the named clock's deadline `days` calendar days on (438.408(c)), once per case and clock: a
+        second extension is ignored. Kept when the clock has not started yet (applied when it does) and
+        when triage recomputes it; a clock met, stopped or already breached is not moved. A plan-initiated
+        extension owes the enrollee written notice (`plan_extended` starts that clock)."""
+        inquiry_id, name = extension.inquiry_id, extension.clock
+        if not await store.save_extension(session, inquiry_id, name, extension.days, extension.requested_by,
+                                          extension.at):
+            log.info("second extension of clock %s of case %s ignored: a deadline moves once", name, inquiry_id)
+            return
+        if extension.requested_by is ExtensionRequester.PLAN:
+            await self.signal(session, inquiry_id, Signal.PLAN_EXTENDED, extension.at)
+        case = await store.case_of(session, inquiry_id)
+        if case is None or case.track is None:
+            return  # applied when triage starts the clock
+        specs = {spec.name: spec for spec in self.policy.clocks_for(case.track, case.priority)}
+        for clock in await store.clocks_of(session, inquiry_id, for_update=True):
+            if clock.name != name or clock.name not in specs:
+                continue
+            if clock.state != "open":
+                if clock.state == "breached":
+                    log.warning("extension of clock %s of case %s came after its breach: not moved", name,
+                                inquiry_id)
+                continue
+            warn_at, due_at = deadlines.due(specs[name], clock.anchor_at, self.policy.calendar, extension.days)
+            warned = clock.warned and warn_at <= self.now()  # a later warning is announced again
+            await store.move_deadline(session, clock.id, warn_at=warn_at, due_at=due_at,
+                                      extended_days=extension.days, warned=warned)
+            await self._publish(session, ClockStartedV1(
+                inquiry_id=inquiry_id, clock=name, track=clock.track, priority=clock.priority, warn_at=warn_at,
+                due_at=due_at, started_at=clock.anchor_at, mco=_mco(clock.mco)))
 
     async def resolved(self, session: AsyncSession, inquiry_id: UUID, at: datetime) -> None:
         """Resolution meets the clocks it meets and stops every other open clock."""
@@ -131,8 +199,9 @@ class SlaMonitor:
         if case is None or case.track is None:
             return
         specs = self.policy.clocks_for(case.track, case.priority)
+        clocks = await store.clocks_of(session, inquiry_id, for_update=True)
         recorded = await store.signals_of(session, inquiry_id)
-        for start in starts.on_reopening(specs, at, recorded, self.policy.calendar):
+        for start in starts.on_reopening(specs, clocks, at, recorded, self.policy.calendar):
             await self._start(session, inquiry_id, case.track, case.priority, start)
 
     async def member_case(self, session: AsyncSession, case_id: UUID, member_id: UUID) -> None:
@@ -161,11 +230,13 @@ class SlaMonitor:
             fires = timers.firing(clock, now)
             if fires.warns:
                 events.append(SlaWarningV1(inquiry_id=clock.inquiry_id, clock=clock.name, track=clock.track,
-                                           priority=clock.priority, due_at=clock.due_at, warned_at=now))
+                                           priority=clock.priority, due_at=clock.due_at, warned_at=now,
+                                           mco=_mco(clock.mco)))
             if fires.breaches:
                 events.append(SlaBreachedV1(inquiry_id=clock.inquiry_id, clock=clock.name, track=clock.track,
                                             priority=clock.priority, due_at=clock.due_at, breached_at=now,
-                                            late_by_seconds=(now - clock.due_at).total_seconds()))
+                                            late_by_seconds=(now - clock.due_at).total_seconds(),
+                                            mco=_mco(clock.mco)))
                 breached.append(clock)
             else:
                 warned.append(clock.id)
@@ -183,20 +254,26 @@ class SlaMonitor:
         if not starts.follow_ups(specs, breached.name):
             return  # most breaches start nothing: no need to read the case's signals
         recorded = await store.signals_of(session, breached.inquiry_id)
-        for start in starts.on_breach(specs, breached.name, breached.due_at, recorded, self.policy.calendar):
+        for start in starts.on_breach(specs, breached.name, breached.due_at, recorded, self.policy.calendar,
+                                      breached.mco):
             await self._start(session, breached.inquiry_id, breached.track, breached.priority, start)
             await self._publish(session, FollowUpDueV1(
                 inquiry_id=breached.inquiry_id, clock=start.spec.name, queue=start.spec.queue or FOLLOW_UP_QUEUE,
-                reason=f"{breached.name} breached", due_at=start.due_at))
+                reason=f"{breached.name} breached", due_at=start.due_at, mco=_mco(start.mco)))
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _met(self, inquiry_id: UUID, name: str, anchor: datetime, due_at: datetime, met_at: datetime) -> SlaMetV1:
+    def _met(self, inquiry_id: UUID, name: str, anchor: datetime, due_at: datetime, met_at: datetime,
+             mco: str) -> SlaMetV1:
         took = self.policy.calendar.business_time_between(anchor, met_at).total_seconds()
         return SlaMetV1(inquiry_id=inquiry_id, clock=name, due_at=due_at, met_at=met_at,
-                        took_business_seconds=took)
+                        took_business_seconds=took, mco=_mco(mco))
+
+    @staticmethod
+    def _stopped(clock: Row[Any], reason: StopReason, at: datetime) -> ClockStoppedV1:
+        return ClockStoppedV1(inquiry_id=clock.inquiry_id, clock=clock.name, reason=reason, due_at=clock.due_at,
+                              stopped_at=at, mco=_mco(clock.mco))
 
     async def _stop(self, session: AsyncSession, clock: Row[Any], reason: StopReason, at: datetime) -> None:
         await store.close_clock(session, clock.id, "stopped", at)
-        await self._publish(session, ClockStoppedV1(inquiry_id=clock.inquiry_id, clock=clock.name, reason=reason,
-                                                    due_at=clock.due_at, stopped_at=at))
+        await self._publish(session, self._stopped(clock, reason, at))

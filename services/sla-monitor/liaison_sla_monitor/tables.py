@@ -1,5 +1,6 @@
 """The SLA monitor's tables: cases (one per inquiry or panel removal), their
-clocks (durable timers), and the signals seen for them.
+clocks (durable timers, one instance per MCO of an MCO clock), the signals
+seen for them and the extensions of their deadlines.
 
 New columns go here and in a migration that adds them IF NOT EXISTS: 0002
 creates the tables as declared today, so a new database has them already."""
@@ -18,7 +19,6 @@ from sqlalchemy import (
     MetaData,
     Table,
     Text,
-    UniqueConstraint,
     Uuid,
 )
 
@@ -32,12 +32,8 @@ cases = Table(
     Column("received_at", DateTime(timezone=True)),
     Column("member_id", Uuid),  # panel removals: whose PCP assignment meets them
     Column("resolved_at", DateTime(timezone=True)),
-    # The MCO the case was last referred to (by `referred_at`): an MCO's principals see only its cases.
-    Column("referred_mco", Text),
-    Column("referred_at", DateTime(timezone=True)),
 )
 Index("cases_member_id", cases.c.member_id)
-Index("cases_referred_mco", cases.c.referred_mco)
 
 clocks = Table(
     "clocks", metadata,
@@ -59,8 +55,12 @@ clocks = Table(
     Column("restart_on_reopen", Boolean, nullable=False),
     Column("cycle", Integer, nullable=False, server_default="1"),
     Column("closed_at", DateTime(timezone=True)),
-    UniqueConstraint("inquiry_id", "name"),
+    # The MCO whose obligation this instance times ('' for a case-level clock): a case referred to several
+    # MCOs runs one instance of each MCO clock per MCO.
+    Column("mco", Text, nullable=False, server_default=""),
+    Column("extended_days", Integer, nullable=False, server_default="0"),  # an extension applied (438.408(c))
 )
+Index("clocks_instance", clocks.c.inquiry_id, clocks.c.name, clocks.c.mco, unique=True)
 Index("clocks_fire_at", clocks.c.fire_at, postgresql_where=clocks.c.fire_at.isnot(None))
 Index("clocks_due_at", clocks.c.due_at)
 
@@ -70,5 +70,18 @@ signals = Table(
     Column("inquiry_id", Uuid, nullable=False),
     Column("signal", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+    Column("mco", Text),  # the MCO a referral or a report came from; None for a case-level signal
 )
 Index("signals_inquiry", signals.c.inquiry_id, signals.c.signal)
+# Who may read a case: every MCO it was referred to.
+Index("signals_referrals", signals.c.mco, signals.c.inquiry_id, postgresql_where=signals.c.signal == "mco_contacted")
+
+extensions = Table(
+    "extensions", metadata,
+    # One extension per (case, clock), kept even before the clock starts, applied whenever it (re)starts.
+    Column("inquiry_id", Uuid, primary_key=True),
+    Column("clock", Text, primary_key=True),
+    Column("days", Integer, nullable=False),
+    Column("requested_by", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

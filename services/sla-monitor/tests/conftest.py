@@ -13,9 +13,11 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from sqlalchemy import func, select
 
+from liaison_shared.bus_tables import inbox
 from liaison_shared.events import Event, decode, encode
-from liaison_shared.payloads import Payload, PriorityAssignedV1
+from liaison_shared.payloads import Actor, Payload, PriorityAssignedV1
 from liaison_shared.runtime import Runtime
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.waiting import wait_until
@@ -23,6 +25,7 @@ from liaison_sla_monitor.main import bootstrap
 from liaison_sla_monitor.settings import Settings
 
 SLA_TOPICS = ["sla.clock", "sla.warning", "sla.breached", "sla.met", "sla.follow-up-due"]
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
 
 
 class ManualClock:
@@ -44,11 +47,26 @@ class Monitor:
     consumer: AIOKafkaConsumer
     seen: list[Event] = field(default_factory=list)
 
-    async def publish(self, *payloads: Payload) -> None:
+    async def publish(self, *payloads: Payload) -> list[uuid.UUID]:
+        """Send `payloads` as events, in order; their event ids."""
+        ids = []
         for payload in payloads:
-            record = encode(Event(payload, source="/tests"), self.runtime.settings.topic_prefix)
+            event = Event(payload, source="/tests")
+            record = encode(event, self.runtime.settings.topic_prefix)
             await self.producer.send_and_wait(record.topic, key=record.key, value=record.value,
                                               headers=record.headers)
+            ids.append(event.id)
+        return ids
+
+    async def processed(self, *payloads: Payload) -> None:
+        """Publish `payloads` and wait until the monitor has consumed them all (its inbox has them)."""
+        ids = await self.publish(*payloads)
+
+        async def consumed() -> bool:
+            async with self.runtime.engine.connect() as conn:
+                return bool(await conn.scalar(select(func.count()).select_from(inbox)
+                                              .where(inbox.c.event_id.in_(ids))) == len(ids))
+        await wait_until(consumed, what=f"{len(ids)} events consumed")
 
     async def events(self, event_type: str, inquiry_id: uuid.UUID, count: int = 1,
                      timeout: float = 30) -> list[Any]:

@@ -1,5 +1,6 @@
 """Who reads which clocks: a token with clocks:read is needed, and a principal of one MCO sees only
-the cases last referred to it (one case: 404 otherwise; lists and compliance: only its cases)."""
+the cases referred to it (one case: 404 otherwise; lists and compliance: only its cases), and of a case
+referred to several MCOs the case-level clocks and its own instances of the MCO clocks."""
 
 from __future__ import annotations
 
@@ -77,28 +78,36 @@ async def test_an_mco_reads_only_the_clocks_of_the_cases_referred_to_it(monitor:
 
         async def compliance(headers: dict[str, str]) -> dict[str, tuple[int, int]]:
             rows = (await http.get("/v1/compliance", params=NOVEMBER, headers=headers)).json()
-            return {r["clock"]: (r["met"], r["open"]) for r in rows}
+            return {" ".join(filter(None, (r["clock"], r["mco"]))): (r["met"], r["open"]) for r in rows}
 
-        one_case = {"mco_contacts_member": (0, 1), "mco_referral": (1, 0), "originator_contacted": (0, 1)}
-        assert await compliance(tina) == one_case
-        assert await compliance(adam) == one_case
-        assert await compliance(maria) == {"mco_contacts_member": (0, 2), "mco_referral": (2, 1),
-                                           "originator_contacted": (0, 3)}
+        assert await compliance(tina) == {"mco_contacts_member IA-TC": (0, 1), "mco_referral": (1, 0),
+                                          "originator_contacted": (0, 1)}
+        assert await compliance(adam) == {"mco_contacts_member IA-AG": (0, 1), "mco_referral": (1, 0),
+                                          "originator_contacted": (0, 1)}
+        assert await compliance(maria) == {"mco_contacts_member IA-TC": (0, 1), "mco_contacts_member IA-AG": (0, 1),
+                                           "mco_referral": (2, 1), "originator_contacted": (0, 3)}
 
 
-async def test_the_latest_referral_decides_which_mco_sees_the_case(monitor: Monitor, tokens: Tokens) -> None:
-    case = assigned()
+async def test_every_mco_referred_sees_the_case_and_only_its_own_mco_clocks(monitor: Monitor, tokens: Tokens) -> None:
+    case = assigned()  # urgent member: a referral starts the MCO's mco_contacts_member
     await monitor.publish(case, referral(case, "IA-AG", MONDAY_10 + timedelta(hours=1)))
     await referrals_recorded(monitor, case.inquiry_id, 1)
     await monitor.publish(referral(case, "IA-TC", MONDAY_10 + timedelta(hours=2)))
     await referrals_recorded(monitor, case.inquiry_id, 2)
-    tina, adam = await tokens.headers(person="tina"), await tokens.headers(person="adam")
+    tina, adam, maria = [await tokens.headers(person=p) for p in ("tina", "adam", "maria")]
     path = f"/v1/inquiries/{case.inquiry_id}/clocks"
+
+    async def seen(headers: dict[str, str]) -> set[tuple[str, str | None]]:
+        answer = await http.get(path, headers=headers)
+        assert answer.status_code == 200
+        return {(c["clock"], c["mco"]) for c in answer.json()}
+
+    case_level = {("originator_contacted", None), ("mco_referral", None)}
     async with monitor.api() as http:
-        assert ((await http.get(path, headers=tina)).status_code, (await http.get(path, headers=adam)).status_code) \
-            == (200, 404)
-        # An older referral consumed late (recorded after the newer one) does not take the case back.
-        await monitor.publish(referral(case, "IA-AG", MONDAY_10 + timedelta(minutes=30)))
-        await referrals_recorded(monitor, case.inquiry_id, 3)
-        assert ((await http.get(path, headers=tina)).status_code, (await http.get(path, headers=adam)).status_code) \
-            == (200, 404)
+        # The second referral no longer takes the case from the first MCO: each sees its own part.
+        assert await seen(adam) == {*case_level, ("mco_contacts_member", "IA-AG")}
+        assert await seen(tina) == {*case_level, ("mco_contacts_member", "IA-TC")}
+        assert await seen(maria) == {*case_level, ("mco_contacts_member", "IA-AG"), ("mco_contacts_member", "IA-TC")}
+        window = (await http.get("/v1/clocks", params=MONDAY, headers=tina)).json()  # open ones: referral met
+        assert {(c["clock"], c["mco"]) for c in window if c["inquiry_id"] == str(case.inquiry_id)} == {
+            ("originator_contacted", None), ("mco_contacts_member", "IA-TC")}

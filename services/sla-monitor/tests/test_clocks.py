@@ -129,7 +129,7 @@ async def test_compliance_counts_met_and_breached_clocks(monitor: Monitor, token
         rows = (await http.get("/v1/compliance", params={"start": "2026-11-01T00:00:00Z",
                                                          "end": "2026-12-01T00:00:00Z"},
                                headers=await tokens.headers(person="pat"))).json()
-    assert rows == [{"track": "ime_callback", "priority": "escalated", "clock": "callback", "met": 1,
+    assert rows == [{"track": "ime_callback", "priority": "escalated", "clock": "callback", "mco": None, "met": 1,
                      "breached": 1, "open": 0, "compliance": 0.5}]
 
 

@@ -91,12 +91,42 @@ DAYS_3_5: Expected = {
     "c": ("2026-11-25 21:30", "2026-12-01 21:30"),  # Wed 15:30, Tue 12-01 15:30
     "d": ("2026-12-02 20:00", "2026-12-04 20:00"),  # Wed 12-02 14:00, Fri 12-04 14:00
 }
-# 720 calendar hours (30 days), warning at 75% = 540 hours (22 days 12 hours)
-CALENDAR_720: Expected = {
-    "a": ("2026-12-09 04:00", "2026-12-16 16:00"),
-    "b": ("2026-12-09 13:30", "2026-12-17 01:30"),
-    "c": ("2026-12-13 09:30", "2026-12-20 21:30"),
-    "d": ("2026-12-18 08:00", "2026-12-25 20:00"),
+# deadline 3 business days (27 h), warning at 75% = 20 h 15 min
+DAYS_3: Expected = {
+    "a": ("2026-11-18 18:15", "2026-11-19 16:00"),  # Mon 7 + Tue 9 + Wed 4.25 = Wed 12:15; + Wed 9 + Thu 2 = Thu 10:00
+    "b": ("2026-11-19 16:15", "2026-11-19 23:00"),  # Tue 9 + Wed 9 + Thu 2.25 = Thu 10:15; Thu 17:00 (closing)
+    "c": ("2026-11-25 14:45", "2026-11-25 21:30"),  # Fri 1.5 + Mon 9 + Tue 9 + Wed 0.75 = Wed 08:45; Wed 15:30
+    "d": ("2026-12-01 22:15", "2026-12-02 20:00"),  # Wed 3 + Mon 9 + Tue 8.25 = Tue 16:15; + Wed 6 = Wed 14:00
+}
+# Calendar days end at local midnight after the N-th day following the anchor's local date; the warning at
+# 75% of the elapsed time to it. Every date below is in CST (UTC-6): midnight is 06:00 UTC.
+# 30 calendar days: a and b (both Monday 11-16 locally) end with 12-16, c with 12-20, d with 12-25.
+CALENDAR_DAYS_30: Expected = {
+    "a": ("2026-12-09 14:30", "2026-12-17 06:00"),  # 30 d 14 h to go, 75% = 22 d 22 h 30 min
+    "b": ("2026-12-09 16:52:30", "2026-12-17 06:00"),  # 30 d 4 h 30 min, 75% = 22 d 15 h 22 min 30 s
+    "c": ("2026-12-13 15:52:30", "2026-12-21 06:00"),  # 30 d 8 h 30 min, 75% = 22 d 18 h 22 min 30 s
+    "d": ("2026-12-18 15:30", "2026-12-26 06:00"),  # 30 d 10 h, 75% = 22 d 19 h 30 min
+}
+# 90 calendar days: 11-16 + 90 = 2027-02-14 (a, b), 11-20 + 90 = 02-18, 11-25 + 90 = 02-23; still CST.
+CALENDAR_DAYS_90: Expected = {
+    "a": ("2027-01-23 14:30", "2027-02-15 06:00"),  # 90 d 14 h, 75% = 67 d 22 h 30 min
+    "b": ("2027-01-23 16:52:30", "2027-02-15 06:00"),  # 90 d 4 h 30 min, 75% = 67 d 15 h 22 min 30 s
+    "c": ("2027-01-27 15:52:30", "2027-02-19 06:00"),  # 90 d 8 h 30 min, 75% = 67 d 18 h 22 min 30 s
+    "d": ("2027-02-01 15:30", "2027-02-24 06:00"),  # 90 d 10 h, 75% = 67 d 19 h 30 min
+}
+# 2 calendar days: the end of 11-18 (a, b), of Sunday 11-22 (c), of Friday 11-27 (d; holidays count)
+CALENDAR_DAYS_2: Expected = {
+    "a": ("2026-11-18 14:30", "2026-11-19 06:00"),  # 62 h, 75% = 46 h 30 min
+    "b": ("2026-11-18 16:52:30", "2026-11-19 06:00"),  # 52 h 30 min, 75% = 39 h 22 min 30 s
+    "c": ("2026-11-22 15:52:30", "2026-11-23 06:00"),  # 56 h 30 min, 75% = 42 h 22 min 30 s
+    "d": ("2026-11-27 15:30", "2026-11-28 06:00"),  # 58 h, 75% = 43 h 30 min
+}
+# 72 calendar hours, warning at 54 hours
+CALENDAR_72: Expected = {
+    "a": ("2026-11-18 22:00", "2026-11-19 16:00"),
+    "b": ("2026-11-19 07:30", "2026-11-20 01:30"),
+    "c": ("2026-11-23 03:30", "2026-11-23 21:30"),
+    "d": ("2026-11-28 02:00", "2026-11-28 20:00"),
 }
 # 48 calendar hours, warning at 36 hours
 CALENDAR_48: Expected = {
@@ -139,12 +169,24 @@ EXPECTED: dict[tuple[Track, Priority, str], Expected] = {
     (T.PCP_PANEL_REMOVAL, P.STANDARD, "compliance_review"): DAYS_5,
     (T.PCP_PANEL_REMOVAL, P.URGENT, "compliance_review"): DAYS_5,
     (T.PCP_PANEL_REMOVAL, P.STANDARD, "outreach_contact"): DAYS_2,
-    (T.PCP_PANEL_REMOVAL, P.STANDARD, "member_reassigned"): CALENDAR_720,
+    (T.PCP_PANEL_REMOVAL, P.STANDARD, "member_reassigned"): CALENDAR_DAYS_30,
     (T.PCP_PANEL_REMOVAL, P.URGENT, "ccm_acknowledged"): HOURS_4,
-    (T.PCP_PANEL_REMOVAL, P.URGENT, "member_reassigned"): CALENDAR_720,
+    (T.PCP_PANEL_REMOVAL, P.URGENT, "member_reassigned"): CALENDAR_DAYS_30,
     (T.PCP_ATTRIBUTION, P.STANDARD, "originator_contacted"): DAYS_2,
     (T.CARE_TRANSITION, P.STANDARD, "discharge_follow_up"): CALENDAR_48,
     (T.CARE_TRANSITION, P.URGENT, "member_callback"): CALENDAR_24,
+    (T.GRIEVANCE, P.STANDARD, "acknowledged"): DAYS_3,
+    (T.GRIEVANCE, P.STANDARD, "resolution"): CALENDAR_DAYS_90,
+    (T.GRIEVANCE, P.STANDARD, "extension_notice"): CALENDAR_DAYS_2,
+    (T.APPEAL, P.STANDARD, "acknowledged"): DAYS_3,
+    (T.APPEAL, P.STANDARD, "resolution"): CALENDAR_DAYS_30,
+    (T.APPEAL, P.STANDARD, "extension_notice"): CALENDAR_DAYS_2,
+    (T.APPEAL, P.STANDARD, "denial_oral_notice"): CALENDAR_24,
+    (T.APPEAL, P.STANDARD, "denial_written_notice"): CALENDAR_DAYS_2,
+    (T.APPEAL, P.URGENT, "acknowledged"): DAYS_1,
+    (T.APPEAL, P.URGENT, "resolution"): CALENDAR_72,
+    (T.APPEAL, P.URGENT, "extension_notice"): CALENDAR_DAYS_2,
+    (T.PROGRAM_INTEGRITY, P.STANDARD, "referral_reviewed"): DAYS_2,
 }
 
 

@@ -5,7 +5,7 @@ start when the hold is released, as attribution's choice window does."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -52,7 +52,8 @@ async def test_a_held_removal_runs_only_its_review_clock_and_outreach_starts_at_
     started = {c.clock: c for c in await monitor.events("clock-started.v1", removal_id, 3)}
     assert started["outreach_contact"].started_at == released_at
     assert started["member_reassigned"].started_at == released_at
-    assert started["member_reassigned"].due_at == released_at + timedelta(days=30)  # from the release
+    # 30 calendar days from the release (Friday 11-20): the end of Sunday 12-20, midnight CST.
+    assert started["member_reassigned"].due_at == datetime(2026, 12, 21, 6, 0, tzinfo=UTC)
     [met] = await monitor.events("sla.met.v1", removal_id)
     assert met.clock == "compliance_review" and met.met_at == released_at
     states = await clocks_of(monitor, removal_id)

@@ -37,6 +37,13 @@ CLOCKS: dict[tuple[Track, Priority], list[str]] = {
     (T.CARE_TRANSITION, P.STANDARD): ["discharge_follow_up"],
     (T.CARE_TRANSITION, P.ESCALATED): ["discharge_follow_up"],
     (T.CARE_TRANSITION, P.URGENT): ["member_callback"],
+    **{(T.GRIEVANCE, p): ["acknowledged", "resolution", "extension_notice"] for p in Priority},
+    (T.APPEAL, P.STANDARD): ["acknowledged", "resolution", "extension_notice", "denial_oral_notice",
+                             "denial_written_notice"],
+    (T.APPEAL, P.ESCALATED): ["acknowledged", "resolution", "extension_notice", "denial_oral_notice",
+                              "denial_written_notice"],
+    (T.APPEAL, P.URGENT): ["acknowledged", "resolution", "extension_notice"],
+    **{(T.PROGRAM_INTEGRITY, p): ["referral_reviewed"] for p in Priority},
 }
 
 
@@ -49,7 +56,7 @@ def clock(track: Track, priority: Priority, name: str) -> ClockSpec:
 
 
 def test_the_shipped_policy_loads_with_its_version_on_the_programs_calendar() -> None:
-    assert POLICY.version == "2026.12-1"
+    assert POLICY.version == "2026.12-3"
     assert POLICY.calendar is program_calendar()  # the one every service reads
     assert CALENDAR.holiday_name(dt.date(2026, 11, 27)) == "Day after Thanksgiving"
 
@@ -74,10 +81,10 @@ def test_follow_up_clocks_start_on_a_breach_and_name_who_acts() -> None:
                 assert (spec.breach_of is not None) == (spec.queue is not None), spec.name
 
 
-def test_the_reassignment_clock_is_calendar_time_and_survives_a_reopening() -> None:
+def test_the_reassignment_clock_is_thirty_calendar_days_from_the_release() -> None:
     for priority in Priority:
         spec = clock(T.PCP_PANEL_REMOVAL, priority, "member_reassigned")
-        assert spec.deadline == Target(calendar_hours=720)
+        assert spec.deadline == Target(calendar_days=30)
         assert spec.met_by == (Signal.PCP_ASSIGNED,)
         assert spec.starts_on == Signal.OUTREACH_OPENED  # from the release of a held removal, not its request
         assert clock(T.PCP_PANEL_REMOVAL, priority, "compliance_review").starts_on == Signal.HELD_FOR_REVIEW
@@ -189,7 +196,7 @@ def test_a_clock_name_that_is_not_snake_case_is_refused(tmp_path: Path) -> None:
 def test_a_target_needs_exactly_one_key(tmp_path: Path, target: dict[str, Any], got: str) -> None:
     text = edited(lambda d: d["rows"][0]["clocks"][0].update(deadline=target))
     assert (f"rows[0].clocks[0].deadline: give exactly one of business_hours, business_days, end_of_business_day, "
-            f"calendar_hours (got {got})") in refusal(tmp_path, text)
+            f"calendar_hours, calendar_days (got {got})") in refusal(tmp_path, text)
 
 
 @pytest.mark.parametrize(("target", "problem"), [
@@ -198,6 +205,8 @@ def test_a_target_needs_exactly_one_key(tmp_path: Path, target: dict[str, Any], 
     ({"end_of_business_day": 1.5}, "end_of_business_day: Input should be a valid integer"),
     ({"end_of_business_day": -1}, "end_of_business_day: Input should be greater than or equal to 0"),
     ({"calendar_hours": float("inf")}, "calendar_hours: Input should be a finite number"),
+    ({"calendar_days": 0}, "calendar_days: Input should be greater than or equal to 1"),
+    ({"calendar_days": 1.5}, "calendar_days: Input should be a valid integer"),
 ])
 def test_a_target_amount_must_be_a_positive_number(tmp_path: Path, target: dict[str, Any], problem: str) -> None:
     text = edited(lambda d: d["rows"][3]["clocks"][0].update(deadline=target))
@@ -236,8 +245,8 @@ def test_a_yaml_syntax_error_is_refused_with_its_line(tmp_path: Path) -> None:
 
 def test_a_duplicate_yaml_key_is_refused_with_its_line(tmp_path: Path) -> None:
     text = DEFAULT_POLICY.read_text(encoding="utf-8").replace(
-        'version: "2026.12-1"\n', 'version: "2026.12-1"\nversion: "2026.12-2"\n')
-    line = text.splitlines().index('version: "2026.12-2"') + 1
+        f'version: "{POLICY.version}"\n', f'version: "{POLICY.version}"\nversion: "0"\n')
+    line = text.splitlines().index('version: "0"') + 1
     assert f"line {line}, column 1: invalid YAML: duplicate key 'version'" in refusal(tmp_path, text)
 
 
@@ -259,6 +268,7 @@ AMOUNTS: dict[str, st.SearchStrategy[float] | st.SearchStrategy[int]] = {
     "business_days": st.floats(min_value=0.001, max_value=15),
     "end_of_business_day": st.integers(min_value=0, max_value=15),
     "calendar_hours": st.floats(min_value=0.001, max_value=1500),
+    "calendar_days": st.integers(min_value=1, max_value=120),
 }
 anchors = st.datetimes(min_value=dt.datetime(2025, 1, 1), max_value=dt.datetime(2028, 12, 31),
                        timezones=st.just(dt.UTC))

@@ -33,12 +33,14 @@ class StoredClock:
     warn_at: datetime = MONDAY_10 + timedelta(hours=2)
     due_at: datetime = MONDAY_14
     warned: bool = False
+    mco: str = ""
 
 
 @dataclass(frozen=True)
 class Seen:
     signal: str
     at: datetime
+    mco: str | None = None
 
 
 def spec(specs: tuple[ClockSpec, ...], name: str) -> ClockSpec:
@@ -115,7 +117,7 @@ def test_a_reopening_restarts_the_triaged_clocks_that_restart_from_the_reopening
     reopened_at = MONDAY_10 + timedelta(days=1)
     no_restart = spec(URGENT, "mco_referral").model_copy(update={"restart_on_reopen": False})
     specs = (spec(URGENT, "originator_contacted"), no_restart, spec(URGENT, "mco_contacts_member"))
-    [start] = starts.on_reopening(specs, reopened_at, [], CALENDAR)
+    [start] = starts.on_reopening(specs, [], reopened_at, [], CALENDAR)
     assert (start.spec.name, start.anchor, start.new_cycle) == ("originator_contacted", reopened_at, True)
 
 

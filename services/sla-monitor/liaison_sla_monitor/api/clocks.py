@@ -1,5 +1,6 @@
 """Clocks: every clock of one inquiry, and the clocks due or breached in a window. A caller confined to
-an MCO sees only the cases referred to it: another case answers 404, as one that does not exist."""
+an MCO sees only the cases referred to it (another case answers 404, as one that does not exist), and of
+those the case-level clocks and its own instances of the MCO clocks, not another MCO's."""
 
 from __future__ import annotations
 
@@ -22,10 +23,10 @@ router = APIRouter(prefix="/v1", tags=["clocks"])
 @router.get("/inquiries/{inquiry_id:uuid}/clocks", summary="Every clock of one inquiry")
 async def inquiry_clocks(inquiry_id: UUID, reader: Reader, session: ReadSession,
                          monitor: Monitor) -> list[ClockRead]:
-    if reader.mco is not None and not reader.may_see(await store.referred_mco_of(session, inquiry_id)):
+    if reader.mco is not None and not await store.referred_to(session, inquiry_id, reader.mco):
         raise NotFound("inquiry-not-found", "Inquiry not found", "No inquiry with this id is visible to you.")
-    rows = await store.clocks_of(session, inquiry_id)
-    return [clock_read(r, monitor.policy.calendar) for r in sorted(rows, key=lambda r: r.due_at)]
+    rows = await store.clocks_read(session, inquiry_id, referred_to=reader.mco)
+    return [clock_read(r, monitor.policy.calendar) for r in rows]
 
 
 @router.get("/clocks", summary="Clocks due (open) or breached in a window, soonest first")
@@ -38,6 +39,7 @@ async def clocks_in_window(reader: Reader, session: ReadSession, monitor: Monito
 
 def clock_read(row: Row[Any], calendar: BusinessCalendar) -> ClockRead:
     """A stored clock as the API shows it, its deadline in the program's local time too."""
-    return ClockRead(inquiry_id=row.inquiry_id, clock=row.name, track=row.track, priority=row.priority,
-                     state=row.state, started_at=row.anchor_at, warn_at=row.warn_at, due_at=row.due_at,
-                     closed_at=row.closed_at, due_local=calendar.local(row.due_at).strftime("%a %Y-%m-%d %H:%M %Z"))
+    return ClockRead(inquiry_id=row.inquiry_id, clock=row.name, mco=row.mco or None, track=row.track,
+                     priority=row.priority, state=row.state, started_at=row.anchor_at, warn_at=row.warn_at,
+                     due_at=row.due_at, extended_days=row.extended_days, closed_at=row.closed_at,
+                     due_local=calendar.local(row.due_at).strftime("%a %Y-%m-%d %H:%M %Z"))

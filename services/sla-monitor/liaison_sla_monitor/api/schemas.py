@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class ClockRead(BaseModel):
     inquiry_id: UUID
     clock: str
+    mco: str | None = Field(description="The MCO whose obligation this instance times; null for a case-level clock.")
     track: str
     priority: str
     state: str
@@ -18,6 +19,7 @@ class ClockRead(BaseModel):
     warn_at: datetime
     due_at: datetime
     due_local: str
+    extended_days: int = Field(description="Calendar days an extension moved the deadline by (0: none).")
     closed_at: datetime | None
 
 
@@ -25,6 +27,7 @@ class ComplianceRow(BaseModel):
     track: str
     priority: str
     clock: str
+    mco: str | None = Field(description="The MCO of these instances of an MCO clock; null for a case-level clock.")
     met: int
     breached: int
     open: int

@@ -26,6 +26,8 @@ class Clock(Protocol):
     def due_at(self) -> datetime: ...
     @property
     def warned(self) -> bool: ...
+    @property
+    def mco(self) -> str: ...  # the MCO whose obligation this instance times; '' for a case-level clock
 
 
 class RecordedSignal(Protocol):
@@ -35,3 +37,5 @@ class RecordedSignal(Protocol):
     def signal(self) -> str: ...
     @property
     def at(self) -> datetime: ...
+    @property
+    def mco(self) -> str | None: ...  # the MCO a referral or a report came from; None: the case's own

@@ -22,7 +22,8 @@ def on_resolution(clocks: Iterable[C]) -> list[C]:
     return [clock for clock in clocks if clock.state == "open"]
 
 
-def on_withdrawal(clocks: Iterable[C], withdrawn: str) -> list[C]:
-    """`breach_withdrawn`: the open follow-ups the breach of the clock named `withdrawn` started,
-    which have no cause left once that breach is withdrawn."""
-    return [clock for clock in clocks if clock.starts_on == f"{BREACH}{withdrawn}" and clock.state == "open"]
+def on_withdrawal(clocks: Iterable[C], withdrawn: str, mco: str = "") -> list[C]:
+    """`breach_withdrawn`: the open follow-ups the breach of the clock named `withdrawn` (the instance of
+    `mco`) started, which have no cause left once that breach is withdrawn."""
+    return [clock for clock in clocks
+            if clock.starts_on == f"{BREACH}{withdrawn}" and clock.mco == mco and clock.state == "open"]
