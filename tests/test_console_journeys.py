@@ -303,6 +303,60 @@ async def test_the_help_overlay_and_a_narrow_window(system: LiaisonSystem, call_
     await context.close()
 
 
+async def test_a_grievance_coordinator_acknowledges_extends_and_resolves_a_grievance(
+        system: LiaisonSystem, call_center: SystemClient, browser: Browser) -> None:
+    medicaid_id = f"{uuid.uuid4().int % 10**7:07d}A"
+    await call_center.roster("/v1/members", {
+        "medicaid_id": medicaid_id, "name": "Grace Member", "birth_date": "1975-05-06", "lat": 41.60,
+        "lon": -93.63, "language": "en", "mco": "IA-TC", "eligible_from": "2026-01-01"})
+    filed = await call_center.post("/v1/inquiries/grievances", {
+        "source": "plan_member_services", "category": "quality_of_care", "member_name": "Grace Member",
+        "medicaid_id": medicaid_id, "caller_name": "Grace Member", "callback_phone": "515-555-0177",
+        "description": "The front desk was rude and her appointment was cancelled twice.", "mco": "IA-TC",
+        "mailing_address": {"line1": "12 Elm St", "city": "Des Moines", "state": "IA", "zip": "50309"},
+        "received_at": drill_now(system).isoformat()})
+    inquiry = str(filed["inquiry_id"])
+    context, page = await signed_in(browser, system, "gail")  # her queue: grievances and appeals
+    await expect(row(page, inquiry)).to_be_visible(timeout=LIVE)
+    await expect(row(page, inquiry).locator('td[data-label="Track"]')).to_have_text("Grievance")
+    # The 90 days count calendar days (nights and weekends too), not business hours.
+    await expect(row(page, inquiry).locator('[data-clock="resolution"] .clock-time')).to_contain_text(
+        re.compile(r"^(89|90) days \d+h left$"), timeout=LIVE)
+    await no_serious_violations(page)
+    await shoot(page, "grievance-queue")
+    await row(page, inquiry).locator("a.case-link").click()
+    await page.wait_for_url(f"**/cases/{inquiry}")
+    await expect(page.locator("#record-title")).to_have_text("The 42 CFR 438.416 record")
+    await expect(page.locator("#record")).to_contain_text("Grace Member")
+    await no_serious_violations(page)
+    await record(page, "notice", notice="acknowledgment",
+                 text="We received your grievance and are looking into it.")
+    await record(page, "extension", days="14", requested_by="plan", reason="Awaiting the clinic's records")
+    await expect(page.locator("#record")).to_contain_text("14 calendar days, asked by the plan", timeout=LIVE)
+    # A second extension is refused by intake, and the form says why.
+    await page.fill("#extension-days", "3")
+    await page.select_option("#extension-requested_by", "enrollee")
+    await page.fill("#extension-reason", "Once more")
+    await page.click("#form-extension button[type=submit]")
+    await expect(page.locator("#form-extension .form-result")).not_to_be_empty(timeout=LIVE)
+    await expect(page.locator("#form-extension .form-result")).not_to_have_text("Recorded.", timeout=LIVE)
+    await record(page, "resolution", summary="We spoke with the clinic; your next visit is booked and confirmed.",
+                 resolution_code="resolved_with_clinic")
+    await expect(page.locator("[data-part=bar] .status")).to_have_text("Resolved", timeout=LIVE)
+    shown = page.locator("#record")
+    await expect(shown).to_contain_text("your next visit is booked and confirmed", timeout=LIVE)
+    await expect(shown.locator(".notices li")).to_have_count(2, timeout=LIVE)  # hers, and the resolution's
+    await expect(shown.locator(".notices")).to_contain_text("Acknowledgment")
+    await expect(shown.locator(".notices")).to_contain_text("Resolution")
+    await expect(clock_state(page, "resolution")).to_have_attribute("data-state", "met", timeout=LIVE)
+    await no_serious_violations(page)
+    await shoot(page, "grievance-case")
+    await page.set_viewport_size({"width": 390, "height": 900})  # a narrow window: nothing runs off the side
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await no_serious_violations(page)
+    await context.close()
+
+
 async def test_a_clock_turns_to_warning_then_to_breach_on_the_open_page(
         system: LiaisonSystem, call_center: SystemClient, browser: Browser) -> None:
     # Its two business hours to the warning end a few seconds from now (the day's hours, all of them business).

@@ -89,6 +89,10 @@ class Backends:
     async def inquiry(self, token: str, inquiry_id: UUID) -> Answer:
         return await self._call("GET", f"{self._intake}/v1/inquiries/{inquiry_id}", token)
 
+    async def record(self, token: str, inquiry_id: UUID) -> Answer:
+        """A grievance's or an appeal's 42 CFR 438.416 record (intake audits the read: it holds PHI)."""
+        return await self._call("GET", f"{self._intake}/v1/inquiries/{inquiry_id}/record", token)
+
     async def log(self, token: str, inquiry_id: UUID) -> Answer:
         return await self._call("GET", f"{self._intake}/v1/inquiries/{inquiry_id}/log", token)
 

@@ -28,6 +28,7 @@ from liaison_shared.payloads import (
     LetterRequestedV1,
     McoContactedV1,
     McoReportedV1,
+    NoticeIssuedV1,
     Payload,
     PriorityAssignedV1,
     PriorityOverrideRequestedV1,
@@ -46,10 +47,14 @@ async def on_received(console: Console, session: AsyncSession, event: Event) -> 
     received = event.payload
     assert isinstance(received, InquiryReceivedV1)
     held = received.panel_removal is not None and received.panel_removal.held_for_compliance_review
+    origin = received.origin
     # Triage's decision names the MCO of the member's enrollment; the one the caller named fills in only.
     await store.upsert_case(session, received.inquiry_id, party=received.party, source=received.source,
                             category=received.category, ime_callback_request=received.ime_callback_request,
-                            held=held, received_at=received.received_at, fill={"mco": received.mco})
+                            held=held, received_at=received.received_at, kind=received.kind,
+                            origin_inquiry_id=origin.inquiry_id if origin else None,
+                            origin_survey_response_id=origin.survey_response_id if origin else None,
+                            origin_outcome=origin.outcome if origin else None, fill={"mco": received.mco})
     await console.changed(session, received.inquiry_id, "received")
 
 
@@ -93,7 +98,8 @@ async def on_case_action(console: Console, session: AsyncSession, event: Event) 
 async def on_mco_contacted(console: Console, session: AsyncSession, event: Event) -> None:
     contacted = event.payload
     assert isinstance(contacted, McoContactedV1)
-    await console.fold_status(session, contacted.inquiry_id, contacted, contacted.at, referred_mco=contacted.mco)
+    await console.fold_status(session, contacted.inquiry_id, contacted, contacted.at)
+    await store.add_referral(session, contacted.inquiry_id, contacted.mco)  # a second MCO adds, never replaces
 
 
 @handlers.on(InquiryResolvedV1)
@@ -125,8 +131,9 @@ async def on_assigned(console: Console, session: AsyncSession, event: Event) -> 
 async def on_clock_started(console: Console, session: AsyncSession, event: Event) -> None:
     started = event.payload
     assert isinstance(started, ClockStartedV1)
-    await store.start_clock(session, inquiry_id=started.inquiry_id, clock=started.clock, warn_at=started.warn_at,
-                            due_at=started.due_at, started_at=started.started_at)
+    await store.start_clock(session, inquiry_id=started.inquiry_id, clock=started.clock, mco=started.mco,
+                            track=started.track, warn_at=started.warn_at, due_at=started.due_at,
+                            started_at=started.started_at)
     await _clock_changed(console, session, started.inquiry_id)
 
 
@@ -141,7 +148,7 @@ async def on_clock_marked(console: Console, session: AsyncSession, event: Event)
     marked = event.payload
     assert isinstance(marked, SlaWarningV1 | SlaBreachedV1 | SlaMetV1 | ClockStoppedV1)
     state, when = CLOCK_MARKS[type(marked)]
-    await store.mark_clock(session, inquiry_id=marked.inquiry_id, clock=marked.clock, state=state,
+    await store.mark_clock(session, inquiry_id=marked.inquiry_id, clock=marked.clock, mco=marked.mco, state=state,
                            due_at=marked.due_at, at=getattr(marked, when))
     await _clock_changed(console, session, marked.inquiry_id)
 
@@ -151,11 +158,12 @@ async def on_breach_withdrawn(console: Console, session: AsyncSession, event: Ev
     withdrawn = event.payload
     assert isinstance(withdrawn, BreachWithdrawnV1)
     await store.withdraw_breach(session, inquiry_id=withdrawn.inquiry_id, clock=withdrawn.clock,
-                                due_at=withdrawn.due_at, met_at=withdrawn.met_at)
+                                mco=withdrawn.mco, due_at=withdrawn.due_at, met_at=withdrawn.met_at)
     await _clock_changed(console, session, withdrawn.inquiry_id)
 
 
-@handlers.on(InquiryUpdatedV1, PriorityOverrideRequestedV1, LetterRequestedV1, LetterReadyV1, FollowUpDueV1)
+@handlers.on(InquiryUpdatedV1, PriorityOverrideRequestedV1, LetterRequestedV1, LetterReadyV1, FollowUpDueV1,
+             NoticeIssuedV1)
 async def on_logged(console: Console, session: AsyncSession, event: Event) -> None:
     """Nothing a queue shows changes, but the case's log did: its open pages refresh."""
     inquiry_id = getattr(event.payload, "inquiry_id", None)

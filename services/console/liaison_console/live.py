@@ -22,6 +22,7 @@ import asyncpg
 from sqlalchemy import Row
 
 from liaison_console import store
+from liaison_console.rules import roles
 from liaison_shared.outbox import asyncpg_dsn
 from liaison_shared.principal import Principal
 from liaison_shared.retry import wait_any
@@ -43,11 +44,11 @@ class Change:
     inquiry_id: UUID
     kind: str
     party: str | None
-    referred_mco: str | None
+    referred_mcos: tuple[str, ...]
 
     @classmethod
     def of(cls, row: Row[Any]) -> Change:
-        return cls(row.seq, row.inquiry_id, row.kind, row.party, row.referred_mco)
+        return cls(row.seq, row.inquiry_id, row.kind, row.party, tuple(row.referred_mcos or ()))
 
 
 class LiveFeed:
@@ -114,8 +115,7 @@ class LiveFeed:
             batch = await self._after(cursor)
             if batch:
                 cursor = batch[-1].seq
-                visible = [c for c in batch if c.party is not None and principal.may_see_case(c.party,
-                                                                                              c.referred_mco)]
+                visible = [c for c in batch if roles.sees_case(principal, c.party, c.referred_mcos)]
                 if visible:
                     yield visible
                 continue

@@ -16,6 +16,7 @@ from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_console import store
+from liaison_console.rules import roles
 from liaison_console.rules.clocks import ClockView, clock_view
 from liaison_console.rules.queue_query import QueueQuery
 from liaison_shared.calendar import BusinessCalendar
@@ -31,6 +32,18 @@ class CaseRow:
 
     row: Row[Any]
     clocks: list[ClockView]
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """A case as its page shows it from the projection: its row and every clock the person sees, the
+    case it was opened from (None: not opened from another, or not visible to the person) and the
+    cases opened from it."""
+
+    row: Row[Any]
+    clocks: list[ClockView]
+    origin: Row[Any] | None
+    opened: Sequence[Row[Any]]
 
 
 @dataclass(frozen=True)
@@ -76,28 +89,36 @@ class Console:
 
     async def queue(self, session: AsyncSession, principal: Principal, query: QueueQuery) -> QueuePage:
         as_of = await store.last_change(session)
-        rows, total = await store.queue_page(session, query, visibility_of(principal), principal.id, self.page_size)
-        clocks = await store.clocks_of(session, [r.id for r in rows], live_only=True)
+        visibility = visibility_of(principal)
+        rows, total = await store.queue_page(session, query, visibility, principal.id, self.page_size)
+        clocks = await store.clocks_of(session, [r.id for r in rows], visibility, live_only=True)
         now = business_now()
-        shown = [CaseRow(r, [self.clock_view(c, now) for c in clocks.get(r.id, [])]) for r in rows]
+        shown = [CaseRow(r, [self.clock_view(c, now, r.track) for c in clocks.get(r.id, [])]) for r in rows]
         return QueuePage(rows=shown, total=total, page=query.page, pages=max(1, -(-total // self.page_size)),
                          as_of_change=as_of)
 
-    async def case(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> CaseRow | None:
-        """The case's projection with every clock it ever had (None if it is not visible to the person)."""
+    async def case(self, session: AsyncSession, principal: Principal, inquiry_id: UUID) -> CasePage | None:
+        """The case's projection with every clock it ever had that the person sees, and its linked cases
+        (None if it is not visible to the person)."""
         row = await store.get_case(session, inquiry_id)
-        if row is None or not principal.may_see_case(row.party, row.referred_mco):
+        if row is None or not roles.sees_case(principal, row.party, row.referred_mcos):
             return None
-        clocks = await store.clocks_of(session, [inquiry_id], live_only=False)
+        visibility = visibility_of(principal)
+        clocks = await store.clocks_of(session, [inquiry_id], visibility, live_only=False)
+        origin = await store.get_case(session, row.origin_inquiry_id) if row.origin_inquiry_id else None
+        if origin is not None and not roles.sees_case(principal, origin.party, origin.referred_mcos):
+            origin = None
         now = business_now()
-        return CaseRow(row, [self.clock_view(c, now) for c in clocks.get(inquiry_id, [])])
+        return CasePage(row, [self.clock_view(c, now, row.track) for c in clocks.get(inquiry_id, [])], origin,
+                        await store.opened_from(session, inquiry_id, visibility))
 
     async def visible_changes(self, session: AsyncSession, principal: Principal,
                               after: int) -> Sequence[Row[Any]]:
         """Changes after `after` to cases the person may see (the others are skipped, unnamed)."""
         return [c for c in await store.changes_after(session, after)
-                if c.party is not None and principal.may_see_case(c.party, c.referred_mco)]
+                if roles.sees_case(principal, c.party, c.referred_mcos)]
 
-    def clock_view(self, row: Row[Any], now: datetime) -> ClockView:
+    def clock_view(self, row: Row[Any], now: datetime, case_track: str | None = None) -> ClockView:
         return clock_view(clock=row.clock, state=row.state, warn_at=row.warn_at, due_at=row.due_at,
-                          ended_at=row.ended_at, now=now, calendar=self.calendar)
+                          ended_at=row.ended_at, now=now, calendar=self.calendar, track=row.track or case_track,
+                          mco=row.mco)

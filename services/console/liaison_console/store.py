@@ -17,6 +17,7 @@ from liaison_console.rules.queue_query import QueueQuery
 from liaison_console.tables import case_clocks, cases, changes, people, sessions, sign_ins
 
 LIVE_CLOCK_STATES = ("open", "warning", "breached")
+CLOCK_KEY = ["inquiry_id", "clock", "mco"]  # unique, nulls not distinct: the case-level clock has no MCO
 
 
 def change_channel(schema: str) -> str:
@@ -48,39 +49,48 @@ async def get_case(session: AsyncSession, inquiry_id: UUID) -> Row[Any] | None:
     return (await session.execute(select(cases).where(cases.c.id == inquiry_id, cases.c.party.is_not(None)))).first()
 
 
-async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, warn_at: datetime, due_at: datetime,
-                      started_at: datetime) -> None:
+async def add_referral(session: AsyncSession, inquiry_id: UUID, mco: str) -> None:
+    """The case was referred to `mco` as well (a case keeps every MCO it was referred to, in order)."""
+    await session.execute(update(cases).where(cases.c.id == inquiry_id, ~cases.c.referred_mcos.contains([mco])).values(
+        referred_mcos=func.array_append(cases.c.referred_mcos, mco), updated_at=func.now()))
+
+
+async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None, track: str,
+                      warn_at: datetime, due_at: datetime, started_at: datetime) -> None:
     """Open (or restart) a clock; an older start never overwrites a newer one, nor reopens what ended after it."""
-    statement = pg_insert(case_clocks).values(inquiry_id=inquiry_id, clock=clock, state="open", warn_at=warn_at,
-                                              due_at=due_at, started_at=started_at)
+    statement = pg_insert(case_clocks).values(inquiry_id=inquiry_id, clock=clock, mco=mco, track=track,
+                                              state="open", warn_at=warn_at, due_at=due_at, started_at=started_at)
     await session.execute(statement.on_conflict_do_update(
-        index_elements=["inquiry_id", "clock"],
-        set_={"state": "open", "warn_at": warn_at, "due_at": due_at, "started_at": started_at, "ended_at": None},
+        index_elements=CLOCK_KEY,
+        set_={"state": "open", "track": track, "warn_at": warn_at, "due_at": due_at, "started_at": started_at,
+              "ended_at": None},
         where=and_(case_clocks.c.started_at < started_at,
                    or_(case_clocks.c.ended_at.is_(None), case_clocks.c.ended_at < started_at))))
 
 
-async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, state: str, due_at: datetime,
-                     at: datetime) -> None:
+async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None, state: str,
+                     due_at: datetime, at: datetime) -> None:
     """A clock warned, was met, breached or stopped at `at`. Arriving before its start (topics are not
     ordered among themselves) it leaves a row its older start cannot reopen. A warning never covers
     a breach or an end; a breach never covers a met or stopped clock of the same cycle."""
     ended = state in ("met", "stopped")
-    statement = pg_insert(case_clocks).values(inquiry_id=inquiry_id, clock=clock, state=state, warn_at=due_at,
-                                              due_at=due_at, started_at=at, ended_at=at if ended else None)
+    statement = pg_insert(case_clocks).values(inquiry_id=inquiry_id, clock=clock, mco=mco, state=state,
+                                              warn_at=due_at, due_at=due_at, started_at=at,
+                                              ended_at=at if ended else None)
     weaker = {"warning": ("open",), "breached": ("open", "warning")}.get(state)
     guard = case_clocks.c.started_at <= at
     if weaker is not None:
         guard = and_(guard, case_clocks.c.state.in_(weaker))
     await session.execute(statement.on_conflict_do_update(
-        index_elements=["inquiry_id", "clock"],
+        index_elements=CLOCK_KEY,
         set_={"state": state, "ended_at": at if ended else case_clocks.c.ended_at}, where=guard))
 
 
-async def withdraw_breach(session: AsyncSession, *, inquiry_id: UUID, clock: str, due_at: datetime,
-                          met_at: datetime) -> None:
+async def withdraw_breach(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None,
+                          due_at: datetime, met_at: datetime) -> None:
     await session.execute(update(case_clocks).where(
-        case_clocks.c.inquiry_id == inquiry_id, case_clocks.c.clock == clock, case_clocks.c.state == "breached",
+        case_clocks.c.inquiry_id == inquiry_id, case_clocks.c.clock == clock,
+        case_clocks.c.mco.is_not_distinct_from(mco), case_clocks.c.state == "breached",
         case_clocks.c.due_at == due_at).values(state="met", ended_at=met_at))
 
 
@@ -105,8 +115,8 @@ async def record_change(session: AsyncSession, inquiry_id: UUID, kind: str, chan
 
 @dataclass(frozen=True)
 class Visibility:
-    """Which cases a person may see at all: an MCO's only those referred to it, a one-party role
-    only that party's cases."""
+    """Which cases a person may see at all: an MCO's only those referred to it (and of those only its own
+    clocks and the case's), a one-party role only that party's cases."""
 
     mco: str | None
     parties: frozenset[str] | None
@@ -115,10 +125,28 @@ class Visibility:
 def _visible(visibility: Visibility) -> list[Any]:
     conditions: list[Any] = [cases.c.party.is_not(None)]
     if visibility.mco is not None:
-        conditions.append(cases.c.referred_mco == visibility.mco)
+        conditions.append(cases.c.referred_mcos.contains([visibility.mco]))
     if visibility.parties is not None:
         conditions.append(cases.c.party.in_(sorted(visibility.parties)))
     return conditions
+
+
+def _clocks_seen(visibility: Visibility) -> list[Any]:
+    """The clocks the person sees of a case they see: an MCO's not another MCO's."""
+    if visibility.mco is None:
+        return []
+    return [or_(case_clocks.c.mco.is_(None), case_clocks.c.mco == visibility.mco)]
+
+
+def _deadlines(visibility: Visibility) -> tuple[Any, Any]:
+    """The case's next deadline and whether it is breached, as the person may know them: the
+    projection's own for the state's people, an MCO's from its clocks and the case's alone."""
+    if visibility.mco is None:
+        return cases.c.next_due_at, cases.c.breached
+    own = [case_clocks.c.inquiry_id == cases.c.id, *_clocks_seen(visibility)]
+    next_due = select(func.min(case_clocks.c.due_at)).where(
+        *own, case_clocks.c.state.in_(LIVE_CLOCK_STATES)).scalar_subquery()
+    return next_due, exists().where(*own, case_clocks.c.state == "breached")
 
 
 SORTABLE = {
@@ -131,6 +159,7 @@ SORTABLE = {
 
 def _conditions(query: QueueQuery, visibility: Visibility, me: str) -> list[Any]:
     conditions = _visible(visibility)
+    _, breached = _deadlines(visibility)
     if query.status == "open":
         conditions.append(cases.c.status != "resolved")
     elif query.status != "all":
@@ -142,9 +171,9 @@ def _conditions(query: QueueQuery, visibility: Visibility, me: str) -> list[Any]
     if query.queues is not None:
         conditions.append(cases.c.queue.in_(sorted(query.queues)))
     if query.mco is not None:
-        conditions.append(or_(cases.c.mco == query.mco, cases.c.referred_mco == query.mco))
+        conditions.append(or_(cases.c.mco == query.mco, cases.c.referred_mcos.contains([query.mco])))
     if query.breached is not None:
-        conditions.append(cases.c.breached.is_(query.breached))
+        conditions.append(breached if query.breached else ~breached)
     if query.assignee == "me":
         conditions.append(cases.c.assignee_subject == me)
     elif query.assignee == "none":
@@ -158,27 +187,40 @@ async def queue_page(session: AsyncSession, query: QueueQuery, visibility: Visib
                      page_size: int) -> tuple[Sequence[Row[Any]], int]:
     """One page of the cases `query` asks for, in its order, and how many there are in all."""
     conditions = _conditions(query, visibility, me)
-    column = SORTABLE[query.sort]
+    next_due, breached = _deadlines(visibility)
+    column = next_due if query.sort == "next_due" else SORTABLE[query.sort]
     order = column.desc().nulls_last() if query.descending else column.asc().nulls_last()
-    rows = (await session.execute(
-        select(cases).where(*conditions).order_by(order, cases.c.received_at.asc(), cases.c.id)
+    shown = [c for c in cases.c if c.name not in ("next_due_at", "breached")]
+    statement: Any = select(*shown, next_due.label("next_due_at"), breached.label("breached"))
+    rows: Sequence[Row[Any]] = (await session.execute(
+        statement.where(*conditions)
+        .order_by(order, cases.c.received_at.asc(), cases.c.id)
         .limit(page_size).offset((query.page - 1) * page_size))).all()
     total = (await session.execute(select(func.count()).select_from(cases).where(*conditions))).scalar_one()
     return rows, int(total)
 
 
-async def clocks_of(session: AsyncSession, inquiry_ids: Sequence[UUID], *,
+async def clocks_of(session: AsyncSession, inquiry_ids: Sequence[UUID], visibility: Visibility, *,
                     live_only: bool) -> dict[UUID, list[Row[Any]]]:
-    """The clocks of these cases (only those still running, if `live_only`), soonest due first."""
+    """The clocks of these cases the person sees (only those still running, if `live_only`), soonest
+    due first."""
     if not inquiry_ids:
         return {}
-    query = select(case_clocks).where(case_clocks.c.inquiry_id.in_(inquiry_ids))
+    query = select(case_clocks).where(case_clocks.c.inquiry_id.in_(inquiry_ids), *_clocks_seen(visibility))
     if live_only:
         query = query.where(case_clocks.c.state.in_(LIVE_CLOCK_STATES))
     found: dict[UUID, list[Row[Any]]] = {}
-    for row in (await session.execute(query.order_by(case_clocks.c.due_at, case_clocks.c.clock))).all():
+    ordered = query.order_by(case_clocks.c.due_at, case_clocks.c.clock, case_clocks.c.mco.nulls_first())
+    for row in (await session.execute(ordered)).all():
         found.setdefault(row.inquiry_id, []).append(row)
     return found
+
+
+async def opened_from(session: AsyncSession, inquiry_id: UUID, visibility: Visibility) -> Sequence[Row[Any]]:
+    """The cases a survey outcome of this case opened, that the person may see, oldest first."""
+    return (await session.execute(select(cases).where(cases.c.origin_inquiry_id == inquiry_id,
+                                                      *_visible(visibility))
+                                  .order_by(cases.c.received_at, cases.c.id))).all()
 
 
 # -- The change feed -------------------------------------------------------------------------------
@@ -191,7 +233,7 @@ async def last_change(session: AsyncSession) -> int:
 async def changes_after(session: AsyncSession, seq: int, limit: int = 500) -> Sequence[Row[Any]]:
     """Changes after `seq`, in order, with what visibility needs of their case."""
     return (await session.execute(
-        select(changes.c.seq, changes.c.inquiry_id, changes.c.kind, cases.c.party, cases.c.referred_mco,
+        select(changes.c.seq, changes.c.inquiry_id, changes.c.kind, cases.c.party, cases.c.referred_mcos,
                func.extract("epoch", func.clock_timestamp() - changes.c.at).label("age_seconds"))
         .join(cases, cases.c.id == changes.c.inquiry_id).where(changes.c.seq > seq)
         .order_by(changes.c.seq).limit(limit))).all()

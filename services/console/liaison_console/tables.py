@@ -14,12 +14,12 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     MetaData,
-    PrimaryKeyConstraint,
     Table,
     Text,
     Uuid,
     func,
 )
+from sqlalchemy.dialects import postgresql
 
 metadata = MetaData()
 
@@ -34,7 +34,11 @@ cases = Table(
     Column("status", Text, nullable=False, server_default="received"),
     Column("status_at", DateTime(timezone=True)),
     Column("mco", Text),
-    Column("referred_mco", Text),
+    Column("referred_mcos", postgresql.ARRAY(Text), nullable=False, server_default="{}"),  # in order of referral
+    Column("kind", Text, nullable=False, server_default="inquiry"),
+    Column("origin_inquiry_id", Uuid),  # the case whose survey outcome opened this one
+    Column("origin_survey_response_id", Uuid),
+    Column("origin_outcome", Text),
     Column("track", Text),
     Column("priority", Text),
     Column("priority_rank", BigInteger),
@@ -54,19 +58,24 @@ cases = Table(
 Index("cases_open_next_due", cases.c.next_due_at, cases.c.received_at, postgresql_where=cases.c.status != "resolved")
 Index("cases_queue", cases.c.queue, cases.c.next_due_at)
 Index("cases_assignee", cases.c.assignee_subject)
-Index("cases_referred_mco", cases.c.referred_mco)
+Index("cases_referred_mcos", cases.c.referred_mcos, postgresql_using="gin")
+Index("cases_origin", cases.c.origin_inquiry_id, postgresql_where=cases.c.origin_inquiry_id.is_not(None))
 
 case_clocks = Table(
     "case_clocks", metadata,
     Column("inquiry_id", Uuid, nullable=False),
     Column("clock", Text, nullable=False),
+    Column("mco", Text),  # the MCO whose obligation it times on a case referred to several; None: the case's
+    Column("track", Text),  # the track it was started for (what its deadline counts: business or calendar time)
     Column("state", Text, nullable=False),  # open, warning, breached, met, stopped
     Column("warn_at", DateTime(timezone=True), nullable=False),
     Column("due_at", DateTime(timezone=True), nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("ended_at", DateTime(timezone=True)),
-    PrimaryKeyConstraint("inquiry_id", "clock"),
 )
+# One clock per (case, clock, MCO); the case-level clock (mco NULL) is one of them too.
+Index("case_clocks_key", case_clocks.c.inquiry_id, case_clocks.c.clock, case_clocks.c.mco, unique=True,
+      postgresql_nulls_not_distinct=True)
 
 changes = Table(
     "changes", metadata,

@@ -46,7 +46,7 @@ async def test_changes_reach_only_those_who_may_see_them_and_resume_after_a_reco
         referral = McoContactedV1(inquiry_id=ours.inquiry_id, mco="IA-TC", actor=ACTOR,
                                   at=ours.received_at + timedelta(minutes=1))
         await console.publish(theirs, assigned(theirs), ours, assigned(ours), referral)
-        await console.projected(ours.inquiry_id, lambda r: r.referred_mco == "IA-TC", what="the referral")
+        await console.projected(ours.inquiry_id, lambda r: r.referred_mcos == ["IA-TC"], what="the referral")
         async with httpx.AsyncClient(base_url=address, cookies=cookies) as http:
             connected = asyncio.Event()
             listening = asyncio.create_task(events(http, "/live", 3, connected))

@@ -39,7 +39,7 @@ async def test_queues_follow_the_role_and_confinement(console: Console) -> None:
                           referred, assigned(referred),
                           McoContactedV1(inquiry_id=referred.inquiry_id, mco="IA-TC", actor=ACTOR,
                                          at=referred.received_at + timedelta(minutes=1)))
-    await console.projected(referred.inquiry_id, lambda r: r.referred_mco == "IA-TC", what="the referral")
+    await console.projected(referred.inquiry_id, lambda r: r.referred_mcos == ["IA-TC"], what="the referral")
     await console.projected(provider.inquiry_id, lambda r: r.queue is not None, what="the provider case")
     views = {}
     for who in ("maria", "paul", "una", "tina"):

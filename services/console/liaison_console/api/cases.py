@@ -1,6 +1,7 @@
 """The case page: who called, about whom and why (PHI, read from intake with the person's token, so
-intake audits the viewing), the decision and the rules behind it, every clock, the full log as a
-timeline, a form for every action intake offers, and the letter's print view."""
+intake audits the viewing), the decision and the rules behind it, the cases it is linked to, every
+clock, the full log as a timeline, a form for every action intake offers (a grievance's and an
+appeal's own among them, with their 42 CFR 438.416 record), and the letter's print view."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from liaison_console import store
 from liaison_console.api.deps import CheckedPerson, Pages, Person, ReadSession, Services, Uses
 from liaison_console.api.views import page_context
 from liaison_console.backends import Answer
+from liaison_console.rules import case_view
 from liaison_shared.problems import Problem
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +26,12 @@ ACTIONS = {
     "contact-attempt": "contact-attempts", "mco-referral": "mco-referrals", "mco-report": "mco-reports",
     "resolution": "resolution", "reopen": "reopen", "priority-override": "priority-override",
     "update": "updates", "claim": "claim", "assignment": "assignment",
+    "notice": "notices", "answer-letter": "notices", "extension": "extension", "review": "reviews",
+    "expedited-denial": "expedited-denial",
 }
+WHOLE_NUMBERS = frozenset({"days"})
+"""Fields intake takes as numbers (a form sends text): sent as numbers when they are whole numbers,
+as typed otherwise (intake names the field it refuses)."""
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z_]{1,40}$")]
 FieldValue = Annotated[str, StringConstraints(max_length=5000)]
 LETTER_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
@@ -56,7 +63,7 @@ async def _case(inquiry_id: UUID, request: Request, person: Person, uses: Uses, 
                 session: ReadSession, pages: Pages, template: str) -> Response:
     case = await uses.case(session, person.principal, inquiry_id)
     inquiry = await services.inquiry(person.access_token, inquiry_id) if case is not None else None
-    if case is None or inquiry is None or not inquiry.ok:
+    if case is None or inquiry is None or not inquiry.ok or not isinstance(inquiry.body, dict):
         context = page_context(person, uses.calendar, inquiry_id=inquiry_id)
         return pages.TemplateResponse(request, "not_found.html", context, status_code=404)
     log = await services.log(person.access_token, inquiry_id)
@@ -64,10 +71,23 @@ async def _case(inquiry_id: UUID, request: Request, person: Person, uses: Uses, 
     letters = [e["details"].get("letter_id") for e in entries
                if e.get("event_type") == "liaison.notification.letter-ready.v1"]
     staff = await store.state_staff(session)
+    kind = case.row.kind if case.row.kind != "inquiry" else inquiry.body.get("kind") or case.row.kind
     context = page_context(person, uses.calendar, case=case.row, clocks=case.clocks, inquiry=inquiry.body,
                            entries=entries, letter_id=letters[-1] if letters else None, staff=staff,
-                           as_of_change=await store.last_change(session))
+                           as_of_change=await store.last_change(session), kind=kind, origin=case.origin,
+                           opened=case.opened, letter_due=case_view.letter_due(entries),
+                           subpart_f=case_view.subpart_f_forms(kind, case.row.priority, inquiry.body, entries),
+                           referrals=case_view.referrals_seen(inquiry.body, case.row.referred_mcos,
+                                                              person.principal.mco))
+    if case_view.is_subpart_f(kind):
+        context["record"] = await _record(services, person.access_token, inquiry_id, context["local"])
     return pages.TemplateResponse(request, template, context)
+
+
+async def _record(services: Services, token: str, inquiry_id: UUID, local: Any) -> case_view.RecordView | None:
+    """The case's 438.416 record (None: intake did not give it; the page says so)."""
+    answer = await services.record(token, inquiry_id)
+    return case_view.record_view(answer.body, local) if answer.ok and isinstance(answer.body, dict) else None
 
 
 @router.post("/cases/{inquiry_id:uuid}/actions/{action}")
@@ -77,7 +97,8 @@ async def act(inquiry_id: UUID, action: str, body: ActionForm, person: CheckedPe
     path = ACTIONS.get(action)
     if path is None:
         raise Problem(404, "Not found", "No such case action.", code="unknown-action")
-    fields: dict[str, Any] = {name: value.strip() for name, value in body.fields.items() if value.strip()}
+    fields: dict[str, Any] = {name: int(value.strip()) if name in WHOLE_NUMBERS and value.strip().isdigit()
+                              else value.strip() for name, value in body.fields.items() if value.strip()}
     if action == "assignment":
         fields = {"assignee": await _person(session, fields.get("assignee"))}
     answer = await services.act(person.access_token, inquiry_id, path, fields, idempotency_key=body.key)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from liaison_console.rules import roles
+from liaison_console.rules import case_view, roles
 from liaison_console.rules.clocks import CLOCK_WORDS, STATE_WORDS, business_duration
 from liaison_console.sessions import SignedIn
 from liaison_shared.calendar import BusinessCalendar
@@ -26,6 +26,7 @@ from liaison_shared.vocabulary import (
 ROLE_WORDS = {
     "member-liaison": "Member Liaison", "provider-liaison": "Provider Liaison", "msa-esr": "MSA/ESR",
     "unit-lead": "Unit Lead", "special-outreach": "Special Outreach", "ccm": "CCM",
+    "grievance-coordinator": "Grievance Coordinator", "program-integrity": "Program Integrity",
     "program-manager": "Program Manager", "compliance": "Compliance", "mco-staff": "MCO staff", "ops": "Operations",
 }
 
@@ -36,11 +37,13 @@ def words(value: str | None) -> str:
 
 
 FACTS = ("clock", "channel", "outcome", "attempt_number", "failed_attempts", "track", "priority", "queue", "mco",
-         "report", "resolved_by", "resolution_code", "summary", "reason", "note", "override_reason", "change",
-         "recipient", "due_at", "late_by_seconds", "took_business_seconds", "rules_fired")
+         "report", "resolved_by", "resolution_code", "notice", "level", "resolution", "days", "requested_by",
+         "summary", "text", "reason", "note", "override_reason", "change", "recipient", "due_at", "late_by_seconds",
+         "took_business_seconds", "rules_fired")
 """What the log shows of each entry's details, in this order (ids, identities and bookkeeping left out)."""
 LABELS = {"late_by_seconds": "Late by (business time)", "took_business_seconds": "Took (business time)",
-          "due_at": "Due", "attempt_number": "Attempt"}
+          "due_at": "Due", "attempt_number": "Attempt", "text": "Letter text", "level": "Review level",
+          "days": "Calendar days"}
 
 
 def entry_facts(details: dict[str, Any], local: Any) -> list[tuple[str, str]]:
@@ -81,6 +84,11 @@ def page_context(person: SignedIn, calendar: BusinessCalendar, **extra: Any) -> 
         "may_act_for_state": roles.may_act_for_state(principal),
         "may_report_for_mco": roles.may_report_for_mco(principal),
         "words": words, "local": local, "facts": lambda details: entry_facts(details, local),
+        "track_words": case_view.track_words, "origin_words": case_view.origin_words,
+        "queue_words": case_view.queue_words,
+        "kind_words": case_view.KIND_WORDS, "notice_words": case_view.NOTICE_WORDS,
+        "level_words": case_view.LEVEL_WORDS, "requester_words": case_view.REQUESTER_WORDS,
+        "resolution_words": case_view.RESOLUTION_WORDS,
         "clock_words": CLOCK_WORDS, "state_words": STATE_WORDS,
         "choices": {
             "track": [t.value for t in Track], "priority": [p.value for p in Priority],

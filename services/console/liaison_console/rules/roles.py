@@ -2,10 +2,13 @@
 
 Queues follow the program's units: a member liaison works the member liaison queue, a unit lead
 the unit lead's (and assigns across all), program managers and compliance read every queue and
-act on none. MCO staff see only the cases referred to their MCO, whatever their queue.
+act on none; the grievance coordinator works grievances and appeals, program integrity the fraud,
+waste and abuse referrals. MCO staff see only the cases referred to their MCO, whatever their queue.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from liaison_shared.access import INQUIRY_ACT, INQUIRY_ASSIGN
 from liaison_shared.principal import Principal
@@ -18,6 +21,8 @@ ROLE_QUEUES: dict[str, frozenset[str]] = {
     "unit-lead": frozenset({Queue.UNIT_LEAD}),
     "special-outreach": frozenset({Queue.SPECIAL_OUTREACH}),
     "ccm": frozenset({Queue.CCM}),
+    "grievance-coordinator": frozenset({Queue.GRIEVANCES_APPEALS}),
+    "program-integrity": frozenset({Queue.PROGRAM_INTEGRITY}),
 }
 
 
@@ -25,6 +30,13 @@ def role_queues(principal: Principal) -> frozenset[str] | None:
     """The queues the person's roles work (None: every queue, for readers of the whole program and MCOs)."""
     found = frozenset(q for role in principal.roles for q in ROLE_QUEUES.get(role, ()))
     return found or None
+
+
+def sees_case(principal: Principal, party: str | None, referred_mcos: Collection[str]) -> bool:
+    """Whether the person may see a case of `party` referred to these MCOs: an MCO's people only a case
+    referred to their MCO (among others, maybe), a one-party role only that party's cases. A case whose
+    receipt has not arrived (no party yet) is nobody's to see."""
+    return party is not None and principal.may_see_case(party, referred_mcos)
 
 
 def may_claim(principal: Principal) -> bool:
