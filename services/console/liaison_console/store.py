@@ -57,15 +57,18 @@ async def add_referral(session: AsyncSession, inquiry_id: UUID, mco: str) -> Non
 
 async def start_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None, track: str,
                       warn_at: datetime, due_at: datetime, started_at: datetime) -> None:
-    """Open (or restart) a clock; an older start never overwrites a newer one, nor reopens what ended after it."""
+    """Open (or restart) a clock; an older start never overwrites a newer one, nor reopens what ended after it.
+    The same start again moves the deadline of a clock still open (an extension, a re-decision)."""
     statement = pg_insert(case_clocks).values(inquiry_id=inquiry_id, clock=clock, mco=mco, track=track,
                                               state="open", warn_at=warn_at, due_at=due_at, started_at=started_at)
     await session.execute(statement.on_conflict_do_update(
         index_elements=CLOCK_KEY,
         set_={"state": "open", "track": track, "warn_at": warn_at, "due_at": due_at, "started_at": started_at,
               "ended_at": None},
-        where=and_(case_clocks.c.started_at < started_at,
-                   or_(case_clocks.c.ended_at.is_(None), case_clocks.c.ended_at < started_at))))
+        where=or_(and_(case_clocks.c.started_at < started_at,
+                       or_(case_clocks.c.ended_at.is_(None), case_clocks.c.ended_at < started_at)),
+                  and_(case_clocks.c.started_at == started_at, case_clocks.c.state == "open",
+                       case_clocks.c.ended_at.is_(None)))))
 
 
 async def mark_clock(session: AsyncSession, *, inquiry_id: UUID, clock: str, mco: str | None, state: str,

@@ -110,6 +110,12 @@ def test_expedited_denial_moves_the_appeal_to_standard_once() -> None:
     assert refused(rules.decide_expedited_denial, after, reason="again", actor=ACTOR, at=AT).code == "already-denied"
 
 
+def test_expedited_handling_is_not_denied_after_its_deadline_passed() -> None:
+    late = expedited(resolution_due=AT)
+    assert refused(rules.decide_expedited_denial, late, reason="r", actor=ACTOR, at=AT).code == "deadline-passed"
+    assert rules.decide_expedited_denial(late, reason="r", actor=ACTOR, at=AT - timedelta(minutes=1))
+
+
 @pytest.mark.parametrize(("start", "code"), [
     (grievance(), "not-appeal"),
     (appeal(), "not-expedited"),  # a standard appeal

@@ -122,6 +122,8 @@ async def on_reopened(reports: Reports, session: AsyncSession, event: Event) -> 
 async def on_clock_started(reports: Reports, session: AsyncSession, event: Event) -> None:
     started = event.payload
     assert isinstance(started, ClockStartedV1)
+    await store.replace_open_cycle(session, inquiry_id=started.inquiry_id, clock=started.clock, clock_mco=started.mco,
+                                   started_at=started.started_at, due_at=started.due_at)
     await store.cycle(session, inquiry_id=started.inquiry_id, clock=started.clock, due_at=started.due_at,
                       clock_mco=started.mco, track=started.track, priority=started.priority,
                       started_at=started.started_at)

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, case, func, literal_column, or_, select, update
+from sqlalchemy import Row, case, delete, func, literal_column, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -61,6 +61,16 @@ async def cycle(session: AsyncSession, *, inquiry_id: UUID, clock: str, due_at: 
                                   else_=clock_cycles.c.outcome)
     await session.execute(statement.on_conflict_do_update(index_elements=["inquiry_id", "clock", "clock_mco",
                                                                           "due_at"], set_=updates))
+
+
+async def replace_open_cycle(session: AsyncSession, *, inquiry_id: UUID, clock: str, clock_mco: str | None,
+                             started_at: datetime, due_at: datetime) -> None:
+    """A start again with the same start and another deadline moved the cycle's deadline (an extension, the
+    case decided again): the open cycle with the old deadline is the same cycle, not another one to count."""
+    await session.execute(delete(clock_cycles).where(
+        clock_cycles.c.inquiry_id == inquiry_id, clock_cycles.c.clock == clock,
+        clock_cycles.c.clock_mco == (clock_mco or ""), clock_cycles.c.started_at == started_at,
+        clock_cycles.c.outcome == "open", clock_cycles.c.due_at != due_at))
 
 
 def case_mco() -> Any:

@@ -234,3 +234,20 @@ async def test_a_case_referred_to_two_mcos_keeps_each_mcos_clock_and_counts_it_f
     assert [(r["mco"], r["met"], r["breached"]) for r in theirs] == [("IA-TC", 1, 0)]  # its own clock only
     _, open_now = await reporting.get("/v1/reports/open-breaches", person="tina")
     assert open_now == []  # IA-AG's breach is not IA-TC's
+
+
+async def test_a_deadline_moved_by_an_extension_is_one_cycle_with_the_new_deadline(reporting: Reporting) -> None:
+    inquiry_id, events = opened(local(16, 9))
+    first, moved = local(16, 17), local(20, 17)
+    events += [
+        ClockStartedV1(inquiry_id=inquiry_id, clock="resolution", track="grievance", priority="standard",
+                       warn_at=local(16, 15), due_at=first, started_at=local(16, 9)),
+        # the same start, a later deadline: the SLA monitor moved it (an extension)
+        ClockStartedV1(inquiry_id=inquiry_id, clock="resolution", track="grievance", priority="standard",
+                       warn_at=local(19, 15), due_at=moved, started_at=local(16, 9)),
+        SlaMetV1(inquiry_id=inquiry_id, clock="resolution", due_at=moved, met_at=local(18, 12),
+                 took_business_seconds=3600)]
+    await reporting.publish(*events)  # type: ignore[arg-type]
+    cycles = "FROM clock_cycles WHERE inquiry_id = :id AND clock = 'resolution'"
+    assert await reporting.sql(f"SELECT count(*) {cycles}", id=inquiry_id) == 1
+    assert await reporting.sql(f"SELECT outcome {cycles}", id=inquiry_id) == "met"

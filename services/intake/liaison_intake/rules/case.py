@@ -220,6 +220,9 @@ def decide_expedited_denial(case: Case, *, reason: str, actor: Actor, at: dateti
         raise IllegalAction("already-denied", "Expedited resolution of this appeal was denied already.")
     if not case.expedited_requested or case.priority is not Priority.URGENT:
         raise IllegalAction("not-expedited", "The appeal is not on the expedited timeframe.")
+    # The decision to deny expedited handling comes within its 72 hours, not after it breached.
+    if case.resolution_due is not None and at >= case.resolution_due:
+        raise IllegalAction("deadline-passed", "The expedited timeframe has passed; it can no longer be denied.")
     return [ExpeditedDeniedV1(inquiry_id=case.id, reason=reason, actor=actor, at=at),
             PriorityOverrideRequestedV1(inquiry_id=case.id, priority=Priority.STANDARD,
                                         reason=f"Expedited resolution denied: {reason}"[:200], actor=actor, at=at)]
