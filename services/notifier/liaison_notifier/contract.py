@@ -3,8 +3,8 @@
 Recipients are named once (a queue's shared inbox, a role, a webhook
 endpoint); subscriptions say which event kinds, under which conditions, go to
 which recipients. Two recipients are built in: `mco-contact` (the e-mail
-contact of the MCO the inquiry is referred to) and `mco-topic` (that MCO's own
-Kafka topic).
+contact of each MCO the inquiry is referred to) and `mco-topic` (each such MCO's
+own Kafka topic).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from liaison_shared.vocabulary import Priority, Queue, Track
 DEFAULT_SUBSCRIPTIONS = Path(__file__).with_name("subscriptions.yaml")
 MCO_CONTACT, MCO_TOPIC = "mco-contact", "mco-topic"
 Kind = Literal["priority_assigned", "mco_referral", "sla_warning", "sla_breached", "breach_withdrawn",
-               "follow_up_due"]
+               "follow_up_due", "letter_due"]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,60}$")]
 
 

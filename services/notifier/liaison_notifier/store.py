@@ -1,5 +1,6 @@
-"""The notifier's SQL: its copy of what it needs about inquiries, the letters,
-and the deliveries it owes. Never commits: the caller's unit of work does."""
+"""The notifier's SQL: its copy of what it needs about inquiries and their
+referrals, the letters, and the deliveries it owes. Never commits: the
+caller's unit of work does."""
 
 from __future__ import annotations
 
@@ -8,19 +9,23 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Row, select, text, update
+from sqlalchemy import ColumnElement, Row, delete, exists, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from liaison_notifier.tables import deliveries, inquiries, letters
+from liaison_notifier.rules.routing import MCO_RECIPIENT_PREFIX
+from liaison_notifier.tables import deliveries, inquiries, letters, referrals, waiting_notices
 
 # -- inquiries (the notifier's copy) ------------------------------------------------------------
 
 
 async def save_inquiry(session: AsyncSession, inquiry_id: UUID, **values: Any) -> Row[Any]:
-    """Insert or update the notifier's copy of an inquiry; the row as it is now."""
-    return (await session.execute(insert(inquiries).values(inquiry_id=inquiry_id, **values)
-                                  .on_conflict_do_update(index_elements=["inquiry_id"], set_=values)
+    """Insert or update the notifier's copy of an inquiry (no values: make sure it exists); the row as it is now."""
+    statement = insert(inquiries).values(inquiry_id=inquiry_id, **values)
+    if not values:
+        await session.execute(statement.on_conflict_do_nothing())
+        return (await session.execute(select(inquiries).where(inquiries.c.inquiry_id == inquiry_id))).one()
+    return (await session.execute(statement.on_conflict_do_update(index_elements=["inquiry_id"], set_=values)
                                   .returning(*inquiries.c))).one()
 
 
@@ -32,20 +37,52 @@ async def inquiry(session: AsyncSession, inquiry_id: UUID) -> Row[Any] | None:
     return (await session.execute(select(inquiries).where(inquiries.c.inquiry_id == inquiry_id))).first()
 
 
+async def add_referral(session: AsyncSession, inquiry_id: UUID, mco: str, at: datetime) -> bool:
+    """Record that the case was referred to `mco`; True if it was not already."""
+    added = await session.execute(insert(referrals).values(inquiry_id=inquiry_id, mco=mco, referred_at=at)
+                                  .on_conflict_do_nothing().returning(referrals.c.mco))
+    return added.first() is not None
+
+
+async def referred_mcos(session: AsyncSession, inquiry_id: UUID) -> tuple[str, ...]:
+    """Every MCO the case was referred to, in the order of their referrals."""
+    return tuple((await session.scalars(select(referrals.c.mco).where(referrals.c.inquiry_id == inquiry_id)
+                                        .order_by(referrals.c.referred_at, referrals.c.mco))).all())
+
+
 def _referred_to(mco: str, inquiry_id: ColumnElement[UUID | None]) -> ColumnElement[bool]:
     # An MCO sees what concerns the cases referred to it; a row of no inquiry, or of one
-    # the notifier has not heard referred, concerns none.
-    return inquiry_id.in_(select(inquiries.c.inquiry_id).where(inquiries.c.referred_mco == mco))
+    # the notifier has not heard referred to that MCO, concerns none.
+    return exists().where(referrals.c.inquiry_id == inquiry_id, referrals.c.mco == mco)
 
 
 # -- letters -------------------------------------------------------------------------------------
 
 
-async def save_letter(session: AsyncSession, letter_id: UUID, inquiry_id: UUID, html: str) -> bool:
+async def save_letter(session: AsyncSession, letter_id: UUID, inquiry_id: UUID, notice: str | None,
+                      html: str) -> bool:
     """Store a letter once; True if this call stored it."""
-    stored = await session.execute(insert(letters).values(letter_id=letter_id, inquiry_id=inquiry_id, html=html)
+    stored = await session.execute(insert(letters).values(letter_id=letter_id, inquiry_id=inquiry_id, notice=notice,
+                                                          html=html)
                                    .on_conflict_do_nothing().returning(letters.c.letter_id))
     return stored.first() is not None
+
+
+async def has_letter(session: AsyncSession, letter_id: UUID) -> bool:
+    return bool(await session.scalar(select(exists().where(letters.c.letter_id == letter_id))))
+
+
+async def wait_notice(session: AsyncSession, event_id: UUID, inquiry_id: UUID, notice: str, text: str,
+                      at: datetime) -> None:
+    """Keep a notice whose letter cannot be written yet (once per notice event)."""
+    await session.execute(insert(waiting_notices).values(event_id=event_id, inquiry_id=inquiry_id, notice=notice,
+                                                         text=text, at=at).on_conflict_do_nothing())
+
+
+async def take_waiting_notices(session: AsyncSession, inquiry_id: UUID, at: datetime) -> Sequence[Row[Any]]:
+    """The notices of `inquiry_id` issued at `at` that were waiting, no longer waiting."""
+    return (await session.execute(delete(waiting_notices).where(
+        waiting_notices.c.inquiry_id == inquiry_id, waiting_notices.c.at == at).returning(*waiting_notices.c))).all()
 
 
 async def letter(session: AsyncSession, letter_id: UUID, *, visible_to_mco: str | None
@@ -127,10 +164,14 @@ async def record_attempts(session: AsyncSession, attempts: Sequence[Mapping[str,
 
 async def delivery_log(session: AsyncSession, *, inquiry_id: UUID | None, status: str | None, limit: int,
                        visible_to_mco: str | None) -> Sequence[Row[Any]]:
-    """The newest deliveries first; only those `visible_to_mco` (if given) may see."""
+    """The newest deliveries first; only those `visible_to_mco` (if given) may see: of the cases referred
+    to it, all but the deliveries to other MCOs' contacts."""
     query = select(deliveries).order_by(deliveries.c.created_at.desc()).limit(limit)
     if visible_to_mco is not None:
-        query = query.where(_referred_to(visible_to_mco, deliveries.c.inquiry_id))
+        # Of a case referred to several MCOs, an MCO sees its own part: not what went to the others' contacts.
+        query = query.where(_referred_to(visible_to_mco, deliveries.c.inquiry_id),
+                            or_(~deliveries.c.recipient.startswith(MCO_RECIPIENT_PREFIX),
+                                deliveries.c.recipient == f"{MCO_RECIPIENT_PREFIX}{visible_to_mco}"))
     if inquiry_id is not None:
         query = query.where(deliveries.c.inquiry_id == inquiry_id)
     if status is not None:

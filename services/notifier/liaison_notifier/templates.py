@@ -63,6 +63,13 @@ KINDS: Mapping[str, KindSpec] = {
         Template("A follow-up on an inquiry in the ${queue} queue is due at ${due_local} (${clock} clock)."
                  + _FOOTER),
     ),
+    "letter_due": KindSpec(
+        frozenset({"subject", "queue", *_LINK}),
+        Template("[Liaison] Letter due (${queue}): ${subject}"),
+        Template("Two phone attempts did not reach the originator of an inquiry in the ${queue} queue, so a letter "
+                 "answering them is due.\n\nSubject: ${subject}\n\nWrite the answer as a notice of kind answer; "
+                 "the letter is rendered from it, ready to print and mail." + _FOOTER),
+    ),
     "mco_referral": KindSpec(
         frozenset({"category", "received_local", *_LINK}),
         Template("[Liaison] Inquiry ${inquiry_id} referred to your plan"),
@@ -95,7 +102,7 @@ def render(kind: str, context: Mapping[str, str]) -> tuple[str, str]:
     Kinds: `priority_assigned` (subject, track, priority, queue, received_local),
     `sla_warning` (clock, queue, due_local, time_left), `sla_breached` (clock, queue,
     due_local, late_by), `breach_withdrawn` (clock, queue, due_local, met_local),
-    `follow_up_due` (clock, queue, due_local), `mco_referral`
+    `follow_up_due` (clock, queue, due_local), `letter_due` (subject, queue), `mco_referral`
     (category, received_local); every kind also takes `base_url` and `inquiry_id`
     for the link `{base_url}/v1/inquiries/{inquiry_id}`. The subject is one line.
     ValueError for an unknown kind.

@@ -24,11 +24,12 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 from aiosmtpd.controller import Controller
+from sqlalchemy import text
 
 from liaison_notifier.main import bootstrap
 from liaison_notifier.settings import Settings
-from liaison_shared.events import Event, encode
-from liaison_shared.payloads import Payload, PriorityAssignedV1
+from liaison_shared.events import Event, decode, encode
+from liaison_shared.payloads import Actor, InquiryReceivedV1, MailingAddress, Payload, PriorityAssignedV1
 from liaison_shared.runtime import Runtime
 from liaison_shared.testing.plugin import SettingsFactory
 
@@ -110,11 +111,33 @@ class Harness:
 
     async def publish(self, *payloads: Payload) -> list[Event]:
         events = [Event(p, source="/tests") for p in payloads]
+        await self.redeliver(*events)
+        return events
+
+    async def redeliver(self, *events: Event) -> None:
+        """Put these very events (same ids) on the bus."""
         for event in events:
             record = encode(event, self.runtime.settings.topic_prefix)
             await self.producer.send_and_wait(record.topic, key=record.key, value=record.value,
                                               headers=record.headers)
-        return events
+
+    async def published(self, topic: str) -> list[Payload]:
+        """What the notifier has published (committed to its outbox) on `topic`, in order."""
+        async with self.runtime.engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT value, headers FROM outbox WHERE topic = :t ORDER BY id"),
+                                       {"t": self.runtime.settings.topic_prefix + topic})).all()
+        return [decode(value, [(name, raw.encode()) for name, raw in headers]).payload for value, headers in rows]
+
+    async def processed(self, *events: Event) -> bool:
+        """Whether the notifier has processed (and committed the effects of) all these events."""
+        async with self.runtime.engine.connect() as conn:
+            done = await conn.scalar(text("SELECT count(DISTINCT event_id) FROM inbox WHERE event_id = ANY(:ids)"),
+                                     {"ids": [e.id for e in events]})
+        return done == len({e.id for e in events})
+
+    async def query(self, sql: str, **params: Any) -> list[Any]:
+        async with self.runtime.engine.connect() as conn:
+            return list((await conn.execute(text(sql), params)).all())
 
 
 def write_subscriptions(path: Path, webhook_port: int, hook_path: str = "/hook") -> Path:
@@ -123,16 +146,20 @@ version: test
 base_url: "http://liaison.test"
 recipients:
   member-escalations: {{channel: email, to: [member-escalations@ime.test]}}
+  program-integrity: {{channel: email, to: [program-integrity@ime.test]}}
   ccm-hook: {{channel: webhook, url: "http://127.0.0.1:{webhook_port}{hook_path}", secret_env: TEST_CCM_SECRET}}
 mco_contacts:
   IA-TC: {{channel: email, to: [escalations@iatc.test]}}
   IA-AG: {{channel: email, to: [escalations@iaag.test]}}
 subscriptions:
-  - {{name: member-work, kinds: [priority_assigned], when: {{queue_in: [member_liaison]}},
+  - {{name: member-work, kinds: [priority_assigned, letter_due], when: {{queue_in: [member_liaison]}},
      notify: [member-escalations]}}
+  - {{name: integrity-work, kinds: [priority_assigned, letter_due], when: {{queue_in: [program_integrity]}},
+     notify: [program-integrity]}}
   - {{name: ccm-work, kinds: [priority_assigned], when: {{queue_in: [ccm]}}, notify: [ccm-hook]}}
   - {{name: referrals, kinds: [mco_referral], notify: [mco-contact, mco-topic]}}
   - {{name: breaches, kinds: [sla_breached], notify: [member-escalations]}}
+  - {{name: follow-ups, kinds: [follow_up_due], notify: [mco-topic]}}
 """)
     return path
 
@@ -192,3 +219,18 @@ def assigned(queue: str = "member_liaison", inquiry_id: uuid.UUID | None = None,
         "ruleset_version": "test", "received_at": NOW, "decided_at": NOW + timedelta(seconds=3)}
     values.update(changes)
     return PriorityAssignedV1(**values)
+
+
+ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
+ADDRESS = MailingAddress(line1="12 Elm Street", line2="Apt 3", city="Des Moines", state="IA", zip="50309")
+
+
+def received(inquiry_id: uuid.UUID | None = None, **changes: Any) -> InquiryReceivedV1:
+    """A member's case at intake, with a mailing address (PHI the letters need)."""
+    values: dict[str, Any] = {
+        "inquiry_id": inquiry_id or uuid.uuid4(), "party": "member", "source": "ime_call_center_csr",
+        "category": "pharmacy", "mco": "IA-TC", "member": {"name": "Jane Q. Doe", "medicaid_id": "123456789A"},
+        "caller_name": "Caller Not The Member", "callback_phone": "515-555-0100",
+        "description": "Denied insulin refill", "received_at": NOW, "mailing_address": ADDRESS}
+    values.update(changes)
+    return InquiryReceivedV1(**values)

@@ -20,14 +20,12 @@ from sqlalchemy import text
 
 from liaison_notifier.rules.ids import letter_id
 from liaison_shared.access import DEFAULT_FILE, DELIVERIES_READ, FILE_VARIABLE, MCO_ROLE, program_access
-from liaison_shared.payloads import Actor, LetterRequestedV1, McoContactedV1
+from liaison_shared.payloads import McoContactedV1, NoticeIssuedV1
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.plugin import SettingsFactory
 from liaison_shared.testing.waiting import wait_until
 
-from .conftest import NOW, SECRET, Harness, Inbox, Receiver, assigned, started_notifier
-
-ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
+from .conftest import ACTOR, NOW, SECRET, Harness, Inbox, Receiver, assigned, started_notifier
 
 
 async def test_a_credential_without_deliveries_read_is_refused(notifier: Harness, tokens: Tokens) -> None:
@@ -65,21 +63,24 @@ async def test_an_mco_finds_only_deliveries_and_letters_of_inquiries_referred_to
     mco_readers: Harness, tokens: Tokens
 ) -> None:
     to_tc, to_ag, unreferred = assigned(mco="IA-TC"), assigned(mco="IA-AG"), assigned(mco="IA-TC")
-    await mco_readers.publish(to_tc, to_ag, unreferred)
+    to_both = assigned(mco="IA-TC")
+    await mco_readers.publish(to_tc, to_ag, unreferred, to_both)
     await mco_readers.publish(McoContactedV1(inquiry_id=to_tc.inquiry_id, mco="IA-TC", actor=ACTOR, at=NOW),
-                              McoContactedV1(inquiry_id=to_ag.inquiry_id, mco="IA-AG", actor=ACTOR, at=NOW))
-    cases = (to_tc.inquiry_id, to_ag.inquiry_id, unreferred.inquiry_id)
-    await mco_readers.publish(*[LetterRequestedV1(inquiry_id=case, party="member", failed_attempts=2, at=NOW)
-                                for case in cases])
-    letters = dict(zip(cases, map(letter_id, cases), strict=True))
+                              McoContactedV1(inquiry_id=to_ag.inquiry_id, mco="IA-AG", actor=ACTOR, at=NOW),
+                              *[McoContactedV1(inquiry_id=to_both.inquiry_id, mco=mco, actor=ACTOR, at=NOW)
+                                for mco in ("IA-TC", "IA-AG")])
+    cases = (to_tc.inquiry_id, to_ag.inquiry_id, unreferred.inquiry_id, to_both.inquiry_id)
+    notices = await mco_readers.publish(*[NoticeIssuedV1(inquiry_id=case, notice="answer", text="The answer.",
+                                                         actor=ACTOR, at=NOW) for case in cases])
+    letters = {case: letter_id(event.id) for case, event in zip(cases, notices, strict=True)}
 
     async def all_there() -> bool:
         async with mco_readers.runtime.engine.connect() as conn:
             stored = await conn.scalar(text("SELECT count(*) FROM letters"))
             referral_mails = await conn.scalar(text("SELECT count(*) FROM deliveries WHERE recipient LIKE 'mco:%'"))
             cases_delivered = await conn.scalar(text("SELECT count(DISTINCT inquiry_id) FROM deliveries"))
-        return (stored, referral_mails, cases_delivered) == (3, 2, 3)
-    await wait_until(all_there, what="three letters, both referrals' deliveries and one for every case")
+        return (stored, referral_mails, cases_delivered) == (4, 4, 4)
+    await wait_until(all_there, what="four letters, the referrals' deliveries and one for every case")
 
     async with mco_readers.http() as http:
         async def seen(**caller: str) -> set[uuid.UUID]:
@@ -88,17 +89,22 @@ async def test_an_mco_finds_only_deliveries_and_letters_of_inquiries_referred_to
             return {uuid.UUID(entry["inquiry_id"]) for entry in log.json()}
 
         assert await seen(person="maria") == set(cases)
-        assert await seen(person="tina") == {to_tc.inquiry_id}
-        assert await seen(person="adam") == {to_ag.inquiry_id}
+        assert await seen(person="tina") == {to_tc.inquiry_id, to_both.inquiry_id}
+        assert await seen(person="adam") == {to_ag.inquiry_id, to_both.inquiry_id}
         tina = await tokens.headers(person="tina")
+        shared = await http.get("/v1/deliveries", params={"inquiry_id": str(to_both.inquiry_id)}, headers=tina)
+        recipients = {entry["recipient"] for entry in shared.json()}
+        assert "mco:IA-TC" in recipients and "mco:IA-AG" not in recipients, "its own part only"
         other = await http.get("/v1/deliveries", params={"inquiry_id": str(to_ag.inquiry_id)}, headers=tina)
         assert (other.status_code, other.json()) == (200, [])
 
         read: list[tuple[str, str]] = []
-        for person, mine in (("tina", to_tc.inquiry_id), ("adam", to_ag.inquiry_id), ("maria", None)):
+        mine = {"tina": {to_tc.inquiry_id, to_both.inquiry_id}, "adam": {to_ag.inquiry_id, to_both.inquiry_id},
+                "maria": set(cases)}
+        for person in ("tina", "adam", "maria"):
             for case, letter in letters.items():
                 answer = await http.get(f"/v1/letters/{letter}", headers=await tokens.headers(person=person))
-                if mine is None or case == mine:
+                if case in mine[person]:
                     assert answer.status_code == 200, (person, case)
                     read.append((person, str(letter)))
                 else:  # as if there were no such letter

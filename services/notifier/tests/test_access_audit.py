@@ -14,11 +14,11 @@ from liaison_notifier.main import bootstrap
 from liaison_notifier.rules.ids import letter_id
 from liaison_notifier.settings import Settings
 from liaison_shared.audit import PHI_READ
-from liaison_shared.payloads import LetterRequestedV1
+from liaison_shared.payloads import NoticeIssuedV1
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
-from .conftest import NOW, Harness
+from .conftest import ACTOR, NOW, Harness
 
 
 def test_the_only_route_marked_as_returning_phi_is_the_letter() -> None:
@@ -30,8 +30,9 @@ def test_the_only_route_marked_as_returning_phi_is_the_letter() -> None:
 
 async def test_a_letter_read_leaves_one_record_and_compliance_reads_it(notifier: Harness, tokens: Tokens) -> None:
     inquiry_id = uuid.uuid4()
-    letter = letter_id(inquiry_id)
-    await notifier.publish(LetterRequestedV1(inquiry_id=inquiry_id, party="member", failed_attempts=2, at=NOW))
+    [issued] = await notifier.publish(NoticeIssuedV1(inquiry_id=inquiry_id, notice="answer", text="The answer.",
+                                                     actor=ACTOR, at=NOW))
+    letter = letter_id(issued.id)
 
     async def stored() -> bool:
         async with notifier.runtime.engine.connect() as conn:

@@ -1,22 +1,21 @@
 """Each channel end to end on the real broker: e-mail to a real SMTP server,
-signed webhooks with retries, the MCOs' own topics, letters."""
+signed webhooks with retries, the MCOs' own topics, letters of notices."""
 
 from __future__ import annotations
 
 import uuid
+from email.message import Message
 
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 
-from liaison_notifier.rules.ids import notification_id
+from liaison_notifier.rules.ids import letter_id, notification_id
 from liaison_shared.events import decode
-from liaison_shared.payloads import Actor, LetterReadyV1, LetterRequestedV1, McoContactedV1, McoInquiryReferredV1
+from liaison_shared.payloads import LetterReadyV1, McoContactedV1, McoInquiryReferredV1, NoticeIssuedV1
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
-from .conftest import NOW, Harness, assigned
-
-ACTOR = Actor(subject="test-user", name="Test User")  # who acted, as a token would say
+from .conftest import ACTOR, NOW, Harness, assigned, received
 
 
 async def delivery_log(harness: Harness, inquiry_id: uuid.UUID, tokens: Tokens) -> list[dict[str, object]]:
@@ -99,10 +98,25 @@ async def test_each_mco_topic_carries_only_its_own_referrals_and_no_phi(notifier
     await wait_until(contacts_emailed, what="both MCO contacts e-mailed")
 
 
-async def test_two_failed_calls_produce_one_stored_letter(notifier: Harness, tokens: Tokens) -> None:
-    inquiry_id = uuid.uuid4()
-    request = LetterRequestedV1(inquiry_id=inquiry_id, party="member", failed_attempts=2, at=NOW)
-    await notifier.publish(request, request)  # the same request twice: one letter
+async def test_a_case_triaged_to_program_integrity_emails_the_unit(notifier: Harness) -> None:
+    # An FWA referral (a survey outcome) opens a case triage puts in the program-integrity queue.
+    await notifier.publish(assigned(queue="program_integrity", track="program_integrity", priority="standard",
+                                    subject="FWA referral · PCP attribution · ID ***321B"))
+
+    async def arrived() -> list[Message]:
+        return [m for m in notifier.inbox.messages if m["To"] == "program-integrity@ime.test"]
+    [message] = await wait_until(arrived, what="the program integrity unit's e-mail")
+    assert message["Subject"].startswith("[Liaison] New standard inquiry in program_integrity")
+    assert "member-escalations@ime.test" not in {m["To"] for m in notifier.inbox.messages}
+
+
+async def test_a_notice_s_letter_is_stored_announced_and_printed(notifier: Harness, tokens: Tokens) -> None:
+    case = received()
+    known = await notifier.publish(case, assigned(inquiry_id=case.inquiry_id))
+    await wait_until(lambda: notifier.processed(*known), what="the case known to the notifier")
+    inquiry_id = case.inquiry_id
+    [issued] = await notifier.publish(NoticeIssuedV1(inquiry_id=inquiry_id, notice="answer", at=NOW, actor=ACTOR,
+                                                     text="Your plan approved the refill on November 13."))
 
     async def letters() -> int:
         async with notifier.runtime.engine.connect() as conn:
@@ -119,10 +133,13 @@ async def test_two_failed_calls_produce_one_stored_letter(notifier: Harness, tok
         await consumer.stop()
     ready = decode(record.value, record.headers).payload
     assert isinstance(ready, LetterReadyV1) and ready.inquiry_id == inquiry_id
+    assert (ready.letter_id, ready.notice) == (letter_id(issued.id), "answer")
     assert await letters() == 1
     async with notifier.runtime.engine.connect() as conn:
         html = await conn.scalar(text("SELECT html FROM letters WHERE inquiry_id = :i"), {"i": inquiry_id})
     assert "November 16, 2026" in html and "reference number" in html
+    assert "Your plan approved the refill on November 13." in html and "Dear Jane Q. Doe," in html
+    assert "12 Elm Street" in html
 
     liaison = await tokens.headers(person="maria")
     async with notifier.http() as http:

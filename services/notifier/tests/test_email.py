@@ -180,6 +180,7 @@ EXPECTED = {
     "breach_withdrawn": ["first_response", "2025-03-05 17:00 CST", "2025-03-05 16:40 CST", "member_liaison", LINK],
     "follow_up_due": ["first_response", "2025-03-05 17:00 CST", "member_liaison", LINK],
     "mco_referral": [INQUIRY_ID, "pharmacy", "2025-03-04 09:15 CST", LINK],
+    "letter_due": ["Letter due", "member_liaison", "Pharmacy denial for member [ID]", "notice of kind answer", LINK],
 }
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from liaison_notifier.contract import EmailRecipient, Kind, SubscriptionsConfig, WebhookRecipient
+from liaison_notifier.contract import EmailRecipient, Kind, SubscriptionsConfig, WebhookRecipient, load_subscriptions
 from liaison_notifier.rules.attempts import LEASE_MARGIN_SECONDS, is_final, lease
 from liaison_notifier.rules.ids import letter_id, notification_id
 from liaison_notifier.rules.messages import message
@@ -36,12 +36,15 @@ CONFIG = SubscriptionsConfig.model_validate({
         {"name": "referrals", "kinds": ["mco_referral"], "notify": ["mco-contact", "mco-topic"]},
         {"name": "tc-breaches", "kinds": ["sla_breached"], "when": {"mco_in": ["IA-TC"]},
          "notify": ["member-escalations", "ccm-hook"]},
+        {"name": "follow-ups", "kinds": ["follow_up_due"], "notify": ["mco-topic", "member-escalations"]},
+        {"name": "tc-warnings", "kinds": ["sla_warning"], "when": {"mco_in": ["IA-TC"]},
+         "notify": ["mco-topic", "mco-contact"]},
     ],
 })
 
 
 def owed(kind: Kind, **inquiry: Any) -> list[Delivery | McoTopic]:
-    facts: dict[str, Any] = {"queue": None, "priority": None, "track": None, "mco": None, "referred_mco": None,
+    facts: dict[str, Any] = {"queue": None, "priority": None, "track": None, "mco": None, "referred": (),
                              **inquiry}
     return targets(CONFIG, kind, **facts)
 
@@ -51,7 +54,7 @@ def owed(kind: Kind, **inquiry: Any) -> list[Delivery | McoTopic]:
 
 def test_ids_already_stored_are_derived_the_same_way_still() -> None:
     assert notification_id(EVENT, "member-escalations", "email") == uuid.UUID("cdd62ace-0592-53db-9f15-5092d13285c5")
-    assert letter_id(EVENT) == uuid.UUID("8a939d07-b956-5780-a94c-641cc840aacf")
+    assert letter_id(EVENT) == uuid.UUID("8a939d07-b956-5780-a94c-641cc840aacf")  # now of the notice's event
 
 
 @given(st.uuids(), st.text(min_size=1), st.sampled_from(["email", "webhook"]))
@@ -72,16 +75,16 @@ def test_new_work_goes_to_the_recipients_of_its_queue_over_their_channel() -> No
 
 
 def test_a_kind_no_subscription_lists_is_owed_to_no_one() -> None:
-    assert owed("sla_warning", queue="member_liaison", mco="IA-TC") == []
+    assert owed("breach_withdrawn", queue="member_liaison", mco="IA-TC") == []
 
 
 def test_a_referral_goes_to_the_mco_contact_and_the_mco_topic() -> None:
-    assert owed("mco_referral", mco="IA-AG", referred_mco="IA-TC") == [Delivery("mco:IA-TC", "email"),
-                                                                       McoTopic("IA-TC")]
+    assert owed("mco_referral", mco="IA-AG", referred=("IA-TC",)) == [Delivery("mco:IA-TC", "email"),
+                                                                        McoTopic("IA-TC")]
 
 
 def test_an_mco_without_a_contact_still_gets_its_topic_record() -> None:
-    assert owed("mco_referral", referred_mco="IA-AG") == [McoTopic("IA-AG")]
+    assert owed("mco_referral", referred=("IA-AG",)) == [McoTopic("IA-AG")]
 
 
 def test_an_inquiry_not_referred_is_owed_nothing_on_the_built_in_recipients() -> None:
@@ -91,8 +94,52 @@ def test_an_inquiry_not_referred_is_owed_nothing_on_the_built_in_recipients() ->
 def test_conditions_on_the_mco_see_the_referred_mco_first() -> None:
     both = [Delivery("member-escalations", "email"), Delivery("ccm-hook", "webhook")]
     assert owed("sla_breached", mco="IA-TC") == both
-    assert owed("sla_breached", mco="IA-AG", referred_mco="IA-TC") == both
-    assert owed("sla_breached", mco="IA-TC", referred_mco="IA-AG") == []
+    assert owed("sla_breached", mco="IA-AG", referred=("IA-TC",)) == both
+    assert owed("sla_breached", mco="IA-TC", referred=("IA-AG",)) == []
+
+
+def test_what_concerns_several_mcos_goes_to_each_one_s_topic_and_once_to_a_named_recipient() -> None:
+    assert owed("follow_up_due", mco="IA-TC", referred=("IA-TC", "IA-AG")) == [
+        McoTopic("IA-TC"), McoTopic("IA-AG"), Delivery("member-escalations", "email")]
+    assert owed("follow_up_due", referred=("IA-AG",)) == [McoTopic("IA-AG"), Delivery("member-escalations", "email")]
+
+
+def test_a_condition_on_the_mco_holds_if_it_holds_for_any_referred_mco_and_reaches_only_those() -> None:
+    both = [Delivery("member-escalations", "email"), Delivery("ccm-hook", "webhook")]
+    assert owed("sla_breached", mco="IA-AG", referred=("IA-AG", "IA-TC")) == both
+    assert owed("sla_warning", referred=("IA-AG", "IA-TC")) == [McoTopic("IA-TC"), Delivery("mco:IA-TC", "email")]
+    assert owed("sla_warning", mco="IA-TC", referred=("IA-AG",)) == []
+
+
+# -- the program's own subscriptions ----------------------------------------------------------------
+
+PROGRAM = load_subscriptions()
+
+
+def program_owed(kind: Kind, **inquiry: Any) -> list[Delivery | McoTopic]:
+    facts: dict[str, Any] = {"queue": None, "priority": None, "track": None, "mco": None, "referred": (),
+                             **inquiry}
+    return targets(PROGRAM, kind, **facts)
+
+
+@pytest.mark.parametrize(("queue", "track", "mailbox"), [
+    ("program_integrity", "program_integrity", "program-integrity"),
+    ("grievances_appeals", "grievance", "grievance-coordinators"),
+    ("grievances_appeals", "appeal", "grievance-coordinators")])
+def test_the_program_s_fwa_and_grievance_cases_e_mail_their_units(queue: str, track: str, mailbox: str) -> None:
+    assert program_owed("priority_assigned", queue=queue, track=track, priority="standard") == [
+        Delivery(mailbox, "email")]
+    assert PROGRAM.recipients[mailbox].channel == "email"
+    for kind in ("sla_warning", "sla_breached", "follow_up_due", "letter_due"):
+        assert Delivery(mailbox, "email") in program_owed(kind, queue=queue, track=track), kind
+
+
+@pytest.mark.parametrize("queue", ["member_liaison", "provider_liaison", "msa_esr", "unit_lead", "special_outreach",
+                                   "ccm", "grievances_appeals", "program_integrity"])
+def test_the_program_tells_every_queue_of_a_letter_due_on_its_cases(queue: str) -> None:
+    [delivery] = program_owed("letter_due", queue=queue)
+    assert isinstance(delivery, Delivery) and delivery.channel == "email"
+    assert delivery == program_owed("priority_assigned", queue=queue)[0], "the queue's own inbox"
 
 
 def test_a_delivery_reaches_its_named_recipient_or_the_mco_contact() -> None:

@@ -12,6 +12,7 @@ def notification_id(cause_event_id: uuid.UUID, recipient: str, channel: str) -> 
     return uuid.uuid5(NOTIFICATIONS, f"{cause_event_id}:{recipient}:{channel}")
 
 
-def letter_id(inquiry_id: uuid.UUID) -> uuid.UUID:
-    """An inquiry has at most one letter."""
-    return uuid.uuid5(NOTIFICATIONS, f"letter:{inquiry_id}")
+def letter_id(notice_event_id: uuid.UUID) -> uuid.UUID:
+    """A notice has one letter: a redelivered notice event is the same letter. (Letters from before
+    notices were derived from their inquiry's id the same way: those ids cannot meet these.)"""
+    return uuid.uuid5(NOTIFICATIONS, f"letter:{notice_event_id}")

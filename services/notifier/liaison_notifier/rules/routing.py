@@ -1,8 +1,9 @@
 """Who is owed what: the subscriptions an event of a kind matches, for an inquiry, turned into
-deliveries to recipients and records on the referred MCO's own topic."""
+deliveries to recipients and records on the own topics of the MCOs it concerns."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -30,32 +31,38 @@ class Delivery:
 
 @dataclass(frozen=True)
 class McoTopic:
-    """A record owed on the own topic of the MCO the inquiry is referred to."""
+    """A record owed on the own topic of an MCO the inquiry is referred to."""
 
     mco: str
 
 
 def targets(config: SubscriptionsConfig, kind: Kind, *, queue: str | None, priority: str | None,
-            track: str | None, mco: str | None, referred_mco: str | None) -> list[Delivery | McoTopic]:
+            track: str | None, mco: str | None, referred: Sequence[str]) -> list[Delivery | McoTopic]:
     """What every subscription an event of `kind` about this inquiry matches asks for, in the file's order.
 
-    The conditions see the referred MCO if there is one, else the inquiry's MCO. The built-in
-    recipients are owed only for a referred inquiry (`mco-contact` only if that MCO has a contact).
+    `referred` are the MCOs the event concerns: every MCO the case is referred to, or only the
+    one a referral or an MCO's own clock is about. A condition on the MCO holds if it holds for
+    any of them (for the inquiry's own MCO when there are none). The built-in recipients are
+    owed to each of them the condition holds for (`mco-contact` only if that MCO has a contact);
+    a named recipient once, however many MCOs matched.
     """
     owed: list[Delivery | McoTopic] = []
     for subscription in config.subscriptions:
-        if kind not in subscription.kinds or not matches(
-                subscription.when, queue=queue, priority=priority, track=track, mco=referred_mco or mco):
+        if kind not in subscription.kinds:
+            continue
+        mcos = [m for m in referred if matches(subscription.when, queue=queue, priority=priority, track=track, mco=m)]
+        if not mcos and not matches(subscription.when, queue=queue, priority=priority, track=track,
+                                    mco=None if referred else mco):
             continue
         for name in subscription.notify:
             if name == MCO_TOPIC:
-                if referred_mco:
-                    owed.append(McoTopic(referred_mco))
+                owed.extend(McoTopic(m) for m in mcos)
             elif name == MCO_CONTACT:
-                if referred_mco in config.mco_contacts:
-                    owed.append(Delivery(f"{MCO_RECIPIENT_PREFIX}{referred_mco}", "email"))
+                owed.extend(Delivery(f"{MCO_RECIPIENT_PREFIX}{m}", "email") for m in mcos if m in config.mco_contacts)
             else:
-                owed.append(Delivery(name, config.recipients[name].channel))
+                delivery = Delivery(name, config.recipients[name].channel)
+                if delivery not in owed:
+                    owed.append(delivery)
     return owed
 
 
