@@ -147,7 +147,9 @@ async def test_a_liaison_claims_a_new_urgent_case_calls_twice_writes_and_the_clo
     await expect(page.locator('.entry[data-type="liaison.inquiry.letter-requested.v1"]')).to_have_count(1,
                                                                                                     timeout=LIVE)
     await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "open")
-    await record(page, "contact-attempt", channel="letter", outcome="reached")
+    # She writes the answer; the letter with her words meets the clock as a call that reached would.
+    await expect(page.locator("#letter-due")).to_be_visible()
+    await record(page, "answer-letter", text="Your refill was approved today; the pharmacy has it ready.")
     await expect(clock_state(page, "originator_contacted")).to_have_attribute("data-state", "met", timeout=LIVE)
     await expect(clock_state(page, "originator_contacted")).to_contain_text("Met")
     # The letter, rendered by the notifier, opens alone to print.
@@ -156,9 +158,10 @@ async def test_a_liaison_claims_a_new_urgent_case_calls_twice_writes_and_the_clo
         await page.click("#print-letter")
     letter = await opened.value
     await expect(letter.locator("body")).to_contain_text("Dear Journey")
+    await expect(letter.locator("body")).to_contain_text("the pharmacy has it ready")
     # Every action is on the log, with who did it.
     entries = page.locator('.entry[data-type="liaison.inquiry.contact-attempted.v1"]')
-    await expect(entries).to_have_count(3)
+    await expect(entries).to_have_count(2)
     await expect(entries.first).to_contain_text("by Maria Lopez")
     await shoot(page, "case")
     await shoot(letter, "letter")

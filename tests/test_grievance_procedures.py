@@ -102,7 +102,7 @@ async def test_a_grievance_resolved_on_day_89_is_met_and_one_on_day_91_breached(
 
 async def test_a_plan_extension_moves_the_deadline_once_and_owes_its_notice(gail: SystemClient) -> None:
     inquiry = (await gail.post("/v1/inquiries/grievances", grievance(
-        received_at=DRILL_START.replace(hour=10).isoformat())))["inquiry_id"]
+        received_at=DRILL_START.replace(hour=10, minute=0).isoformat())))["inquiry_id"]
     acknowledged = await clock(gail, inquiry, "acknowledged")
     assert local(acknowledged["due_at"]) == datetime(2026, 12, 2, 10, tzinfo=CHICAGO)  # 3 business days
     assert local((await clock(gail, inquiry, "resolution"))["due_at"]) == datetime(2027, 2, 24, tzinfo=CHICAGO)
