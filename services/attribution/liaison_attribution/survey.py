@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 from uuid import UUID
@@ -28,6 +27,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from liaison_shared.config_files import ConfigError, Problem, load_config
+from liaison_shared.vocabulary import SurveyOutcome
 
 DEFAULT_SURVEY = Path(__file__).with_name("survey.yaml")
 
@@ -41,15 +41,6 @@ def _kebab_case(node_id: str) -> str:
 
 
 _NodeId = Annotated[str, AfterValidator(_kebab_case)]
-
-
-class Outcome(StrEnum):
-    """What the survey decides for an inquiry."""
-
-    SIMPLE_PCP_CHANGE = "simple_pcp_change"
-    PROVIDER_OUTREACH = "provider_outreach"
-    GRIEVANCE = "grievance"
-    FWA_REFERRAL = "fwa_referral"
 
 
 class SurveyError(ConfigError):
@@ -75,7 +66,7 @@ class Answer(_Strict):
 
     value: _Text
     next: _NodeId | None = None
-    outcome: Outcome | None = None
+    outcome: SurveyOutcome | None = None
 
     @model_validator(mode="after")
     def _exactly_one_target(self) -> Answer:
@@ -109,7 +100,7 @@ class SurveyConfig(_Strict):
 class SurveyResult:
     """The outcome, the `(node id, answer)` pairs that led to it and the survey version (explainability)."""
 
-    outcome: Outcome
+    outcome: SurveyOutcome
     path: list[tuple[str, str]]
     survey_version: str
 
@@ -155,17 +146,17 @@ class Survey:
             node = self._nodes[answer.next]
 
 
-OPENS_A_CASE = frozenset({Outcome.PROVIDER_OUTREACH, Outcome.GRIEVANCE, Outcome.FWA_REFERRAL})
+OPENS_A_CASE = frozenset({SurveyOutcome.PROVIDER_OUTREACH, SurveyOutcome.GRIEVANCE, SurveyOutcome.FWA_REFERRAL})
 """The outcomes intake turns into a case of their own, copied from the inquiry the survey was answered for."""
 
 
-def outcome_problems(outcome: Outcome, *, inquiry_id: UUID | None, member_id: UUID | None, pcp_change: bool
+def outcome_problems(outcome: SurveyOutcome, *, inquiry_id: UUID | None, member_id: UUID | None, pcp_change: bool
                      ) -> list[Problem]:
     """What a survey response lacks, or has without cause, for its outcome, as (field, reason): a simple PCP
     change is made at once, so it names the member and the change; an outcome that opens a case names the
     originating inquiry, which intake copies. Empty when the response is complete."""
     problems: list[Problem] = []
-    if outcome is Outcome.SIMPLE_PCP_CHANGE:
+    if outcome is SurveyOutcome.SIMPLE_PCP_CHANGE:
         if member_id is None:
             problems.append(("member_id", "required when the outcome is simple_pcp_change"))
         if not pcp_change:
@@ -233,7 +224,7 @@ def _cycles(nodes: tuple[Question, ...], first: dict[str, int]) -> list[Problem]
 def _unreached(config: SurveyConfig, first: dict[str, int]) -> list[Problem]:
     """Nodes the root never reaches (dead configuration) and outcomes no reachable answer gives."""
     reached, todo = {config.root}, [config.root]
-    outcomes: set[Outcome] = set()
+    outcomes: set[SurveyOutcome] = set()
     while todo:
         for answer in config.nodes[first[todo.pop()]].answers:
             if answer.outcome is not None:
@@ -243,6 +234,6 @@ def _unreached(config: SurveyConfig, first: dict[str, int]) -> list[Problem]:
                 todo.append(answer.next)
     problems: list[Problem] = [(f"nodes[{i}]", f"node {config.nodes[i].id!r} is unreachable from the root")
                                for node_id, i in first.items() if node_id not in reached]
-    problems += [("nodes", f"no answer leads to outcome {outcome.value!r}") for outcome in Outcome
+    problems += [("nodes", f"no answer leads to outcome {outcome.value!r}") for outcome in SurveyOutcome
                  if outcome not in outcomes]
     return problems

@@ -13,7 +13,6 @@ import yaml
 from liaison_attribution.survey import (
     DEFAULT_SURVEY,
     OPENS_A_CASE,
-    Outcome,
     Survey,
     SurveyAnswerError,
     SurveyConfig,
@@ -21,6 +20,7 @@ from liaison_attribution.survey import (
     load_survey,
     outcome_problems,
 )
+from liaison_shared.vocabulary import SurveyOutcome
 
 SURVEY = load_survey()
 
@@ -30,22 +30,22 @@ NO_FWA = {"fwa-signs": "no", "quality-of-care": "no"}
 @pytest.mark.parametrize(
     ("answers", "outcome"),
     [
-        ({"fwa-signs": "yes"}, Outcome.FWA_REFERRAL),
-        ({"fwa-signs": "no", "quality-of-care": "yes"}, Outcome.GRIEVANCE),
+        ({"fwa-signs": "yes"}, SurveyOutcome.FWA_REFERRAL),
+        ({"fwa-signs": "no", "quality-of-care": "yes"}, SurveyOutcome.GRIEVANCE),
         (NO_FWA | {"raised-by": "member", "assigned-without-consent": "no", "member-wants-change": "yes"},
-         Outcome.SIMPLE_PCP_CHANGE),
+         SurveyOutcome.SIMPLE_PCP_CHANGE),
         (NO_FWA | {"raised-by": "member", "assigned-without-consent": "yes", "assigned-by-claims": "no",
-                   "member-wants-change": "yes"}, Outcome.SIMPLE_PCP_CHANGE),
+                   "member-wants-change": "yes"}, SurveyOutcome.SIMPLE_PCP_CHANGE),
         (NO_FWA | {"raised-by": "member", "assigned-without-consent": "yes", "assigned-by-claims": "yes",
-                   "visits-recognised": "no"}, Outcome.FWA_REFERRAL),
+                   "visits-recognised": "no"}, SurveyOutcome.FWA_REFERRAL),
         (NO_FWA | {"raised-by": "member", "assigned-without-consent": "no", "member-wants-change": "no"},
-         Outcome.PROVIDER_OUTREACH),
-        (NO_FWA | {"raised-by": "provider", "provider-disputes-panel": "yes"}, Outcome.PROVIDER_OUTREACH),
+         SurveyOutcome.PROVIDER_OUTREACH),
+        (NO_FWA | {"raised-by": "provider", "provider-disputes-panel": "yes"}, SurveyOutcome.PROVIDER_OUTREACH),
         (NO_FWA | {"raised-by": "provider", "provider-disputes-panel": "no", "member-wants-change": "yes"},
-         Outcome.SIMPLE_PCP_CHANGE),
+         SurveyOutcome.SIMPLE_PCP_CHANGE),
     ],
 )
-def test_default_survey_reaches_each_outcome(answers: dict[str, str], outcome: Outcome) -> None:
+def test_default_survey_reaches_each_outcome(answers: dict[str, str], outcome: SurveyOutcome) -> None:
     result = SURVEY.walk(answers)
     assert result.outcome is outcome
     assert result.path == list(answers.items())
@@ -54,7 +54,7 @@ def test_default_survey_reaches_each_outcome(answers: dict[str, str], outcome: O
 
 def test_answers_off_the_path_are_ignored() -> None:
     result = SURVEY.walk({"fwa-signs": "yes", "quality-of-care": "yes", "raised-by": "provider"})
-    assert result.outcome is Outcome.FWA_REFERRAL
+    assert result.outcome is SurveyOutcome.FWA_REFERRAL
     assert result.path == [("fwa-signs", "yes")]
 
 
@@ -120,7 +120,7 @@ def broken(change: Any) -> dict[str, Any]:
 
 def test_minimal_tree_loads(tmp_path: Path) -> None:
     survey = load_survey(write(tmp_path, TREE))
-    assert survey.walk({"first": "more", "second": "outreach"}).outcome is Outcome.PROVIDER_OUTREACH
+    assert survey.walk({"first": "more", "second": "outreach"}).outcome is SurveyOutcome.PROVIDER_OUTREACH
 
 
 def add_cycle(tree: dict[str, Any]) -> None:
@@ -179,22 +179,22 @@ def test_survey_built_from_a_model_checks_the_tree_too() -> None:
 INQUIRY, MEMBER = uuid.uuid4(), uuid.uuid4()
 
 
-@pytest.mark.parametrize("outcome", list(Outcome))
-def test_a_complete_response_for_each_outcome_has_no_problem(outcome: Outcome) -> None:
-    change = outcome is Outcome.SIMPLE_PCP_CHANGE
+@pytest.mark.parametrize("outcome", list(SurveyOutcome))
+def test_a_complete_response_for_each_outcome_has_no_problem(outcome: SurveyOutcome) -> None:
+    change = outcome is SurveyOutcome.SIMPLE_PCP_CHANGE
     assert outcome_problems(outcome, inquiry_id=INQUIRY, member_id=MEMBER, pcp_change=change) == []
 
 
 def test_a_simple_pcp_change_needs_the_member_and_the_change_but_not_an_inquiry() -> None:
-    assert outcome_problems(Outcome.SIMPLE_PCP_CHANGE, inquiry_id=None, member_id=MEMBER, pcp_change=True) == []
-    fields = [f for f, _ in outcome_problems(Outcome.SIMPLE_PCP_CHANGE, inquiry_id=None, member_id=None,
+    assert outcome_problems(SurveyOutcome.SIMPLE_PCP_CHANGE, inquiry_id=None, member_id=MEMBER, pcp_change=True) == []
+    fields = [f for f, _ in outcome_problems(SurveyOutcome.SIMPLE_PCP_CHANGE, inquiry_id=None, member_id=None,
                                              pcp_change=False)]
     assert fields == ["member_id", "pcp_change"]
 
 
 @pytest.mark.parametrize("outcome", sorted(OPENS_A_CASE))
-def test_an_outcome_that_opens_a_case_needs_the_originating_inquiry_and_no_pcp_change(outcome: Outcome) -> None:
-    assert OPENS_A_CASE == set(Outcome) - {Outcome.SIMPLE_PCP_CHANGE}
+def test_an_outcome_that_opens_a_case_needs_the_originating_inquiry_and_no_pcp_change(outcome: SurveyOutcome) -> None:
+    assert OPENS_A_CASE == set(SurveyOutcome) - {SurveyOutcome.SIMPLE_PCP_CHANGE}
     assert outcome_problems(outcome, inquiry_id=INQUIRY, member_id=None, pcp_change=False) == []
     [(field, reason)] = outcome_problems(outcome, inquiry_id=None, member_id=MEMBER, pcp_change=False)
     assert field == "inquiry_id" and outcome.value in reason
