@@ -106,11 +106,11 @@ class IntakeService:
         origin = OriginCase(inquiry_id=origin_row.id, party=Party(origin_row.party), source=Source(origin_row.source),
                             mco=origin_row.mco, identity=origin_row.identity, description=origin_row.description)
         received = survey_case(outcome, origin)
-        if await store.get_inquiry(session, received.inquiry_id) is not None:
-            return
+        opened = await store.insert_inquiry(session, {**_inquiry_values(received, new_case(received)),
+                                                      "created_by": outcome_event.source}, if_new=True)
+        if not opened:
+            return  # this response's case is open already
         event = Event(received, source=SOURCE, subject=str(received.inquiry_id), time=received.received_at)
-        await store.insert_inquiry(session, {**_inquiry_values(received, new_case(received)),
-                                             "created_by": outcome_event.source}, if_new=True)
         await store.append_log(session, [event])
         await self._outbox.add(session, event)
 

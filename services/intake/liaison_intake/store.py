@@ -25,9 +25,13 @@ OPEN_CLOCK_STATES = ("open", "breached")
 _NOT_LOGGED = {"inquiry_id", "at"}
 
 
-async def insert_inquiry(session: AsyncSession, values: dict[str, Any], *, if_new: bool = False) -> None:
+async def insert_inquiry(session: AsyncSession, values: dict[str, Any], *, if_new: bool = False) -> bool:
+    """Insert an inquiry; with `if_new`, only if its id is new. Whether it was inserted."""
     statement = pg_insert(inquiries).values(**values)
-    await session.execute(statement.on_conflict_do_nothing(index_elements=["id"]) if if_new else statement)
+    if if_new:
+        statement = statement.on_conflict_do_nothing(index_elements=["id"])
+    inserted = await session.execute(statement.returning(inquiries.c.id))
+    return inserted.first() is not None
 
 
 async def get_inquiry(session: AsyncSession, inquiry_id: UUID, *, for_update: bool = False) -> Row[Any] | None:
