@@ -67,7 +67,8 @@ async def load_roster(tokens: Tokens) -> None:
 
 
 def inquiries(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
-    """(path, idempotency key, body) of the three demo inquiries, received shortly before `now`."""
+    """(path, idempotency key, body) of the demo inquiries, a grievance and an expedited appeal, received
+    shortly before `now`."""
     member = {"source": "managed_care_ombudsman", "category": "pharmacy", "member_name": "Demo Member",
               "medicaid_id": "1234567A", "caller_name": "Demo Caller", "callback_phone": "515-555-0100",
               "description": "Member cannot get an insulin refill approved; runs out tomorrow.", "mco": "IA-TC",
@@ -80,9 +81,21 @@ def inquiries(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
                 "caller_name": "Demo Caller Two", "callback_phone": "515-555-0102",
                 "description": "Asks why coverage ended; wants a supervisor to call back.",
                 "received_at": (now - timedelta(minutes=20)).isoformat()}
+    address = {"line1": "100 Demo Ave", "city": "Des Moines", "state": "IA", "zip": "50309"}
+    grievance = {"source": "plan_member_services", "category": "quality_of_care", "member_name": "Demo Member",
+                 "medicaid_id": "1234567A", "caller_name": "Demo Member", "callback_phone": "515-555-0100",
+                 "description": "The clinic cancelled her appointment twice and the front desk was rude.",
+                 "mco": "IA-TC", "mailing_address": address, "received_at": (now - timedelta(days=12)).isoformat()}
+    appeal = {**grievance, "category": "durable_medical_equipment",
+              "description": "Appeals the denial of a power wheelchair.",
+              "determination": "Power wheelchair denied as not medically necessary.",
+              "determination_date": (now - timedelta(days=3)).date().isoformat(), "expedited_requested": True,
+              "received_at": (now - timedelta(hours=5)).isoformat()}
     return [("/v1/inquiries/member", "demo-member-1", member),
             ("/v1/inquiries/provider", "demo-provider-1", provider),
-            ("/v1/inquiries/ime-callback-requests", "demo-callback-1", callback)]
+            ("/v1/inquiries/ime-callback-requests", "demo-callback-1", callback),
+            ("/v1/inquiries/grievances", "demo-grievance-1", grievance),
+            ("/v1/inquiries/appeals", "demo-appeal-1", appeal)]
 
 
 async def load(tokens: Tokens | None = None) -> None:
