@@ -450,3 +450,43 @@ async def test_a_program_manager_reads_the_reports_as_charts_with_their_numbers(
     download = await downloading.value
     assert download.suggested_filename == "before-after_2026-09-01_2026-11-30.xlsx"
     await context.close()
+
+
+async def test_a_compliance_officer_reads_grievance_timeliness_per_mco_beside_its_chart(
+        system: LiaisonSystem, call_center: SystemClient, browser: Browser) -> None:
+    gail = SystemClient(system, actor=BearerAuth(system.tokens, person="gail"))
+    now = drill_now(system)
+    # Two of IA-AG's grievances resolved today: one on its day 89 (on time), one on its day 91 (late).
+    grievances = []
+    for days in (89, 91):
+        grievances.append((await gail.post("/v1/inquiries/grievances", {
+            "source": "plan_member_services", "category": "access_to_care", "member_name": "Journey Grievant",
+            "caller_name": "Journey Grievant", "callback_phone": "515-555-0111", "mco": "IA-AG",
+            "description": "Waited four months for a specialist appointment.",
+            "received_at": (now - timedelta(days=days)).isoformat()}))["inquiry_id"])
+    for inquiry in grievances:
+        await gail.wait_for_entry(inquiry, "sla.clock-started", clock="resolution")
+        await gail.post(f"/v1/inquiries/{inquiry}/resolution", {
+            "resolved_by": "state", "resolution_code": "resolved", "summary": "An appointment is booked for you."})
+    await gail.aclose()
+    month = {"start": f"{now:%Y-%m}-01", "end": f"{now:%Y-%m}-28"}
+    async with httpx.AsyncClient(base_url=system.url("reporting"), auth=BearerAuth(system.tokens, person="cora"),
+                                 timeout=30) as reporting:
+        async def both_counted() -> bool:
+            answer = await reporting.get("/v1/reports/grievances-appeals", params=month)
+            rows = answer.json()["rows"] if answer.status_code == 200 else []
+            return any(r["mco"] == "IA-AG" and r["type"] == "grievance" and r["resolved"] == 2 for r in rows)
+        await wait_until(both_counted, timeout=60, interval=0.5, what="reporting to count both grievances")
+    context, page = await signed_in(browser, system, "cora")
+    await page.goto(f"{system.url('console')}/reports/grievances-appeals?start={month['start']}&end={month['end']}")
+    await expect(page.locator("h1")).to_contain_text("Grievances and appeals")
+    await expect(page.get_by_role("img", name=re.compile("Share resolved on time"))).to_be_visible()
+    row = page.locator("#report-table tbody tr", has_text="IA-AG").filter(has_text="Grievance")
+    cells = row.locator("td, th")
+    await expect(cells.nth(3)).to_have_text("2")  # resolved in the month
+    await expect(cells.nth(4)).to_have_text("1")  # on time: day 89
+    await expect(cells.nth(5)).to_have_text("1")  # late: day 91
+    await expect(cells.nth(6)).to_have_text("50.0%")
+    await no_serious_violations(page)
+    await shoot(page, "reports-grievances-appeals", full_page=False)
+    await context.close()
