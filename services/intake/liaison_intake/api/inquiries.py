@@ -16,11 +16,11 @@ from fastapi.responses import JSONResponse
 
 from liaison_intake.api.deps import Key, Reader, ReadSession, Uses, Work, Writer
 from liaison_intake.api.idempotency import ACCEPTED, idempotent_opening
+from liaison_intake.api.record_schemas import GrievanceRecord
 from liaison_intake.api.schemas import (
     AppealCreate,
     DeadlineRead,
     GrievanceCreate,
-    GrievanceRecord,
     ImeCallbackRequestCreate,
     InquiryList,
     InquiryRead,
