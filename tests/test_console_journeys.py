@@ -65,6 +65,8 @@ async def member_case(client: SystemClient, system: LiaisonSystem, mco: str = "I
         "source": source, "category": "pharmacy", "member_name": "Journey Member",
         "medicaid_id": medicaid_id, "caller_name": "Journey Caller", "callback_phone": "515-555-0110",
         "description": "Cannot get an insulin refill approved; runs out tomorrow.", "mco": mco,
+        "mailing_address": {"line1": "210 Walnut St", "line2": "Apt 4", "city": "Des Moines", "state": "IA",
+                            "zip": "50309"},
         "requested_priority": "urgent", "received_at": (received_at or drill_now(system)).isoformat()})
     return str(received["inquiry_id"])
 
@@ -159,6 +161,7 @@ async def test_a_liaison_claims_a_new_urgent_case_calls_twice_writes_and_the_clo
     letter = await opened.value
     await expect(letter.locator("body")).to_contain_text("Dear Journey")
     await expect(letter.locator("body")).to_contain_text("the pharmacy has it ready")
+    await expect(letter.locator("body")).to_contain_text("210 Walnut St")
     # Every action is on the log, with who did it.
     entries = page.locator('.entry[data-type="liaison.inquiry.contact-attempted.v1"]')
     await expect(entries).to_have_count(2)
