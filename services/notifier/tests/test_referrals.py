@@ -52,8 +52,12 @@ async def on_topic(harness: Harness, mco: str, inquiry_id: uuid.UUID, count: int
 
 async def referred_to_both(harness: Harness) -> uuid.UUID:
     case = assigned(mco="IA-TC")
-    events = await harness.publish(case, *[McoContactedV1(inquiry_id=case.inquiry_id, mco=mco, actor=ACTOR, at=NOW)
-                                           for mco in MCOS])
+    # Triage decided before anyone referred the case: on two topics, nothing else keeps that order, and a
+    # decision handled after a referral is news for the MCO ("priority-changed").
+    decided = await harness.publish(case)
+    await wait_until(lambda: harness.processed(*decided), what="the decision processed")
+    events = await harness.publish(*[McoContactedV1(inquiry_id=case.inquiry_id, mco=mco, actor=ACTOR, at=NOW)
+                                     for mco in MCOS])
     await wait_until(lambda: harness.processed(*events), what="both referrals processed")
     return case.inquiry_id
 
