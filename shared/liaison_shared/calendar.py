@@ -269,6 +269,14 @@ class BusinessCalendar:
         # Adding to a zoneinfo datetime is wall-clock arithmetic; UTC makes it elapsed time.
         return start.astimezone(_UTC) + duration
 
+    def add_calendar_days(self, instant: dt.datetime, days: int) -> dt.datetime:
+        """`instant` moved `days` local dates on, at the same local wall time: a midnight stays a
+        midnight across a DST change, where adding 24-hour days would not (an extension of N days)."""
+        _require_aware("instant", instant)
+        local = instant.astimezone(self._zone)
+        moved = dt.datetime.combine(local.date() + dt.timedelta(days=days), local.time(), tzinfo=self._zone)
+        return moved.astimezone(_UTC)
+
     def end_of_calendar_day(self, start: dt.datetime, days: int) -> dt.datetime:
         """The end of the `days`-th calendar day after the local day of `start`: local midnight that
         begins the day after it ("within 90 calendar days of receipt"; a receipt on 1 March is due

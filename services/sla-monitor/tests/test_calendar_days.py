@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from liaison_shared.vocabulary import Priority, Track
 from liaison_sla_monitor.contract import ClockSpec, Signal, Target, load_policy
 from liaison_sla_monitor.rules import meeting
-from liaison_sla_monitor.rules.deadlines import due, later_by_days, reach
+from liaison_sla_monitor.rules.deadlines import due, reach
 
 POLICY = load_policy()
 CALENDAR = POLICY.calendar
@@ -105,9 +105,9 @@ def test_calendar_hours_across_a_dst_change_are_elapsed_hours_not_wall_clock_hou
 
 def test_an_extension_across_a_dst_change_keeps_the_local_wall_time() -> None:
     midnight_cst = utc(2027, 3, 10, 6)  # Wednesday 00:00 CST
-    assert later_by_days(midnight_cst, 14, CALENDAR) == utc(2027, 3, 24, 5)  # 00:00 CDT, 14 local dates on
+    assert CALENDAR.add_calendar_days(midnight_cst, 14) == utc(2027, 3, 24, 5)  # 00:00 CDT, 14 local dates on
     five_pm_cdt = utc(2026, 10, 28, 22)  # Wednesday 17:00 CDT
-    assert later_by_days(five_pm_cdt, 7, CALENDAR) == utc(2026, 11, 4, 23)  # 17:00 CST
+    assert CALENDAR.add_calendar_days(five_pm_cdt, 7) == utc(2026, 11, 4, 23)  # 17:00 CST
 
 
 def test_an_appeal_extended_by_fourteen_days_is_due_at_the_end_of_the_forty_fourth_day() -> None:

@@ -23,18 +23,10 @@ def reach(target: Target, anchor: dt.datetime, calendar: BusinessCalendar) -> dt
     return calendar.add_calendar_time(anchor, dt.timedelta(hours=target.calendar_hours))
 
 
-def later_by_days(instant: dt.datetime, days: int, calendar: BusinessCalendar) -> dt.datetime:
-    """`instant` moved `days` local dates on at the same local wall time (UTC): an extension of "N calendar
-    days" keeps a midnight deadline at midnight across a DST change, where adding 24-hour days would not."""
-    local = calendar.local(instant)
-    moved = dt.datetime.combine(local.date() + dt.timedelta(days=days), local.time(), tzinfo=calendar.zone)
-    return moved.astimezone(dt.UTC)
-
-
 def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar,
         extended_days: int = 0) -> tuple[dt.datetime, dt.datetime]:
     """``(warn_at, due_at)`` in UTC of `spec` started at `anchor` (a timezone-aware instant), its deadline
-    moved `extended_days` calendar days on by an extension (`later_by_days`).
+    moved `extended_days` local dates on by an extension (`BusinessCalendar.add_calendar_days`).
 
     The anchor is the instant of the start signal (an inquiry's receipt for ``triaged``, the
     breach instant for a follow-up). Without a `warning`, the clock warns after `warning_fraction`
@@ -43,7 +35,7 @@ def due(spec: ClockSpec, anchor: dt.datetime, calendar: BusinessCalendar,
     """
     due_at = reach(spec.deadline, anchor, calendar)
     if extended_days:
-        due_at = later_by_days(due_at, extended_days, calendar)
+        due_at = calendar.add_calendar_days(due_at, extended_days)
     if spec.warning is not None:
         return min(reach(spec.warning, anchor, calendar), due_at), due_at
     if spec.deadline.calendar_hours is None and spec.deadline.calendar_days is None:  # business time
