@@ -10,6 +10,7 @@ from __future__ import annotations
 import builtins
 from dataclasses import dataclass
 
+from liaison_shared import care_payloads as care
 from liaison_shared import payloads as p
 
 
@@ -92,6 +93,24 @@ EVENTS: tuple[EventSpec, ...] = (
               p.MemberDisenrolledV1, "A member's MCO enrollment ended."),
     EventSpec("liaison.attribution.survey-outcome.v1", "attribution.survey-outcome", "response_id",
               p.SurveyOutcomeV1, "The PCP-attribution survey chose an outcome (no service consumes it yet)."),
+    EventSpec("liaison.care.conference-held.v1", "care.conferences", "conference_id", care.ConferenceHeldV1,
+              "A case conference of a plan and a practice took place; its summary is due."),
+    EventSpec("liaison.care.summary-sent.v1", "care.conferences", "conference_id", care.SummarySentV1,
+              "The plan sent a conference's summary to the practice."),
+    EventSpec("liaison.care.next-step-agreed.v1", "care.next-steps", "step_id", care.NextStepAgreedV1,
+              "A conference agreed a next step, its responsible party and its report-back date."),
+    EventSpec("liaison.care.next-step-reported.v1", "care.next-steps", "step_id", care.NextStepReportedV1,
+              "The responsible party reported back on a next step."),
+    EventSpec("liaison.care.tracking-started.v1", "care.tracking", "tracking_id", care.TrackingStartedV1,
+              "An unengaged patient went on the tracking list (six-month update)."),
+    EventSpec("liaison.care.tracking-updated.v1", "care.tracking", "tracking_id", care.TrackingUpdatedV1,
+              "The plan recorded a tracked patient's update (claims activity report)."),
+    EventSpec("liaison.care.encounter-notified.v1", "care.transitions", "notice_id", care.EncounterNotifiedV1,
+              "A hospital notified an admission or a discharge of an attributed patient."),
+    EventSpec("liaison.care.callback-requested.v1", "care.transitions", "request_id", care.CallbackRequestedV1,
+              "A patient asked to be called back."),
+    EventSpec("liaison.care.follow-up-recorded.v1", "care.transitions", "item_id", care.FollowUpRecordedV1,
+              "A care manager reached the patient after a discharge or a call-back request."),
     EventSpec("liaison.notification.sent.v1", "notification.delivery", "notification_id",
               p.NotificationSentV1, "A notification reached its channel."),
     EventSpec("liaison.notification.letter-ready.v1", "notification.letters", "letter_id", p.LetterReadyV1,

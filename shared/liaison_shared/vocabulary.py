@@ -57,6 +57,22 @@ class Track(StrEnum):
     GRIEVANCE = "grievance"  # 42 CFR 438.408(b)(1): resolved and notified within 90 calendar days
     APPEAL = "appeal"  # of an adverse benefit determination: standard 30 days, expedited (urgent) 72 hours
     PROGRAM_INTEGRITY = "program_integrity"  # a suspected fraud, waste or abuse referral
+    CARE_COORDINATION = "care_coordination"  # plan and practice coordinating a high-risk patient's care
+
+
+class CareParty(StrEnum):
+    """Who leads a high-risk patient's care management, or owns a next step: the plan, the practice, both."""
+
+    PLAN = "plan"
+    PRACTICE = "practice"
+    JOINT = "joint"
+
+
+class EncounterKind(StrEnum):
+    """What a hospital's notification tells: the patient was admitted, or discharged."""
+
+    ADMISSION = "admission"
+    DISCHARGE = "discharge"
 
 
 class CaseKind(StrEnum):

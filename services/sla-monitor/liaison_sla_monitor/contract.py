@@ -4,7 +4,8 @@ checked at start.
 A policy file has a `version` and `rows` (business time counts on the program's calendar): a `track`, its
 `priorities` and their `clocks` (empty: no clocks). A clock starts on a signal, or on
 `breach:<name>` of another clock of its row (a follow-up); it is due at its `deadline` (exactly one
-of business_hours, business_days, end_of_business_day, calendar_hours, calendar_days) from that instant, is met by
+of business_hours, business_days, end_of_business_day, calendar_hours, calendar_days, scheduled_date) from
+that instant (a `scheduled_date` one: on the date the case was given, e.g. a report-back date), is met by
 any `met_by` signal and warns at its `warning`, else after `warning_fraction` of the time to the
 deadline (`rules.deadlines` counts them).
 
@@ -19,7 +20,7 @@ import re
 from enum import StrEnum
 from itertools import product
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -51,6 +52,13 @@ class Signal(StrEnum):
     DENIAL_NOTICE_SENT = "denial_notice_sent"  # written notice that expedited resolution was denied
     EXPEDITED_DENIED = "expedited_denied"  # the plan denied an appeal's request for expedited resolution
     PLAN_EXTENDED = "plan_extended"  # the plan extended a resolution deadline (not the enrollee's request)
+    # Care coordination between plan and practice (care-coordination's events; each item is its own case)
+    REPORT_BACK_AGREED = "report_back_agreed"  # a next step with a report-back date, agreed at a conference
+    CONFERENCE_HELD = "conference_held"  # a case conference of plan and practice took place
+    SUMMARY_SENT = "summary_sent"  # the plan sent the conference's summary to the practice
+    TRACKING_STARTED = "tracking_started"  # an unengaged patient went on the tracking list
+    DISCHARGED = "discharged"  # a hospital discharged the patient (the instant of the discharge)
+    CALLBACK_REQUESTED = "callback_requested"  # the patient asked to be called back
 
 
 class PolicyError(ConfigError):
@@ -85,14 +93,18 @@ class _Strict(BaseModel):
 
 
 class Target(_Strict):
-    """How far from its anchor an instant falls: exactly one of the five units is given. `calendar_days`
-    is the end of the N-th local calendar day after the anchor's (42 CFR 438's "N calendar days")."""
+    """How far from its anchor an instant falls: exactly one of the six units is given. `calendar_days`
+    is the end of the N-th local calendar day after the anchor's (42 CFR 438's "N calendar days");
+    `scheduled_date` is the end of the date the case was scheduled for (a report-back date agreed by
+    people): `calendar`, its local midnight; `business`, the close of that business day (or of the next one,
+    when the date is not a business day)."""
 
     business_hours: _Hours | None = None
     business_days: _Hours | None = None
     end_of_business_day: Annotated[int, Field(ge=0, strict=True)] | None = None
     calendar_hours: _Hours | None = None
     calendar_days: Annotated[int, Field(ge=1, strict=True)] | None = None
+    scheduled_date: Literal["calendar", "business"] | None = None
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Target:
@@ -105,6 +117,12 @@ class Target(_Strict):
     def unit(self) -> str:
         """The name of the one unit given, e.g. ``business_hours``."""
         return next(iter(self.model_dump(exclude_none=True)))
+
+    @property
+    def counts_business_time(self) -> bool:
+        """Whether the target counts the program's business hours (else elapsed, calendar time)."""
+        return self.unit in ("business_hours", "business_days", "end_of_business_day") or \
+            self.scheduled_date == "business"
 
 
 class ClockSpec(_Strict):
@@ -125,7 +143,9 @@ class ClockSpec(_Strict):
         if self.warning is not None and "warning_fraction" in self.model_fields_set:
             raise ValueError("give warning or warning_fraction, not both")
         unit, limit = self.deadline.unit, getattr(self.deadline, self.deadline.unit)
-        if self.warning is not None and (getattr(self.warning, unit) or 0) > limit:
+        if self.warning is not None and self.warning.scheduled_date is not None:
+            raise ValueError("a warning cannot be a scheduled date: give a warning_fraction")
+        if self.warning is not None and unit != "scheduled_date" and (getattr(self.warning, unit) or 0) > limit:
             raise ValueError(f"the warning ({unit} {getattr(self.warning, unit)}) is later than the deadline ({limit})")
         return self
 

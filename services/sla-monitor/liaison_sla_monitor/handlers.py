@@ -7,6 +7,17 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from liaison_shared.care_payloads import (
+    CallbackRequestedV1,
+    ConferenceHeldV1,
+    EncounterNotifiedV1,
+    FollowUpRecordedV1,
+    NextStepAgreedV1,
+    NextStepReportedV1,
+    SummarySentV1,
+    TrackingStartedV1,
+    TrackingUpdatedV1,
+)
 from liaison_shared.events import Event
 from liaison_shared.handlers import EventHandlers
 from liaison_shared.payloads import (
@@ -24,7 +35,7 @@ from liaison_shared.payloads import (
     PcpAssignedV1,
     PriorityAssignedV1,
 )
-from liaison_shared.vocabulary import ContactChannel, ContactOutcome, McoReportKind, NoticeKind
+from liaison_shared.vocabulary import ContactChannel, ContactOutcome, EncounterKind, McoReportKind, NoticeKind
 from liaison_sla_monitor.contract import Signal
 from liaison_sla_monitor.service import SlaMonitor
 
@@ -136,3 +147,66 @@ async def on_pcps_assigned(monitor: SlaMonitor, session: AsyncSession, events: S
     assigned = [(event.payload.member_id, event.time) for event in events if isinstance(event.payload, PcpAssignedV1)]
     assert len(assigned) == len(events)
     await monitor.pcps_assigned(session, assigned)
+
+
+# -- care coordination: each item with a clock is a case of its own --------------------------------------
+
+
+@handlers.on(NextStepAgreedV1)
+async def on_next_step_agreed(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    step = event.payload
+    assert isinstance(step, NextStepAgreedV1)
+    await monitor.care_item(session, step.step_id, Signal.REPORT_BACK_AGREED, step.agreed_at, step.report_back_on)
+
+
+@handlers.on(NextStepReportedV1)
+async def on_next_step_reported(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    assert isinstance(event.payload, NextStepReportedV1)
+    await monitor.signal(session, event.payload.step_id, Signal.UPDATE_RECORDED, event.payload.reported_at)
+
+
+@handlers.on(ConferenceHeldV1)
+async def on_conference_held(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    held = event.payload
+    assert isinstance(held, ConferenceHeldV1)
+    await monitor.care_item(session, held.conference_id, Signal.CONFERENCE_HELD, held.held_at)
+
+
+@handlers.on(SummarySentV1)
+async def on_summary_sent(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    assert isinstance(event.payload, SummarySentV1)
+    await monitor.signal(session, event.payload.conference_id, Signal.SUMMARY_SENT, event.payload.sent_at)
+
+
+@handlers.on(TrackingStartedV1)
+async def on_tracking_started(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    tracked = event.payload
+    assert isinstance(tracked, TrackingStartedV1)
+    await monitor.care_item(session, tracked.tracking_id, Signal.TRACKING_STARTED, tracked.started_at)
+
+
+@handlers.on(TrackingUpdatedV1)
+async def on_tracking_updated(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    assert isinstance(event.payload, TrackingUpdatedV1)
+    await monitor.signal(session, event.payload.tracking_id, Signal.UPDATE_RECORDED, event.payload.updated_at)
+
+
+@handlers.on(EncounterNotifiedV1)
+async def on_encounter_notified(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    notice = event.payload
+    assert isinstance(notice, EncounterNotifiedV1)
+    if notice.kind is EncounterKind.DISCHARGE:  # an admission is the practice's news, with no clock
+        await monitor.care_item(session, notice.notice_id, Signal.DISCHARGED, notice.occurred_at)
+
+
+@handlers.on(CallbackRequestedV1)
+async def on_callback_requested(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    request = event.payload
+    assert isinstance(request, CallbackRequestedV1)
+    await monitor.care_item(session, request.request_id, Signal.CALLBACK_REQUESTED, request.requested_at)
+
+
+@handlers.on(FollowUpRecordedV1)
+async def on_follow_up_recorded(monitor: SlaMonitor, session: AsyncSession, event: Event) -> None:
+    assert isinstance(event.payload, FollowUpRecordedV1)
+    await monitor.signal(session, event.payload.item_id, Signal.CONTACT_REACHED, event.payload.reached_at)

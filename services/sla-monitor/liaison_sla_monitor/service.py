@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -85,8 +85,9 @@ class SlaMonitor:
         even when it came before the clock started)."""
         spec, met_at = start.spec, start.met_at
         days = await store.extended_days(session, inquiry_id, spec.name)
+        case = await store.case_of(session, inquiry_id) if days else None
         warn_at, due_at = (start.warn_at, start.due_at) if not days else deadlines.due(
-            spec, start.anchor, self.policy.calendar, days)
+            spec, start.anchor, self.policy.calendar, days, case.scheduled_on if case else None)
         values: dict[str, Any] = {
             "track": track, "priority": priority, "anchor_at": start.anchor, "warn_at": warn_at,
             "due_at": due_at, "met_by": [str(s) for s in spec.met_by], "starts_on": str(spec.starts_on),
@@ -128,7 +129,8 @@ class SlaMonitor:
             return  # not triaged yet: `triaged` replays the recorded signals
         specs = self.policy.clocks_for(case.track, case.priority)
         recorded = await store.signals_of(session, inquiry_id)
-        for start in starts.on_signal(specs, clocks, signal, at, recorded, self.policy.calendar, mco):
+        for start in starts.on_signal(specs, clocks, signal, at, recorded, self.policy.calendar, mco,
+                                      case.scheduled_on):
             await self._start(session, inquiry_id, case.track, case.priority, start)
 
     async def referred(self, session: AsyncSession, referral: McoContactedV1) -> None:
@@ -177,7 +179,8 @@ class SlaMonitor:
                     log.warning("extension of clock %s of case %s came after its breach: not moved", name,
                                 inquiry_id)
                 continue
-            warn_at, due_at = deadlines.due(specs[name], clock.anchor_at, self.policy.calendar, extension.days)
+            warn_at, due_at = deadlines.due(specs[name], clock.anchor_at, self.policy.calendar, extension.days,
+                                            case.scheduled_on)
             warned = clock.warned and warn_at <= self.now()  # a later warning is announced again
             await store.move_deadline(session, clock.id, warn_at=warn_at, due_at=due_at,
                                       extended_days=extension.days, warned=warned)
@@ -203,6 +206,15 @@ class SlaMonitor:
         recorded = await store.signals_of(session, inquiry_id)
         for start in starts.on_reopening(specs, clocks, at, recorded, self.policy.calendar):
             await self._start(session, inquiry_id, case.track, case.priority, start)
+
+    async def care_item(self, session: AsyncSession, item_id: UUID, opened_by: Signal, at: datetime,
+                        scheduled_on: date | None = None) -> None:
+        """A care-coordination item (a next step, a conference, a tracked patient, a discharge, a call-back
+        request) is a case of its own on the care-coordination track, opened by `opened_by` at `at` (a next
+        step scheduled for its report-back date): the signal starts the clock it starts."""
+        await store.save_case(session, item_id, track=Track.CARE_COORDINATION, priority=Priority.STANDARD,
+                              received_at=at, scheduled_on=scheduled_on)
+        await self.signal(session, item_id, opened_by, at)
 
     async def member_case(self, session: AsyncSession, case_id: UUID, member_id: UUID) -> None:
         """Remember whose PCP assignment meets a panel-removal case's clocks."""

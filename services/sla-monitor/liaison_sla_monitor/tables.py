@@ -12,6 +12,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     DateTime,
     Identity,
     Index,
@@ -32,6 +33,7 @@ cases = Table(
     Column("received_at", DateTime(timezone=True)),
     Column("member_id", Uuid),  # panel removals: whose PCP assignment meets them
     Column("resolved_at", DateTime(timezone=True)),
+    Column("scheduled_on", Date),  # a care-coordination next step: its report-back date
 )
 Index("cases_member_id", cases.c.member_id)
 

@@ -143,6 +143,15 @@ CALENDAR_24: Expected = {
     "d": ("2026-11-26 14:00", "2026-11-26 20:00"),
 }
 
+# 183 calendar days (six months on the tracking list): due at local midnight after the 183rd day, which
+# falls in CDT (UTC-5); warned after 75% of the elapsed span
+CALENDAR_DAYS_183: Expected = {
+    "a": ("2027-04-03 07:45", "2027-05-19 05:00"),  # 183 d 13 h, 75% = 137 d 15 h 45 min
+    "b": ("2027-04-03 10:07:30", "2027-05-19 05:00"),  # 183 d 3 h 30 min
+    "c": ("2027-04-07 09:07:30", "2027-05-23 05:00"),  # 183 d 7 h 30 min
+    "d": ("2027-04-12 08:45", "2027-05-28 05:00"),  # 183 d 9 h
+}
+
 T, P = Track, Priority
 # One entry per distinct clock: a row covering several priorities is named by one of them.
 # Follow-up clocks take the anchors as the instants the clocks they follow breached.
@@ -187,6 +196,23 @@ EXPECTED: dict[tuple[Track, Priority, str], Expected] = {
     (T.APPEAL, P.URGENT, "resolution"): CALENDAR_72,
     (T.APPEAL, P.URGENT, "extension_notice"): CALENDAR_DAYS_2,
     (T.PROGRAM_INTEGRITY, P.STANDARD, "referral_reviewed"): DAYS_2,
+    (T.CARE_COORDINATION, P.STANDARD, "call_summary"): DAYS_1,
+    (T.CARE_COORDINATION, P.STANDARD, "tracking_update"): CALENDAR_DAYS_183,
+    (T.CARE_COORDINATION, P.STANDARD, "discharge_follow_up"): CALENDAR_48,
+    (T.CARE_COORDINATION, P.STANDARD, "discharge_call_window"): CALENDAR_24,
+    (T.CARE_COORDINATION, P.STANDARD, "member_callback"): CALENDAR_24,
+}
+# Clocks due on the date a case was scheduled for: anchor -> (scheduled date, warn_at, due_at). The report-back
+# date's close of business (17:00 CST = 23:00 UTC), or the next business day's; warned after 75% of the
+# business time to it.
+SCHEDULED: dict[tuple[Track, Priority, str], dict[str, tuple[dt.date, str, str]]] = {
+    (T.CARE_COORDINATION, P.STANDARD, "report_back"): {
+        # Mon 10:00 to Fri 17:00: 43 business hours, 75% = 32 h 15 min, Thursday 15:15 CST
+        "a": (dt.date(2026, 11, 20), "2026-11-19 21:15", "2026-11-20 23:00"),
+        # a Saturday: Monday's close; 1 h 30 min + 9 h, 75% = 7 h 52 min 30 s, Monday 14:22:30 CST
+        "c": (dt.date(2026, 11, 21), "2026-11-23 20:22:30", "2026-11-23 23:00"),
+        "d": (dt.date(2026, 11, 24), "2026-11-25 20:00", "2026-11-25 20:00"),  # a date already past: due at once
+    },
 }
 
 
@@ -197,9 +223,21 @@ def utc(text: str) -> dt.datetime:
 def test_the_table_has_one_entry_for_every_distinct_clock_of_the_policy() -> None:
     distinct = {(row.track, row.priorities, clock.name) for row in POLICY.config.rows for clock in row.clocks}
     named = {(row.track, row.priorities, name) for row in POLICY.config.rows
-             for track, priority, name in EXPECTED if track is row.track and priority in row.priorities}
+             for track, priority, name in [*EXPECTED, *SCHEDULED] if track is row.track and priority in row.priorities}
     assert named == distinct
-    assert len(EXPECTED) == len(distinct)  # no clock twice under two priorities of its row
+    assert len(EXPECTED) + len(SCHEDULED) == len(distinct)  # no clock twice under two priorities of its row
+
+
+@pytest.mark.parametrize(("track", "priority", "name", "anchor", "scheduled_on", "warn_at", "due_at"), [
+    pytest.param(track, priority, name, anchor, *values, id=f"{track}-{priority}-{name}-{anchor}")
+    for (track, priority, name), table in SCHEDULED.items() for anchor, values in table.items()
+])
+def test_scheduled_deadline_worked_out_by_hand(track: Track, priority: Priority, name: str, anchor: str,
+                                               scheduled_on: dt.date, warn_at: str, due_at: str) -> None:
+    (spec,) = [clock for clock in POLICY.clocks_for(track, priority) if clock.name == name]
+    assert due(spec, ANCHORS[anchor], POLICY.calendar, scheduled_on=scheduled_on) == (utc(warn_at), utc(due_at))
+    with pytest.raises(ValueError, match="no scheduled date"):
+        due(spec, ANCHORS[anchor], POLICY.calendar)
 
 
 @pytest.mark.parametrize(("track", "priority", "name", "anchor", "warn_at", "due_at"), [

@@ -37,6 +37,8 @@ CLOCKS: dict[tuple[Track, Priority], list[str]] = {
     (T.CARE_TRANSITION, P.STANDARD): ["discharge_follow_up"],
     (T.CARE_TRANSITION, P.ESCALATED): ["discharge_follow_up"],
     (T.CARE_TRANSITION, P.URGENT): ["member_callback"],
+    **{(T.CARE_COORDINATION, p): ["report_back", "call_summary", "tracking_update", "discharge_follow_up",
+                                  "discharge_call_window", "member_callback"] for p in Priority},
     **{(T.GRIEVANCE, p): ["acknowledged", "resolution", "extension_notice"] for p in Priority},
     (T.APPEAL, P.STANDARD): ["acknowledged", "resolution", "extension_notice", "denial_oral_notice",
                              "denial_written_notice"],
@@ -56,7 +58,7 @@ def clock(track: Track, priority: Priority, name: str) -> ClockSpec:
 
 
 def test_the_shipped_policy_loads_with_its_version_on_the_programs_calendar() -> None:
-    assert POLICY.version == "2026.12-3"
+    assert POLICY.version == "2026.12-4"
     assert POLICY.calendar is program_calendar()  # the one every service reads
     assert CALENDAR.holiday_name(dt.date(2026, 11, 27)) == "Day after Thanksgiving"
 
@@ -196,7 +198,7 @@ def test_a_clock_name_that_is_not_snake_case_is_refused(tmp_path: Path) -> None:
 def test_a_target_needs_exactly_one_key(tmp_path: Path, target: dict[str, Any], got: str) -> None:
     text = edited(lambda d: d["rows"][0]["clocks"][0].update(deadline=target))
     assert (f"rows[0].clocks[0].deadline: give exactly one of business_hours, business_days, end_of_business_day, "
-            f"calendar_hours, calendar_days (got {got})") in refusal(tmp_path, text)
+            f"calendar_hours, calendar_days, scheduled_date (got {got})") in refusal(tmp_path, text)
 
 
 @pytest.mark.parametrize(("target", "problem"), [

@@ -102,6 +102,8 @@ CASES: list[tuple[Facts, Priority, Queue, set[str]]] = [
     (facts(Source.PLAN_MEMBER_SERVICES, Category.CARE_TRANSITION, Track.CARE_TRANSITION),
      E, Queue.CCM, {"care-transition-track", "care-transition-category"}),
     (facts(Source.PLAN_MEMBER_SERVICES, Category.CARE_TRANSITION), E, Queue.MSA_ESR, {"care-transition-category"}),
+    # care coordination's items are timed by the SLA monitor without triage; a case on their track goes to CCM
+    (facts(Source.PLAN_MEMBER_SERVICES, Category.OTHER, Track.CARE_COORDINATION), S, Queue.CCM, set()),
     (facts(Source.PROVIDER, Category.FRAUD_WASTE_ABUSE, Track.PROVIDER),
      E, Queue.PROVIDER_LIAISON, {"fraud-waste-abuse"}),
     (facts(Source.IME_CALL_CENTER_CSR, Category.QUALITY_OF_CARE, requested=U),
@@ -120,7 +122,7 @@ CASES: list[tuple[Facts, Priority, Queue, set[str]]] = [
 
 
 def test_the_default_ruleset_loads_with_its_version() -> None:
-    assert RULESET.version == "2026.12-1"
+    assert RULESET.version == "2026.12-2"
     assert RULESET.config.default_priority is Priority.STANDARD
     assert len(RULESET.config.rules) >= 10
 
@@ -136,7 +138,7 @@ def test_default_ruleset_decides(inquiry: Facts, priority: Priority, queue: Queu
     decision = RULESET.decide(inquiry)
     assert (decision.priority, decision.queue) == (priority, queue)
     assert fired <= set(decision.rules_fired)
-    assert decision.ruleset_version == "2026.12-1"
+    assert decision.ruleset_version == "2026.12-2"
 
 
 def test_rules_fired_are_listed_in_file_order() -> None:

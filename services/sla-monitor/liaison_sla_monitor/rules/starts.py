@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from liaison_shared.calendar import BusinessCalendar
 from liaison_sla_monitor.contract import ClockSpec, Signal
@@ -37,10 +37,10 @@ class ClockStart:
 
 
 def start(spec: ClockSpec, anchor: datetime, recorded: Iterable[RecordedSignal], calendar: BusinessCalendar, *,
-          new_cycle: bool = False, mco: str = CASE_LEVEL) -> ClockStart:
-    """`spec` started at `anchor` for `mco`: its warning and deadline, and when the signals recorded already
-    meet it."""
-    warn_at, due_at = due(spec, anchor, calendar)
+          new_cycle: bool = False, mco: str = CASE_LEVEL, scheduled_on: date | None = None) -> ClockStart:
+    """`spec` started at `anchor` for `mco` (a case scheduled for `scheduled_on`): its warning and deadline, and
+    when the signals recorded already meet it."""
+    warn_at, due_at = due(spec, anchor, calendar, scheduled_on=scheduled_on)
     return ClockStart(spec, anchor, warn_at, due_at, met_at_start(spec.met_by, recorded, anchor, mco), new_cycle,
                       mco)
 
@@ -80,9 +80,9 @@ def on_triage(specs: Iterable[ClockSpec], clocks: Sequence[Clock], recorded: Seq
 
 def on_signal(specs: Iterable[ClockSpec], clocks: Iterable[Clock], signal: Signal, at: datetime,
               recorded: Sequence[RecordedSignal], calendar: BusinessCalendar,
-              mco: str | None = None) -> list[ClockStart]:
+              mco: str | None = None, scheduled_on: date | None = None) -> list[ClockStart]:
     """The clocks `signal` (happened at `at`, from `mco`) starts from `at`: those of the case that never
-    started, and of an MCO clock the instance of an MCO that has none."""
+    started, and of an MCO clock the instance of an MCO that has none (a case scheduled for `scheduled_on`)."""
     clocks = list(clocks)
     plan = []
     for spec in specs:
@@ -90,7 +90,7 @@ def on_signal(specs: Iterable[ClockSpec], clocks: Iterable[Clock], signal: Signa
         if spec.starts_on != signal or any(c.name == spec.name and (c.mco == key or key == CASE_LEVEL)
                                            for c in clocks):
             continue
-        plan.append(start(spec, at, recorded, calendar, mco=key))
+        plan.append(start(spec, at, recorded, calendar, mco=key, scheduled_on=scheduled_on))
     return plan
 
 
