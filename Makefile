@@ -3,7 +3,8 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PACKAGES := -e shared -e services/intake -e services/triage -e services/sla-monitor \
-            -e services/notifier -e services/attribution -e services/console -e services/reporting
+            -e services/notifier -e services/attribution -e services/console -e services/reporting \
+            -e services/care-coordination
 
 .PHONY: install infra infra-stop test lint up down bench asyncapi openapi manifests constraints screenshots
 

@@ -17,12 +17,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from liaison_shared.config_files import ConfigError, Problem, load_config
-from liaison_shared.principal import MCO_SCOPE_PREFIX, PARTY_SCOPE_PREFIX, Principal
+from liaison_shared.principal import MCO_SCOPE_PREFIX, PARTY_SCOPE_PREFIX, PRACTICE_SCOPE_PREFIX, Principal
 from liaison_shared.vocabulary import Party
 
 FILE_VARIABLE = "LIAISON_ACCESS_FILE"
 DEFAULT_FILE = Path(__file__).with_name("access.yaml")
 MCO_ROLE = "mco-staff"  # a person of one MCO: without an mco claim, nothing is granted
+PRACTICE_ROLE = "practice-care-manager"  # a person of one practice: without a practice claim, nothing is granted
 
 # The scopes routes ask for; access.yaml must describe exactly these.
 INTAKE_WRITE, INQUIRY_READ, INQUIRY_ACT = "intake:write", "inquiry:read", "inquiry:act"
@@ -30,8 +31,9 @@ INQUIRY_ASSIGN = "inquiry:assign"
 CLOCKS_READ, DELIVERIES_READ = "clocks:read", "deliveries:read"
 ATTRIBUTION_READ, ATTRIBUTION_WRITE = "attribution:read", "attribution:write"
 AUDIT_READ = "audit:read"
+CARE_READ, CARE_WRITE, TRANSITIONS_WRITE = "care:read", "care:write", "transitions:write"
 SCOPES = frozenset({INTAKE_WRITE, INQUIRY_READ, INQUIRY_ACT, INQUIRY_ASSIGN, CLOCKS_READ, DELIVERIES_READ,
-                    ATTRIBUTION_READ, ATTRIBUTION_WRITE, AUDIT_READ})
+                    ATTRIBUTION_READ, ATTRIBUTION_WRITE, AUDIT_READ, CARE_READ, CARE_WRITE, TRANSITIONS_WRITE})
 
 
 class AccessError(ConfigError):
@@ -49,7 +51,7 @@ class AccessConfig(BaseModel):
     def principal(self, claims: Mapping[str, Any]) -> Principal:
         """The principal a verified token's claims describe: roles map to scopes, a system's granted
         scopes count if systems may hold them, roles of one party confine it to that party's cases,
-        and an `mco` claim confines it to that MCO."""
+        an `mco` claim confines it to that MCO and a `practice` claim (an NPI) to that practice's patients."""
         roles = frozenset(r for r in _strings(claims.get("realm_access", {}).get("roles")) if r in self.roles)
         granted = {s for s in str(claims.get("scope", "")).split() if s in self.system_scopes}
         granted |= {scope for role in roles for scope in self.roles[role]}
@@ -59,6 +61,11 @@ class AccessConfig(BaseModel):
         if isinstance(mco, str) and mco:
             granted.add(MCO_SCOPE_PREFIX + mco)
         elif MCO_ROLE in roles:
+            granted = set()
+        practice = claims.get("practice")
+        if isinstance(practice, str) and practice:
+            granted.add(PRACTICE_SCOPE_PREFIX + practice)
+        elif PRACTICE_ROLE in roles:
             granted = set()
         client = claims.get("azp") if isinstance(claims.get("azp"), str) else None
         name = next((str(claims[k]) for k in ("name", "preferred_username") if claims.get(k)), client or "unknown")

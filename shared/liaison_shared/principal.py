@@ -20,6 +20,7 @@ from liaison_shared.problems import Problem
 
 MCO_SCOPE_PREFIX = "mco:"
 PARTY_SCOPE_PREFIX = "party:"
+PRACTICE_SCOPE_PREFIX = "practice:"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,17 @@ class Principal:
         """The MCO this credential is confined to, if any."""
         return next((s.removeprefix(MCO_SCOPE_PREFIX) for s in sorted(self.scopes)
                      if s.startswith(MCO_SCOPE_PREFIX)), None)
+
+    @cached_property
+    def practice(self) -> str | None:
+        """The practice (its NPI) this credential is confined to, if any: a practice's care manager."""
+        return next((s.removeprefix(PRACTICE_SCOPE_PREFIX) for s in sorted(self.scopes)
+                     if s.startswith(PRACTICE_SCOPE_PREFIX)), None)
+
+    def may_see_patient(self, plan: str | None, practice_npi: str | None) -> bool:
+        """Whether a high-risk patient of `plan` attributed to `practice_npi` is visible: a plan's credential
+        sees its own members only, a practice's its own patients only."""
+        return (self.mco is None or self.mco == plan) and (self.practice is None or self.practice == practice_npi)
 
     def actor(self) -> Actor:
         """This principal as the actor of what it does (on events and in logs)."""

@@ -24,10 +24,11 @@ import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 from pydantic import TypeAdapter, ValidationError
 
-from liaison_attribution.bulk import PARQUET_MAGIC, Report, UnreadableFile
+from liaison_attribution.bulk import Report
 from liaison_attribution.records import ClaimRecord
 from liaison_shared import clock
 from liaison_shared.fields import CalendarDate
+from liaison_shared.tabular import PARQUET_MAGIC, UnreadableFile
 
 FIELDS = tuple(ClaimRecord.model_fields)  # medicaid_id, npi, service_date, procedure_code, place_of_service
 SCHEMA = pa.schema([("row", pa.int64()), ("medicaid_id", pa.string()), ("npi", pa.string()),

@@ -11,7 +11,7 @@ from typing import IO, Any, TypeVar
 from fastapi import APIRouter, Request
 
 from liaison_attribution.api.deps import Uses, Work, Writer, today
-from liaison_attribution.bulk import Report, UnreadableFile, in_chunks, read_through, validated
+from liaison_attribution.bulk import Report, in_chunks, read_through, validated
 from liaison_attribution.claims_file import claim_batches
 from liaison_attribution.records import ClaimRecord, Kind, MemberRecord, ProviderRecord
 from liaison_attribution.service import Attribution
@@ -20,6 +20,7 @@ from liaison_shared.openapi import NOT_FOUND
 from liaison_shared.pipeline import BULK_BODY
 from liaison_shared.principal import Principal
 from liaison_shared.problems import Problem
+from liaison_shared.tabular import UnreadableFile
 
 SPOOL_IN_MEMORY = 8 << 20  # an upload larger than this is spooled to a temporary file
 FILE_CHUNK = 5000  # records validated and stored at a time
