@@ -51,7 +51,8 @@ class Care:
         """Attribution tells of these patients: enrolled with `plan`, attributed to `practice`."""
         members = {m: uuid.uuid4() for m in medicaid_ids}
         await self.publish(*[MemberEnrolledV1(member_id=member_id, medicaid_id=medicaid_id, mco=plan,
-                                              effective_from=date(2026, 1, 1)) for medicaid_id, member_id in members.items()],
+                                              effective_from=date(2026, 1, 1))
+                             for medicaid_id, member_id in members.items()],
                            *[PcpAssignedV1(member_id=member_id, pcp_npi=practice, method="member_choice",
                                            effective_from=date(2026, 1, 1)) for member_id in members.values()])
         return members

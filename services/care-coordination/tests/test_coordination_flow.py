@@ -52,7 +52,8 @@ async def test_combined_list_orders_both_lists_first_then_plan_rank_and_flags(ca
                  {"medicaid_id": plan_1, "rank": 2}, {"medicaid_id": both_a, "rank": 3},
                  {"medicaid_id": plan_2, "rank": 4}, {"medicaid_id": gone, "rank": 5},
                  {"medicaid_id": moved, "rank": 6},
-                 {"medicaid_id": "12", "rank": 7}, {"medicaid_id": plan_1, "rank": 8}, {"medicaid_id": ids[0], "rank": 31}]
+                 {"medicaid_id": "12", "rank": 7}, {"medicaid_id": plan_1, "rank": 8},
+                 {"medicaid_id": ids[0], "rank": 31}]
     answer = await care.call("POST", BASE + "/high-risk-list/plan", json=plan_rows)
     assert answer.status_code == 200, answer.text
     report = answer.json()
@@ -64,8 +65,8 @@ async def test_combined_list_orders_both_lists_first_then_plan_rank_and_flags(ca
                      {"medicaid_id": practice_only, "rank": 2, "flagged": "false", "risk_drivers": ""},
                      {"medicaid_id": flagged, "rank": 3, "flagged": "true", "risk_drivers": "missed visits"},
                      {"medicaid_id": both_b, "rank": 4, "flagged": "", "risk_drivers": ""}]
-    answer = await care.call("POST", BASE + "/high-risk-list/practice", person="priya", content=practice_csv(practice_rows),
-                             headers={"content-type": "text/csv"})
+    answer = await care.call("POST", BASE + "/high-risk-list/practice", person="priya",
+                             content=practice_csv(practice_rows), headers={"content-type": "text/csv"})
     assert answer.status_code == 200, answer.text
     assert answer.json()["accepted"] == 4
 
@@ -96,8 +97,8 @@ async def test_each_principal_sees_only_its_own(care: Care) -> None:
     other = await care.call("GET", f"/v1/plans/{PLAN}/practices/{OTHER_PRACTICE}/high-risk-list", person="priya")
     assert other.status_code == 404 and patient not in other.text
     # The plan's system sends the plan's list, for its own members only; not the practice's side.
-    assert (await care.call("POST", f"/v1/plans/IA-AG/practices/{PRACTICE}/high-risk-list/plan", system="mco-ia-tc-care",
-                            json=[])).status_code == 404
+    assert (await care.call("POST", f"/v1/plans/IA-AG/practices/{PRACTICE}/high-risk-list/plan",
+                            system="mco-ia-tc-care", json=[])).status_code == 404
     assert (await care.call("POST", BASE + "/high-risk-list/practice", system="mco-ia-tc-care",
                             json=[])).status_code == 403
     # An MCO's staff and the call center hold no care scope; nobody anonymous gets in.
@@ -107,7 +108,8 @@ async def test_each_principal_sees_only_its_own(care: Care) -> None:
                                                base_url="http://care") as http:
         assert (await http.get(BASE + "/high-risk-list")).status_code == 401
     # Every read of the list is on record, with who read it.
-    readers = await care.sql("SELECT count(DISTINCT subject) FROM access_audit WHERE operation LIKE 'GET %high-risk-list'")
+    readers = await care.sql("SELECT count(DISTINCT subject) FROM access_audit "
+                             "WHERE operation LIKE 'GET %high-risk-list'")
     assert readers >= 1
 
 
@@ -136,12 +138,14 @@ async def test_conference_of_ten_from_agenda_to_summary(care: Care) -> None:
     for i, medicaid_id in enumerate(patients[:10]):
         lead = ("plan", "practice", "joint")[i % 3]
         body: dict[str, Any] = {
-            "medicaid_id": medicaid_id, "lead": lead, "goal": "Walk to the mailbox every day without getting short of breath",
+            "medicaid_id": medicaid_id, "lead": lead,
+            "goal": "Walk to the mailbox every day without getting short of breath",
             "engaged": i != 9,
             "next_steps": [{"action": "Medication reconciliation after discharge", "responsible": lead,
                             "report_back_on": "2026-11-25"}],
             "care_managers": [{"organisation": "plan", "name": "Carl Plan", "phone": "515-555-0101"},
-                              {"organisation": "practice", "name": "Priya Shah", "email": "priya@demofamilymed.example"}]}
+                              {"organisation": "practice", "name": "Priya Shah",
+                               "email": "priya@demofamilymed.example"}]}
         if lead == "practice":
             body["plan_monitor_status"] = "monitoring"
         answer = await care.call("POST", f"/v1/conferences/{conference_id}/decisions", json=body)
