@@ -26,12 +26,13 @@ COMPOSE = ROOT / "docker-compose.yml"
 K8S = ROOT / "deploy" / "k8s"
 BASE = K8S / "base"
 
-SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "console", "reporting"]
+SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "console", "reporting", "care-coordination"]
 CONSUMERS = list(LAG_SCALED)  # scaled on consumer lag; the others (HTTP-facing) on CPU
 CPU_SCALED = [service for service in SERVICES if service not in CONSUMERS]
 # Run as N instances with `docker compose up --scale`: no host port, no container_name.
 SCALED = ["triage", "sla-monitor", "notifier"]
-PUBLISHED = {"intake": "8001:8080", "attribution": "8005:8080", "console": "8006:8080", "reporting": "8007:8080"}
+PUBLISHED = {"intake": "8001:8080", "attribution": "8005:8080", "console": "8006:8080", "reporting": "8007:8080",
+             "care-coordination": "8008:8080"}
 KEYCLOAK_IMAGE = "quay.io/keycloak/keycloak:26.5.6"  # as deploy/local/keycloak.sh
 REALM_FILE = ROOT / "deploy" / "local" / "keycloak" / "liaison-realm.json"
 COMPOSE_ISSUER = "http://localhost:8180/realms/liaison"  # what tokens name, for callers on the host
@@ -133,7 +134,7 @@ def console_redirect_uris() -> list[str]:
 # --- docker-compose.yml ---------------------------------------------------------------------------------------------
 
 
-def test_compose_defines_postgres_kafka_keycloak_and_the_seven_services() -> None:
+def test_compose_defines_postgres_kafka_keycloak_and_the_eight_services() -> None:
     services = load_compose()["services"]
     assert set(services) == {"postgres", "kafka", "keycloak", *SERVICES}
 

@@ -25,7 +25,7 @@ from deploy.local import demo
 from liaison_shared.testing.identity import ISSUER
 
 SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 8004, "attribution": 8005,
-            "console": 8006, "reporting": 8007}
+            "console": 8006, "reporting": 8007, "care-coordination": 8008}
 STATE = Path(os.environ.get("LIAISON_STATE_DIR", Path.home() / ".cache" / "liaison")) / "run"
 BIN = Path(sys.executable).parent
 

@@ -71,7 +71,7 @@ def test_every_catalog_type_is_a_message_and_so_is_its_dead_letter() -> None:
 def test_every_topic_the_services_create_is_a_channel_with_a_receive_operation() -> None:
     channels = DOC["channels"]
     created = catalog_topics() + [topic for topic in TOPICS if per_mco(topic)]  # per-MCO: one per MCO's code
-    assert len([t for t in created if t.endswith(".dlq")]) == 22
+    assert len([t for t in created if t.endswith(".dlq")]) == 26
     assert sorted(c["address"] for c in channels.values()) == sorted(created)
     for channel_id in channels:
         operation = DOC["operations"][f"receive_{channel_id}"]

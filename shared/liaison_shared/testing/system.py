@@ -1,4 +1,4 @@
-"""The whole system on this machine: the seven services, each its own process
+"""The whole system on this machine: the eight services, each its own process
 started from its console script as deployed, on real Kafka and PostgreSQL.
 
 End-to-end tests, fault drills and the system load benchmark all run it. One
@@ -25,9 +25,9 @@ import httpx
 from liaison_shared.testing.identity import Tokens
 from liaison_shared.testing.waiting import wait_until
 
-SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution", "console", "reporting")
+SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution", "console", "reporting", "care-coordination")
 BIN = Path(sys.executable).parent
-READY_TIMEOUT = 180.0  # seven processes importing at once on two busy cores
+READY_TIMEOUT = 180.0  # eight processes importing at once on two busy cores
 LOAD_RATE_LIMITS = {"RATE_PER_ADDRESS": "1000000", "RATE_BURST_PER_ADDRESS": "1000000",
                     "RATE_PER_CLIENT": "1000000", "RATE_BURST_PER_CLIENT": "1000000",
                     "RATE_FAILED_AUTH_PER_ADDRESS": "1000000", "RATE_BURST_FAILED_AUTH_PER_ADDRESS": "1000000"}
@@ -47,7 +47,7 @@ def env_prefix(service: str) -> str:
 
 @dataclass
 class LiaisonSystem:
-    """Seven service processes sharing one database, one broker, one prefix and one business clock."""
+    """Eight service processes sharing one database, one broker, one prefix and one business clock."""
 
     name: str
     database_url: str
@@ -89,7 +89,7 @@ class LiaisonSystem:
             values.update(SMTP_HOST="127.0.0.1", SMTP_PORT=str(self.smtp_port))
         if service == "console":
             values.update(INTAKE_URL=self.url("intake"), NOTIFIER_URL=self.url("notifier"),
-                          REPORTING_URL=self.url("reporting"))
+                          REPORTING_URL=self.url("reporting"), CARE_COORDINATION_URL=self.url("care-coordination"))
         values.update(self.settings.get(service, {}))
         prefix = env_prefix(service)
         return {**os.environ, "LIAISON_CLOCK_OFFSET_SECONDS": str(self.clock_offset_seconds),
@@ -103,7 +103,7 @@ class LiaisonSystem:
                 [str(BIN / f"liaison-{service}")], env=self.env(service), stdout=out, stderr=subprocess.STDOUT)
 
     async def start(self, *services: str) -> None:
-        """Start the services (default: all seven) and wait until each answers /readyz."""
+        """Start the services (default: all eight) and wait until each answers /readyz."""
         chosen = services or SERVICES
         for service in chosen:
             self.spawn(service)
