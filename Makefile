@@ -8,12 +8,13 @@ PACKAGES := -e shared -e services/intake -e services/triage -e services/sla-moni
 
 .PHONY: install infra infra-stop test lint up down bench asyncapi openapi manifests constraints screenshots
 
-$(VENV)/.installed: constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml)
+$(VENV)/.installed: constraints.txt shared/pyproject.toml $(wildcard services/*/pyproject.toml) deploy/fhir-validator/pom.xml
 	@echo "install: Python packages into $(VENV) at the pinned versions (the first time takes a few minutes)"
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(VENV)/bin/pip install -q -c constraints.txt uv
 	$(VENV)/bin/uv pip install -q --python $(PY) -c constraints.txt -r requirements.in $(PACKAGES)
 	deploy/local/chromium.sh install
+	deploy/fhir-validator/build.sh >/dev/null
 	touch $@
 
 install: $(VENV)/.installed

@@ -28,6 +28,11 @@ PANEL_REMOVAL_CHOICE = "panel_removal"
 """The reason a member's choice of PCP after a panel removal is recorded with: set by attribution itself
 (`POST /v1/panel-removals/{id}/choice`), never chosen by a caller, so not in the configured list."""
 PANEL_REMOVAL_CHOICE_LABEL = "Chose a new PCP after the PCP removed the member from its panel"
+ATTRIBUTION_LIST_ADD = "attribution_list_add"
+"""The reason an assignment made by adding the member to a practice's attribution list (Da Vinci ATR
+`$member-add`) is recorded with: set by attribution itself, reserved like `PANEL_REMOVAL_CHOICE`."""
+ATTRIBUTION_LIST_ADD_LABEL = "Added to the practice's attribution list (Da Vinci ATR $member-add)"
+_RESERVED_LABELS = {PANEL_REMOVAL_CHOICE: PANEL_REMOVAL_CHOICE_LABEL, ATTRIBUTION_LIST_ADD: ATTRIBUTION_LIST_ADD_LABEL}
 
 
 class AttributionConfigError(ConfigError):
@@ -67,6 +72,9 @@ class AttributionConfig(BaseModel):
             if reason.code == PANEL_REMOVAL_CHOICE:
                 raise ValueError(f"[{i}].code {reason.code!r} is reserved: attribution records a choice after "
                                  "a panel removal with it")
+            if reason.code == ATTRIBUTION_LIST_ADD:
+                raise ValueError(f"[{i}].code {reason.code!r} is reserved: attribution records an addition to "
+                                 "a practice's attribution list with it")
             if reason.code in first:
                 raise ValueError(f"[{i}].code: duplicate code {reason.code!r} (also [{first[reason.code]}])")
             first[reason.code] = i
@@ -78,8 +86,8 @@ class AttributionConfig(BaseModel):
 
     def reason_label(self, code: str | None) -> str | None:
         """The label of a stored reason code (None for none, or for a code no longer configured)."""
-        if code == PANEL_REMOVAL_CHOICE:
-            return PANEL_REMOVAL_CHOICE_LABEL
+        if code in _RESERVED_LABELS:
+            return _RESERVED_LABELS[code]
         reason = None if code is None else self.pcp_change_reason(code)
         return None if reason is None else reason.label
 

@@ -1,7 +1,7 @@
 """Attribution lists as HL7 FHIR R4 Da Vinci Member Attribution (ATR, STU 2.1) Group resources.
 
-One Group per payer-practice contract (profile `atr-group`): the practice NPI and the contract id
-as identifiers, the payer as managing entity, the list status `final`, the contract period when
+One Group per payer-practice contract (profile `atr-group`), the contract id its FHIR id: the practice
+NPI and the contract id as identifiers, the payer as managing entity, the list status `final`, the contract period when
 known, and one `member` per attributed member with its `period`, `changeType`, coverage and
 attributed PCP. Dropped (and cancelled) members stay on the list as inactive entries; `quantity`
 counts the active ones only.
@@ -28,7 +28,7 @@ from liaison_shared.fields import npi_is_valid
 __all__ = [
     "ATR_GROUP_PROFILE", "CONTRACT_SYSTEM", "EXT_ATTRIBUTED_PROVIDER", "EXT_ATTRIBUTION_LIST_STATUS",
     "EXT_CHANGE_TYPE", "EXT_CONTRACT_VALIDITY_PERIOD", "EXT_COVERAGE_REFERENCE", "NPI_SYSTEM",
-    "AttributedMember", "ChangeType", "attribution_group", "listed_members",
+    "AttributedMember", "ChangeType", "attribution_group", "contract_id", "contract_of", "listed_members",
 ]
 
 _ATR = "http://hl7.org/fhir/us/davinci-atr/StructureDefinition/"
@@ -47,6 +47,20 @@ ChangeType = Literal["new", "dropped", "changed", "nochange", "cancelled"]
 
 _INACTIVE: frozenset[str] = frozenset({"dropped", "cancelled"})
 _FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}")
+_CONTRACT_ID = re.compile(r"(?P<mco>[A-Z0-9][A-Z0-9-]{1,15})-(?P<npi>[0-9]{10})")
+
+
+def contract_id(mco: str, practice_npi: str) -> str:
+    """The id of the payer-practice contract of `mco` with the practice: also its Group's FHIR id."""
+    return f"{mco}-{practice_npi}"
+
+
+def contract_of(group_id: str) -> tuple[str, str] | None:
+    """The (MCO, practice NPI) of a Group id made by `contract_id`; None if it is not one."""
+    found = _CONTRACT_ID.fullmatch(group_id)
+    if found is None or not npi_is_valid(found["npi"]):
+        return None
+    return found["mco"], found["npi"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +100,8 @@ def attribution_group(
     an end, and `pydantic.ValidationError` should the resource not be a valid Group.
     """
     _check_npi("practice_npi", practice_npi)
+    if _FHIR_ID.fullmatch(contract_id) is None:
+        raise ValueError("contract_id is not a FHIR id (1-64 letters, digits, '-' or '.')")
     if contract_start is None and contract_end is not None:
         raise ValueError("contract_end given without contract_start")
     _check_period("contract", contract_start, contract_end)
@@ -105,6 +121,7 @@ def attribution_group(
     updated = last_updated or datetime.combine(as_of, time(), UTC)
     resource: dict[str, Any] = {
         "resourceType": "Group",
+        "id": contract_id,
         "meta": {"lastUpdated": _instant(updated), "profile": [ATR_GROUP_PROFILE]},
         "extension": extensions,
         "identifier": [

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 from liaison_attribution.api import ROUTERS
+from liaison_attribution.api.deps import today
+from liaison_attribution.bulk_export import BulkExports
 from liaison_attribution.contract import AttributionConfigError, load_attribution_config
+from liaison_attribution.fhir_groups import AttributionGroups
 from liaison_attribution.service import Attribution
 from liaison_attribution.settings import Settings
 from liaison_attribution.survey import SurveyError, load_survey
@@ -22,8 +26,12 @@ def bootstrap(settings: Settings) -> Runtime:
     config = load_attribution_config(settings.config_path)
     survey = load_survey()
     runtime = Runtime(settings, migrations=MIGRATIONS)
-    runtime.provide(Attribution(config, runtime.outbox), survey)
+    uses = Attribution(config, runtime.outbox)
+    groups = AttributionGroups(uses)
+    exports = BulkExports(groups, today)
+    runtime.provide(uses, survey, groups, exports)
     runtime.add_routers(*ROUTERS)
+    runtime.add_worker(functools.partial(exports.work, runtime))
     keep_access_audit(runtime)
     return runtime
 

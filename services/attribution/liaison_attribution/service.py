@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from liaison_attribution import store
 from liaison_attribution.claims_file import ClaimBatch
-from liaison_attribution.contract import PANEL_REMOVAL_CHOICE, AttributionConfig
-from liaison_attribution.fhir_lists import AttributedMember, ChangeType, attribution_group
+from liaison_attribution.contract import ATTRIBUTION_LIST_ADD, PANEL_REMOVAL_CHOICE, AttributionConfig
+from liaison_attribution.fhir_lists import attribution_group, contract_id
 from liaison_attribution.records import ClaimRecord, MemberRecord, ProviderRecord
+from liaison_attribution.rules.list_entries import PracticePeriod, list_entry
 from liaison_attribution.rules.pcp import Assignment, Member, Provider, Visit, assign_roster, months_before
 from liaison_attribution.rules.removals import classify
 from liaison_attribution.rules.replacement import CurrentAssignment, replacement
@@ -308,6 +309,13 @@ class Attribution:
             raise InvalidFields([("reason_code", refusal)])
         return await self._record_choice(session, member_id, choice, as_of=as_of, principal=principal)
 
+    async def add_to_practice_list(self, session: AsyncSession, member_id: UUID, npi: str, *, as_of: date,
+                                   principal: Principal) -> PcpChanged:
+        """The member added to the attribution list of the practice of PCP `npi` (Da Vinci ATR $member-add):
+        recorded and published as a member's choice is, with the reserved reason ATTRIBUTION_LIST_ADD."""
+        return await self._record_choice(session, member_id, PcpChoice(npi, ATTRIBUTION_LIST_ADD), as_of=as_of,
+                                         principal=principal)
+
     async def _record_choice(self, session: AsyncSession, member_id: UUID, choice: PcpChoice, *, as_of: date,
                             principal: Principal) -> PcpChanged:
         member = await store.member(session, member_id)
@@ -435,28 +443,15 @@ class Attribution:
         if practice_name is None:
             raise NotFound("practice-not-found", "Practice not found", "No practice with this NPI.")
         month = as_of.replace(day=1)
-        periods = await store.practice_periods(session, practice_npi=practice_npi, mco=mco, as_of=as_of,
-                                               since=month) if principal.may_see(mco) else []
-        # A member's latest period with this practice decides its entry.
-        latest = {period.member_id: period for period in periods}
-        earlier = {p.member_id for p in periods if latest[p.member_id] is not p}
-        entries = []
-        for member_id, period in latest.items():
-            current = period.effective_to is None or period.effective_to > as_of
-            if not current:
-                change: ChangeType = "dropped"
-            elif period.effective_from < month:
-                change = "nochange"
-            else:
-                came_from_another_pcp = member_id in earlier or await store.had_a_pcp_until(
-                    session, member_id, period.effective_from)
-                change = "changed" if came_from_another_pcp else "new"
-            entries.append(AttributedMember(
-                member_id=str(member_id), coverage_id=f"{member_id}-{mco}", pcp_npi=period.npi,
-                period_start=period.effective_from, period_end=None if current else period.effective_to,
-                change_type=change))
+        rows = await store.practice_periods(session, practice_npi=practice_npi, mco=mco, as_of=as_of,
+                                            since=month) if principal.may_see(mco) else []
+        periods: dict[UUID, list[PracticePeriod]] = {}
+        for row in rows:
+            periods.setdefault(row.member_id, []).append(PracticePeriod(row.npi, row.effective_from, row.effective_to))
+        entries = [list_entry(str(member_id), f"{member_id}-{mco}", member_periods, month=month, as_of=as_of)
+                   for member_id, member_periods in periods.items()]
         return attribution_group(practice_npi=practice_npi, practice_name=practice_name, payer=mco,
-                                 contract_id=f"{mco}-{practice_npi}", entries=entries, as_of=as_of)
+                                 contract_id=contract_id(mco, practice_npi), entries=entries, as_of=as_of)
 
     async def survey_answered(self, session: AsyncSession, result: SurveyResult, *, inquiry_id: UUID | None,
                               member_id: UUID | None, pcp_change: PcpChoice | None, as_of: date,

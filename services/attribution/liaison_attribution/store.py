@@ -315,12 +315,32 @@ async def practice_periods(session: AsyncSession, *, practice_npi: str, mco: str
         .join(members, members.c.member_id == assignments.c.member_id)
         .where(members.c.mco == mco, assignments.c.npi.in_(npis), assignments.c.effective_from <= as_of,
                or_(assignments.c.effective_to.is_(None), assignments.c.effective_to >= since))
-        .order_by(assignments.c.member_id, assignments.c.effective_from))).all()
+        .order_by(assignments.c.member_id, assignments.c.effective_from, assignments.c.id))).all()
 
 
-async def had_a_pcp_until(session: AsyncSession, member_id: UUID, day: date) -> bool:
-    """Whether one of the member's assignment periods with a PCP ended on `day`."""
-    previous = await session.scalar(select(assignments.c.id).where(
-        assignments.c.member_id == member_id, assignments.c.effective_to == day,
-        assignments.c.npi.isnot(None)).limit(1))
-    return previous is not None
+async def practice_contracts(session: AsyncSession, *, mco: str | None = None, practice_npi: str | None = None
+                             ) -> Sequence[Row[Any, Any, Any]]:
+    """(practice_npi, practice_name, mco) of each practice and MCO in whose network one of the practice's
+    providers is: the payer-practice contracts attribution keeps a list for (of `mco` and of the practice
+    `practice_npi` only, if given), by practice and MCO."""
+    inner = select(providers.c.practice_npi, providers.c.practice_name,
+                   func.unnest(providers.c.networks).label("mco")).subquery()
+    query = (select(inner.c.practice_npi, func.min(inner.c.practice_name).label("practice_name"), inner.c.mco)
+             .group_by(inner.c.practice_npi, inner.c.mco).order_by(inner.c.practice_npi, inner.c.mco))
+    if mco is not None:
+        query = query.where(inner.c.mco == mco)
+    if practice_npi is not None:
+        query = query.where(inner.c.practice_npi == practice_npi)
+    return (await session.execute(query)).all()
+
+
+async def practice_npis(session: AsyncSession, practice_npi: str) -> frozenset[str]:
+    """The NPIs of the practice's providers."""
+    return frozenset((await session.scalars(select(providers.c.npi).where(
+        providers.c.practice_npi == practice_npi))).all())
+
+
+async def forget_chosen_pcp(session: AsyncSession, member_id: UUID, npis: Iterable[str]) -> None:
+    """Forget the member's choice of PCP if it is one of `npis` (the rules would otherwise honour it again)."""
+    await session.execute(update(members).where(members.c.member_id == member_id,
+                                                _any(members.c.chosen_npi, npis, Text)).values(chosen_npi=None))

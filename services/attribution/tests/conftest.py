@@ -44,7 +44,8 @@ class Harness:
 
     async def get(self, path: str, *, by: Headers | None = None, **kwargs: Any) -> httpx.Response:
         """GET as the member liaison (or `by`)."""
-        return await self.http.get(path, headers=self.reader if by is None else by, **kwargs)
+        headers = {**(self.reader if by is None else by), **kwargs.pop("headers", {})}
+        return await self.http.get(path, headers=headers, **kwargs)
 
     async def exactly_one_current_assignment_each(self) -> None:
         """The invariant: every member has exactly one current assignment (a PCP or a flagged gap)."""

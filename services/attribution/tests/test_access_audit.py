@@ -19,7 +19,9 @@ from .conftest import NPIS, Harness, member, provider
 
 PRACTICE = NPIS[0]
 PHI_ROUTES = {"GET /v1/members/{member_id}/pcp", "GET /v1/members/{member_id}/pcp-history",
-              "GET /v1/practices/{practice_npi}/attribution-list"}
+              "GET /v1/practices/{practice_npi}/attribution-list",
+              # FHIR: tests/test_fhir_api.py and test_fhir_export.py check their records
+              "GET /fhir/Group/{group_id}", "GET /fhir/Group", "GET /fhir/bulk-export/{job_id}/output/{resource_type}"}
 
 
 async def audit(attribution: Harness, cora: dict[str, str]) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from liaison_attribution import bulk, claims_file
 from liaison_attribution.claims_file import PYDANTIC_SPACE, PYTHON_SPACE, ClaimBatch, claim_batches
 from liaison_attribution.records import ClaimRecord
 from liaison_shared.fields import CalendarDate, MedicaidId, npi_is_valid
+from liaison_shared.tabular import UnreadableFile
 
 COLUMNS = list(ClaimRecord.model_fields)
 NPIS = ["1245319599", "1003000126", "1234567893", "1679576722"]
@@ -218,9 +219,9 @@ def through_columns_only(content: bytes) -> None:
 
 @pytest.mark.parametrize("path", [through_bulk_only, through_columns_only])
 def test_a_file_without_a_claim_column_is_unreadable_as_bulk_says(path: Callable[[bytes], None]) -> None:
-    with pytest.raises(bulk.UnreadableFile, match=r"^missing columns: procedure_code$"):
+    with pytest.raises(UnreadableFile, match=r"^missing columns: procedure_code$"):
         path(b"medicaid_id,npi,service_date,place_of_service\n1234567A,1245319599,2024-05-01,11\n")
-    with pytest.raises(bulk.UnreadableFile, match=r"^missing columns: service_date, procedure_code, place_of_serv"):
+    with pytest.raises(UnreadableFile, match=r"^missing columns: service_date, procedure_code, place_of_serv"):
         path(as_parquet(pa.table({"medicaid_id": ["1234567A"], "npi": [NPIS[0]]})))
 
 
@@ -235,7 +236,7 @@ def test_a_file_without_a_claim_column_is_unreadable_as_bulk_says(path: Callable
 ])
 def test_an_unreadable_file_is_refused_as_a_whole_by_both_paths(content: bytes, message: str) -> None:
     for path in (through_bulk_only, through_columns_only):
-        with pytest.raises(bulk.UnreadableFile, match=message):
+        with pytest.raises(UnreadableFile, match=message):
             path(content)
 
 

@@ -8,6 +8,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from liaison_attribution.bulk_export import BulkExports
+from liaison_attribution.fhir_groups import AttributionGroups
 from liaison_attribution.service import Attribution
 from liaison_attribution.survey import Survey
 from liaison_shared import clock
@@ -17,9 +19,11 @@ from liaison_shared.fields import CalendarDate
 from liaison_shared.principal import Principal, require_scope
 from liaison_shared.program import program_calendar
 
-__all__ = ["AsOf", "ReadSession", "Reader", "Surveys", "Uses", "Work", "Writer", "today"]
+__all__ = ["AsOf", "Exports", "Groups", "ReadSession", "Reader", "Surveys", "Uses", "Work", "Writer", "today"]
 
 Uses = Annotated[Attribution, Depends(provided(Attribution))]
+Groups = Annotated[AttributionGroups, Depends(provided(AttributionGroups))]
+Exports = Annotated[BulkExports, Depends(provided(BulkExports))]
 Surveys = Annotated[Survey, Depends(provided(Survey))]
 Writer = Annotated[Principal, Depends(require_scope(ATTRIBUTION_WRITE))]
 Reader = Annotated[Principal, Depends(require_scope(ATTRIBUTION_READ))]
