@@ -63,7 +63,7 @@ openapi: install
 
 screenshots: install infra
 	mkdir -p docs/console
-	LIAISON_SCREENSHOTS=docs/console $(VENV)/bin/pytest -q tests/test_console_journeys.py
+	LIAISON_SCREENSHOTS=docs/console $(VENV)/bin/pytest -q tests/test_console_journeys.py services/console/tests/test_care_pages.py
 
 manifests: install
 	$(PY) -m deploy.scaling

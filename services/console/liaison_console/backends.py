@@ -1,7 +1,9 @@
 """The services the console reads and writes through, always with the signed-in person's own access
 token: intake (the one writer of cases, which checks every action, keeps the MCO and party
-confinement and audits every read of PHI), the notifier (the letters to print) and reporting (the
-reports, which it confines to an MCO's referrals for the MCO's people).
+confinement and audits every read of PHI), the notifier (the letters to print), reporting (the
+reports, which it confines to an MCO's referrals for the MCO's people) and care coordination (high-risk
+lists, case conferences, transitions of care; it confines a plan's and a practice's people to their own
+and audits every read of PHI).
 
 Side effects at the edge: HTTP, nothing else.
 """
@@ -16,7 +18,7 @@ from uuid import UUID
 
 import httpx
 
-from liaison_console.settings import REPORTING_URL
+from liaison_console.settings import CARE_COORDINATION_URL, REPORTING_URL
 from liaison_shared.problems import Refusal
 
 REPORT_SECONDS = 30.0
@@ -67,10 +69,11 @@ class ReportFile:
 
 class Backends:
     def __init__(self, intake_url: str, notifier_url: str, http: httpx.AsyncClient | None = None, *,
-                 reporting_url: str = REPORTING_URL) -> None:
+                 reporting_url: str = REPORTING_URL, care_coordination_url: str = CARE_COORDINATION_URL) -> None:
         self._intake, self._notifier = intake_url.rstrip("/"), notifier_url.rstrip("/")
-        self._reporting = reporting_url.rstrip("/")
-        self._names = {self._intake: "Intake", self._notifier: "The notifier", self._reporting: "Reporting"}
+        self._reporting, self._care = reporting_url.rstrip("/"), care_coordination_url.rstrip("/")
+        self._names = {self._intake: "Intake", self._notifier: "The notifier", self._reporting: "Reporting",
+                       self._care: "Care coordination"}
         self._http = http or httpx.AsyncClient(timeout=10.0)
 
     def _unavailable(self, url: str) -> BackendUnavailable:
@@ -112,6 +115,20 @@ class Backends:
         """One report as JSON (`report` is its name at reporting: sla-compliance, pareto...)."""
         return await self._call("GET", f"{self._reporting}/v1/reports/{report}", token, params=dict(params),
                                 timeout=REPORT_SECONDS)
+
+    async def care(self, token: str, path: str, params: Mapping[str, str] | None = None) -> Answer:
+        """A read of care coordination (`path` under its /v1: a pair's high-risk list, agenda, a conference...)."""
+        return await self._call("GET", f"{self._care}/v1/{path}", token, params=dict(params or {}))
+
+    async def care_write(self, token: str, path: str, body: Any, method: str = "POST") -> Answer:
+        """A write to care coordination with a JSON body (a conference held, a decision, a report-back...; the
+        series is PUT)."""
+        return await self._call(method, f"{self._care}/v1/{path}", token, json=body)
+
+    async def care_upload(self, token: str, path: str, content: bytes, media_type: str) -> Answer:
+        """One side's high-risk list as the file the person chose (CSV), for care coordination to read."""
+        return await self._call("POST", f"{self._care}/v1/{path}", token, content=content,
+                                headers={"Content-Type": media_type})
 
     async def report_file(self, token: str, report: str, params: Mapping[str, str],
                           format: str) -> ReportFile | Answer:

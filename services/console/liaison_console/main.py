@@ -68,7 +68,8 @@ def bootstrap(settings: Settings, calendar: BusinessCalendar | None = None) -> R
                                             public_paths=PROBES | PUBLIC_PATHS, public_prefixes=(STATIC_PREFIX,),
                                             refuse=to_sign_in)
     runtime.consume(handlers.bind(console))
-    backends = Backends(settings.intake_url, settings.notifier_url, reporting_url=settings.reporting_url)
+    backends = Backends(settings.intake_url, settings.notifier_url, reporting_url=settings.reporting_url,
+                        care_coordination_url=settings.care_coordination_url)
     runtime.provide(console, sessions, feed, backends)
     runtime.add_routers(*ROUTERS)
     runtime.add_middleware(SecurityHeaders)

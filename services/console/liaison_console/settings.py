@@ -8,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 from liaison_shared.settings import ServiceSettings
 
 REPORTING_URL = "http://127.0.0.1:8007"
+CARE_COORDINATION_URL = "http://127.0.0.1:8008"
 
 
 class Settings(ServiceSettings):
@@ -23,6 +24,8 @@ class Settings(ServiceSettings):
     notifier_url: str = Field(default="http://127.0.0.1:8004", description="The notifier's API: letters to print.")
     reporting_url: str = Field(default=REPORTING_URL, description="Reporting's API: the report pages and their "
                                "downloads.")
+    care_coordination_url: str = Field(default=CARE_COORDINATION_URL, description="Care coordination's API: "
+                                       "high-risk lists, case conferences, transitions of care, measures.")
     session_idle_minutes: float = Field(default=15, gt=0, le=60,
                                         description="A session without a request for this long ends (HIPAA "
                                         "automatic logoff).")

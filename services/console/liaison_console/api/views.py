@@ -28,6 +28,7 @@ ROLE_WORDS = {
     "unit-lead": "Unit Lead", "special-outreach": "Special Outreach", "ccm": "CCM",
     "grievance-coordinator": "Grievance Coordinator", "program-integrity": "Program Integrity",
     "program-manager": "Program Manager", "compliance": "Compliance", "mco-staff": "MCO staff", "ops": "Operations",
+    "practice-care-manager": "Practice care manager",
 }
 
 
@@ -83,6 +84,7 @@ def page_context(person: SignedIn, calendar: BusinessCalendar, **extra: Any) -> 
         "may_claim": roles.may_claim(principal), "may_assign": roles.may_assign(principal),
         "may_act_for_state": roles.may_act_for_state(principal),
         "may_report_for_mco": roles.may_report_for_mco(principal),
+        "may_coordinate_care": roles.may_coordinate_care(principal),
         "words": words, "local": local, "facts": lambda details: entry_facts(details, local),
         "track_words": case_view.track_words, "origin_words": case_view.origin_words,
         "queue_words": case_view.queue_words,

@@ -24,7 +24,9 @@ CALENDAR_CLOCKS = frozenset({
     ("appeal", "resolution"), ("appeal", "extension_notice"), ("appeal", "denial_oral_notice"),
     ("appeal", "denial_written_notice"),
     ("pcp_panel_removal", "member_reassigned"), ("care_transition", "discharge_follow_up"),
-    ("care_transition", "member_callback"),
+    ("care_transition", "member_callback"), ("care_coordination", "member_callback"),
+    ("care_coordination", "discharge_follow_up"), ("care_coordination", "discharge_call_window"),
+    ("care_coordination", "tracking_update"),
 })
 """The (track, clock) pairs the SLA monitor's policy counts in calendar days or calendar hours (weekends
 and holidays count): their time left is calendar time. The clock events do not say which unit a deadline

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
-from liaison_shared.access import INQUIRY_ACT, INQUIRY_ASSIGN
+from liaison_shared.access import CARE_READ, INQUIRY_ACT, INQUIRY_ASSIGN
 from liaison_shared.principal import Principal
 from liaison_shared.vocabulary import Queue
 
@@ -55,3 +55,8 @@ def may_act_for_state(principal: Principal) -> bool:
 def may_report_for_mco(principal: Principal) -> bool:
     return INQUIRY_ACT in principal.scopes and principal.mco is not None
 
+
+
+def may_coordinate_care(principal: Principal) -> bool:
+    """Care coordination's readers (CCM, program managers, compliance, a practice's care manager) see its pages."""
+    return CARE_READ in principal.scopes

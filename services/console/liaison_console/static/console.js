@@ -192,6 +192,51 @@ function wireCase() {
   document.getElementById("claim-case")?.addEventListener("click", claimCase);
 }
 
+// -- Care coordination forms: the console relays them; it answers where to go or what it refused --
+
+async function sendCare(form) {
+  const upload = form.classList.contains("care-upload");
+  let response;
+  if (upload) {
+    const file = form.querySelector("input[type=file]").files[0];
+    response = await fetch(form.dataset.post, {
+      method: "POST", credentials: "same-origin", body: await file.arrayBuffer(),
+      headers: {"Content-Type": "text/csv", "X-CSRF-Token": csrf(), "Accept": "application/json"},
+    });
+  } else {
+    const fields = {};
+    new FormData(form).forEach((value, name) => { fields[name] = String(value); });
+    return post(form.dataset.post, {fields});
+  }
+  let body = {};
+  try { body = await response.json(); } catch (e) { body = {}; }
+  return {status: response.status, body};
+}
+
+function wireCareForm(form) {
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const errors = pageErrors(form);
+    if (errors.length) { showErrors(form, errors); return; }
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    try {
+      const answer = await sendCare(form);
+      if (answer.status === 200) {
+        showErrors(form, []);
+        if (answer.body.html) {
+          form.querySelector(".upload-result").innerHTML = answer.body.html;
+          form.querySelector(".form-result").textContent = "Sent.";
+        } else if (answer.body.redirect) { location.assign(answer.body.redirect); }
+        else { location.reload(); }
+      } else {
+        // A service down answers a problem without field errors: its detail says what happened.
+        showErrors(form, answer.body.errors || [{field: "", reason: answer.body.detail || "Refused (" + answer.status + ")"}]);
+      }
+    } finally { button.disabled = false; }
+  });
+}
+
 // -- Keyboard ----------------------------------------------------------------------------------
 
 function rows() { return [...document.querySelectorAll("tr[data-id]")]; }
@@ -246,6 +291,7 @@ function onKey(event) {
 document.addEventListener("DOMContentLoaded", () => {
   wireQueue();
   wireCase();
+  document.querySelectorAll("form.care-form, form.care-upload").forEach(wireCareForm);
   document.getElementById("claim-selected")?.addEventListener("click", () => bulk("/queue/claim", {}, "claimed"));
   document.getElementById("assign-selected")?.addEventListener("click", () => {
     const to = document.getElementById("assign-to").value;
