@@ -39,8 +39,10 @@ from liaison_shared.testing.system import BIN, LiaisonSystem
 
 MAX_EXAMPLES = 12
 RELAXED = ["positive_data_acceptance"]
-SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "reporting"]  # triage serves its probes only
-FUZZER = "una"  # a unit lead: every scope but audit:read
+SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "reporting", "care-coordination"]
+# (triage serves its probes only)
+FUZZER = "una"  # a unit lead: every scope but audit:read and care coordination's
+FUZZERS = {"care-coordination": "carl"}  # complex case management: care:read and care:write
 AUDITOR = "cora"  # compliance: audit:read
 AUDIT_PATHS = r"^/v1/access-audit"  # the PHI access audit, served by each service that serves PHI
 
@@ -65,7 +67,7 @@ async def test_service_answers_as_its_openapi_document_says(system: LiaisonSyste
     async with httpx.AsyncClient(base_url=system.url(service), timeout=10) as http:
         paths = (await http.get("/openapi.json")).json()["paths"]
     # Who reaches what: the audit's routes are compliance's; the rest a unit lead's, who holds every other scope.
-    runs = [(FUZZER, ["--exclude-path-regex", AUDIT_PATHS])]
+    runs = [(FUZZERS.get(service, FUZZER), ["--exclude-path-regex", AUDIT_PATHS])]
     if any(re.match(AUDIT_PATHS, path) for path in paths):
         runs.append((AUDITOR, ["--include-path-regex", AUDIT_PATHS]))
     for person, selection in runs:

@@ -11,7 +11,7 @@ from deploy.scaling import consumed_topics
 from liaison_shared.catalog import EVENTS
 
 OPERATIONS = Path(__file__).resolve().parents[1] / "docs" / "operations.md"
-SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution", "console", "reporting")
+SERVICES = ("intake", "triage", "sla-monitor", "notifier", "attribution", "console", "reporting", "care-coordination")
 
 
 def documented() -> dict[str, set[str]]:

@@ -276,7 +276,12 @@ async def notices_of(session: AsyncSession, plan: str | None, practice_npi: str 
         query = query.where(notices.c.plan == plan)
     if practice_npi is not None:
         query = query.where(notices.c.practice_npi == practice_npi)
-    return (await session.execute(query.order_by(notices.c.occurred_at.desc()))).all()
+    rows = (await session.execute(query.order_by(notices.c.occurred_at.desc(), notices.c.notice_id,
+                                                 clock.c.due_at.desc().nulls_last()))).all()
+    latest: dict[UUID, Row[Any]] = {}
+    for row in rows:  # a discharge may have two clocks (48 hours, then the call window): show its latest
+        latest.setdefault(row.notice_id, row)
+    return list(latest.values())
 
 
 async def ed_visits(session: AsyncSession, plan: str, practice_npi: str) -> Sequence[Row[Any, Any, Any]]:
