@@ -14,6 +14,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -22,6 +23,7 @@ from liaison_shared.testing.system_client import BearerAuth
 
 INTAKE = "http://127.0.0.1:8001"
 ATTRIBUTION = "http://127.0.0.1:8005"
+CARE = "http://127.0.0.1:8008"
 REALM_FILE = Path(__file__).with_name("keycloak") / "liaison-realm.json"
 SYSTEM = "call-center"
 LIAISON = "maria"
@@ -38,7 +40,7 @@ def people() -> list[tuple[str, str]]:
     """The realm's demo people and their program roles (each one's password is `<name>-demo`)."""
     realm = json.loads(REALM_FILE.read_text())
     return [(user["username"], ", ".join(user.get("realmRoles", [])) +
-             "".join(f" ({mco})" for mco in user.get("attributes", {}).get("mco", [])))
+             "".join(f" ({value})" for key in ("mco", "practice") for value in user.get("attributes", {}).get(key, [])))
             for user in realm.get("users", []) if not user["username"].startswith("service-account-")]
 
 
@@ -98,10 +100,51 @@ def inquiries(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
             ("/v1/inquiries/appeals", "demo-appeal-1", appeal)]
 
 
+CARE_MEMBERS = [{**MEMBER, "medicaid_id": f"765432{i}B", "name": f"Demo Patient {i}", "lat": 41.59, "lon": -93.62}
+                for i in range(1, 4)]
+PAIR = "/v1/plans/IA-TC/practices/1245319599"
+
+
+def discharge_message(at: datetime) -> str:
+    """An HL7 v2.5.1 A03 of the demo member, discharged at `at` (the message id is fixed: sent once)."""
+    local = at.astimezone(ZoneInfo("America/Chicago")).strftime("%Y%m%d%H%M%S")
+    return "\r".join([
+        f"MSH|^~\\&|EPICADT|MERCYDSM|LIAISON|IAMCO|{local}||ADT^A03^ADT_A03|DEMO-DISCHARGE-1|P|2.5.1",
+        f"EVN|A03|{local}", "PID|1||E100^^^MERCYMRN^MR~1234567A^^^IAMEDICAID^MA||MEMBER^DEMO||19750412|F",
+        "PV1|1|I|4WEST^412^B^MERCYDSM|E" + "|" * 40 + f"{local}|{local}"]) + "\r"
+
+
+async def load_care(tokens: Tokens, now: datetime) -> None:
+    """Care coordination: three more IA-TC members at Demo Family Medicine, the plan's and the practice's
+    high-risk lists, their conference series, and a hospital's discharge of the demo member yesterday."""
+    async with httpx.AsyncClient(base_url=ATTRIBUTION, timeout=10,
+                                 auth=BearerAuth(tokens, system="attribution-feed")) as feed:
+        for member in CARE_MEMBERS:
+            (await feed.post("/v1/members", json=member)).raise_for_status()
+    ids = [MEMBER["medicaid_id"], *(m["medicaid_id"] for m in CARE_MEMBERS)]
+    plan_list = [{"medicaid_id": m, "rank": i + 1, "risk_level": "very_high" if i == 0 else "high",
+                  "risk_drivers": ["diabetes", "missed refills"], "recent_admissions": 1, "ed_visits": 2 - i % 2,
+                  "diagnoses": ["E11.9"], "prescriptions": ["insulin glargine"], "providers": ["Demo Family Medicine"]}
+                 for i, m in enumerate(ids[:3])]
+    practice_list = [{"medicaid_id": ids[0], "rank": 1}, {"medicaid_id": ids[3], "rank": 2, "flagged": True,
+                                                          "risk_drivers": ["lives alone"]}]
+    async with httpx.AsyncClient(base_url=CARE, timeout=10, auth=BearerAuth(tokens, system="mco-ia-tc-care")) as plan, \
+            httpx.AsyncClient(base_url=CARE, timeout=10, auth=BearerAuth(tokens, person="priya")) as practice, \
+            httpx.AsyncClient(base_url=CARE, timeout=10, auth=BearerAuth(tokens, system="hospital-adt")) as hospital:
+        (await plan.post(PAIR + "/high-risk-list/plan", json=plan_list)).raise_for_status()
+        (await practice.post(PAIR + "/high-risk-list/practice", json=practice_list)).raise_for_status()
+        (await plan.put(PAIR + "/conference-series", json={"practice_contact_email": "care-team@demofamilymed.example",
+                                                           "plan_project_manager": "Carl"})).raise_for_status()
+        (await hospital.post("/v1/transitions/adt", content=discharge_message(now - timedelta(hours=20)),
+                             headers={"content-type": "x-application/hl7-v2+er7"})).raise_for_status()
+
+
 async def load(tokens: Tokens | None = None) -> None:
-    """Send the roster, then (the first time) the demo inquiries and the urgent one's first steps."""
+    """Send the roster and care coordination's lists, then (the first time) the demo inquiries and the urgent
+    one's first steps."""
     tokens = tokens or Tokens()
     await load_roster(tokens)
+    await load_care(tokens, datetime.now(UTC).replace(microsecond=0))
     async with httpx.AsyncClient(base_url=INTAKE, timeout=10, auth=BearerAuth(tokens, person=LIAISON)) as liaison, \
             httpx.AsyncClient(base_url=INTAKE, timeout=10, auth=BearerAuth(tokens, system=SYSTEM)) as call_center:
         seen = await liaison.get("/v1/inquiries", params={"limit": 1})

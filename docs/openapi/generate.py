@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "reporting"]
+SERVICES = ["intake", "triage", "sla-monitor", "notifier", "attribution", "reporting", "care-coordination"]
 HERE = Path(__file__).parent
 
 

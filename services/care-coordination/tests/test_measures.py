@@ -104,4 +104,4 @@ async def test_measures_agree_with_a_count_by_hand(care: Care) -> None:
     assert not any(m in answer.text for m in patients)  # counts only
 
     refused = await care.call("GET", BASE + "/measures", params={"start": "2026-11-30", "end": "2026-11-01"})
-    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "end"
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "end"

@@ -26,8 +26,10 @@ from liaison_care_coordination.fhir_coordination import coordination_bundle
 from liaison_care_coordination.records import coordination_record
 from liaison_shared.audit import PHI_READ, AuditTrail
 from liaison_shared.fields import McoCode, Npi
+from liaison_shared.openapi import CONFLICT
+from liaison_shared.routes import SharedPathRoute
 
-router = APIRouter(prefix="/v1", tags=["case conferences"])
+router = APIRouter(prefix="/v1", tags=["case conferences"], route_class=SharedPathRoute)
 PAIR = "/plans/{plan}/practices/{practice_npi}"
 
 
@@ -57,7 +59,7 @@ async def agenda(plan: McoCode, practice_npi: Npi, principal: Reader, uses: Uses
 
 
 @router.post(PAIR + "/conferences", status_code=201, summary="A conference was held: its agenda is fixed, "
-             "its summary due within one business day")
+             "its summary due within one business day", responses=CONFLICT)
 async def hold(plan: McoCode, practice_npi: Npi, request: ConferenceRequest, principal: Writer, uses: Uses,
                work: Work) -> dict[str, str]:
     visible(principal, plan, practice_npi)
@@ -90,7 +92,8 @@ async def conference(conference_id: UUID, principal: Reader, uses: Uses, session
 
 
 @router.post("/conferences/{conference_id}/decisions", status_code=201,
-             summary="Record what the call decided for one patient: lead, goal, next steps, care managers")
+             summary="Record what the call decided for one patient: lead, goal, next steps, care managers",
+             responses=CONFLICT)
 async def decide(conference_id: UUID, request: DecisionRequest, principal: Writer, uses: Uses,
                  work: Work) -> dict[str, str]:
     held = await uses.conference(work.session, conference_id)
@@ -101,7 +104,7 @@ async def decide(conference_id: UUID, request: DecisionRequest, principal: Write
 
 
 @router.post("/conferences/{conference_id}/summary", summary="Send the call's summary to the practice "
-             "(decisions, next steps, the next agenda)", openapi_extra=PHI_READ)
+             "(decisions, next steps, the next agenda)", openapi_extra=PHI_READ, responses=CONFLICT)
 async def send_summary(conference_id: UUID, request: SummaryRequest, principal: Writer, uses: Uses, work: Work,
                        trail: AuditTrail) -> dict[str, Any]:
     held = await uses.conference(work.session, conference_id)
@@ -112,7 +115,8 @@ async def send_summary(conference_id: UUID, request: SummaryRequest, principal: 
     return summary
 
 
-@router.post("/next-steps/{step_id}/report", summary="The responsible party reports back on a next step")
+@router.post("/next-steps/{step_id}/report", summary="The responsible party reports back on a next step",
+             responses=CONFLICT)
 async def report(step_id: UUID, request: StepReportRequest, principal: Writer, uses: Uses, work: Work
                  ) -> dict[str, str]:
     await uses.report_back(work.session, step_id, request.reported_at, request.report, principal.may_see_patient)
@@ -151,7 +155,7 @@ async def update_tracking(tracking_id: UUID, request: TrackingUpdateRequest, pri
 
 
 @router.get("/coordinations/{coordination_id}/fhir", summary="A patient's coordination as a FHIR R4 Bundle "
-            "(CareTeam, CarePlan, Goal, Task)", openapi_extra=PHI_READ)
+            "(CareTeam, CarePlan, Goal, Task)", openapi_extra=PHI_READ, responses=CONFLICT)
 async def fhir(coordination_id: UUID, request: Request, principal: Reader, uses: Uses, session: ReadSession,
                trail: AuditTrail) -> dict[str, Any]:
     found = await uses.coordination(session, coordination_id, principal.may_see_patient)

@@ -17,9 +17,11 @@ from liaison_shared.audit import PHI_READ, AuditTrail
 from liaison_shared.fields import McoCode, Npi
 from liaison_shared.pipeline import BULK_BODY
 from liaison_shared.problems import Problem
+from liaison_shared.routes import SharedPathRoute
 from liaison_shared.tabular import UnreadableFile, rows_of
 
-router = APIRouter(prefix="/v1/plans/{plan}/practices/{practice_npi}", tags=["high-risk lists"])
+router = APIRouter(prefix="/v1/plans/{plan}/practices/{practice_npi}", tags=["high-risk lists"],
+                   route_class=SharedPathRoute)
 MAX_UPLOAD = 1 << 20  # a top-30 list is a few kilobytes
 
 

@@ -10,10 +10,11 @@ from typing import Any
 from fastapi import APIRouter
 
 from liaison_care_coordination.api.deps import Reader, ReadSession, Uses, visible
-from liaison_care_coordination.service import conflict
 from liaison_shared.fields import CalendarDate, McoCode, Npi
+from liaison_shared.problems import Problem
+from liaison_shared.routes import SharedPathRoute
 
-router = APIRouter(prefix="/v1", tags=["measures"])
+router = APIRouter(prefix="/v1", tags=["measures"], route_class=SharedPathRoute)
 
 
 @router.get("/plans/{plan}/practices/{practice_npi}/measures", summary="The care-coordination measures of a "
@@ -22,7 +23,8 @@ async def practice_measures(plan: McoCode, practice_npi: Npi, start: CalendarDat
                             principal: Reader, uses: Uses, session: ReadSession) -> dict[str, Any]:
     visible(principal, plan, practice_npi)
     if end < start:
-        raise conflict("end", "must not be before start")
+        raise Problem(422, "Invalid request", "One or more fields are invalid.", code="validation",
+                      errors=[{"field": "end", "reason": "must not be before start"}])
     zone = uses.calendar.zone
     since = datetime.combine(start, time(), zone)
     until = datetime.combine(end + timedelta(days=1), time(), zone)

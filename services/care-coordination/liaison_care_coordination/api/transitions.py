@@ -27,8 +27,10 @@ from liaison_care_coordination.rules.da_vinci import (
 from liaison_shared import clock
 from liaison_shared.audit import PHI_READ, AuditTrail
 from liaison_shared.fields import McoCode, Npi
+from liaison_shared.openapi import CONFLICT
+from liaison_shared.routes import SharedPathRoute
 
-router = APIRouter(prefix="/v1", tags=["transitions of care"])
+router = APIRouter(prefix="/v1", tags=["transitions of care"], route_class=SharedPathRoute)
 HL7 = "x-application/hl7-v2+er7"
 FHIR_JSON = "application/fhir+json"
 MAX_MESSAGE = 256 << 10
@@ -36,7 +38,8 @@ RECENT_DAYS = 30
 
 
 @router.post("/transitions/adt", summary="An HL7 v2 ADT A01 (admission) or A03 (discharge) message",
-             openapi_extra={"requestBody": {"required": True, "content": {HL7: {"schema": {"type": "string"}}}},
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 HL7: {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
                             "responses": {"200": {"description": "AA: stored", "content": {HL7: {}}},
                                           "400": {"description": "AR: not an ADT message we take",
                                                   "content": {HL7: {}}},
@@ -84,7 +87,7 @@ async def callback(request: CallbackRequest, principal: Writer, uses: Uses, work
 
 
 @router.post("/transitions/{notice_id}/follow-up", summary="The patient was reached after a discharge, an "
-             "admission or a call-back request")
+             "admission or a call-back request", responses=CONFLICT)
 async def follow_up(notice_id: UUID, request: FollowUpRequest, principal: Writer, uses: Uses, work: Work
                     ) -> dict[str, str]:
     await uses.follow_up(work.session, notice_id, request.reached_at, request.by, principal.may_see_patient)
