@@ -28,6 +28,8 @@ SERVICES = {"intake": 8001, "triage": 8002, "sla-monitor": 8003, "notifier": 800
             "console": 8006, "reporting": 8007, "care-coordination": 8008}
 STATE = Path(os.environ.get("LIAISON_STATE_DIR", Path.home() / ".cache" / "liaison")) / "run"
 BIN = Path(sys.executable).parent
+DEMO_WEBHOOK_VARIABLE = "LIAISON_NOTIFIER_PRACTICE_1003000126_SECRET"
+DEMO_WEBHOOK_SECRET = "whsec_ZGVtby1jbGluaWMtd2ViaG9vay1zZWNyZXQ="  # noqa: S105 (the demo's, like its passwords)
 
 # A supervisor callback the call center's token may post (intake:write); received now.
 TRY_BODY = ('{"category": "eligibility_enrollment", "member_name": "Try Caller", "caller_name": "Try Caller", '
@@ -69,8 +71,11 @@ def _commands() -> dict[str, tuple[list[str], dict[str, str]]]:
     # e-mails land as files in run/mail, to be read instead of sent.
     mail = [str(BIN / "python"), "-m", "aiosmtpd", "-n", "-l", "127.0.0.1:2525", "-c",
             "aiosmtpd.handlers.Mailbox", str(STATE / "mail")]
+    # The demo clinic's webhook secret (subscriptions.yaml's secret_env), unless one is given.
+    demo = {"notifier": {DEMO_WEBHOOK_VARIABLE: os.environ.get(DEMO_WEBHOOK_VARIABLE, DEMO_WEBHOOK_SECRET)}}
     return {"mail": (mail, dict(os.environ)),
-            **{service: ([str(BIN / f"liaison-{service}")], dict(os.environ)) for service in SERVICES}}
+            **{service: ([str(BIN / f"liaison-{service}")], {**os.environ, **demo.get(service, {})})
+               for service in SERVICES}}
 
 
 def start() -> None:

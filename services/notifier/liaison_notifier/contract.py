@@ -2,9 +2,11 @@
 
 Recipients are named once (a queue's shared inbox, a role, a webhook
 endpoint); subscriptions say which event kinds, under which conditions, go to
-which recipients. Two recipients are built in: `mco-contact` (the e-mail
-contact of each MCO the inquiry is referred to) and `mco-topic` (each such MCO's
-own Kafka topic).
+which recipients. Three recipients are built in: `mco-contact` (the e-mail
+contact of each MCO the inquiry is referred to), `mco-topic` (each such MCO's
+own Kafka topic) and `practice-contact` (the care-coordination contact of the
+practice a care event names: `practice_contacts`, or the care manager's address
+the event gives).
 """
 
 from __future__ import annotations
@@ -15,12 +17,13 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from liaison_shared.config_files import ConfigError, load_config
+from liaison_shared.payloads import Npi
 from liaison_shared.vocabulary import Priority, Queue, Track
 
 DEFAULT_SUBSCRIPTIONS = Path(__file__).with_name("subscriptions.yaml")
-MCO_CONTACT, MCO_TOPIC = "mco-contact", "mco-topic"
+MCO_CONTACT, MCO_TOPIC, PRACTICE_CONTACT = "mco-contact", "mco-topic", "practice-contact"
 Kind = Literal["priority_assigned", "mco_referral", "sla_warning", "sla_breached", "breach_withdrawn",
-               "follow_up_due", "letter_due"]
+               "follow_up_due", "letter_due", "summary_sent", "admission_notified", "discharge_notified"]
 Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,60}$")]
 
 
@@ -63,8 +66,10 @@ class Subscription(_Strict):
 class SubscriptionsConfig(_Strict):
     version: str
     base_url: str
+    console_base_url: Annotated[str, StringConstraints(pattern=r"^https?://")] = "http://127.0.0.1:8006"
     recipients: dict[Name, Recipient]
     mco_contacts: dict[str, EmailRecipient] = {}
+    practice_contacts: dict[Npi, Recipient] = {}  # keyed by the practice's NPI
     subscriptions: tuple[Subscription, ...]
 
 
@@ -76,7 +81,7 @@ def matches(when: When, *, queue: str | None, priority: str | None, track: str |
 
 def load_subscriptions(path: Path = DEFAULT_SUBSCRIPTIONS) -> SubscriptionsConfig:
     config = load_config(path, SubscriptionsConfig, error=SubscriptionsError)
-    known = set(config.recipients) | {MCO_CONTACT, MCO_TOPIC}
+    known = set(config.recipients) | {MCO_CONTACT, MCO_TOPIC, PRACTICE_CONTACT}
     SubscriptionsError.raise_if_any(str(path), [
         (f"subscriptions[{i}].notify[{j}]", f"unknown recipient {name!r}")
         for i, sub in enumerate(config.subscriptions) for j, name in enumerate(sub.notify) if name not in known])

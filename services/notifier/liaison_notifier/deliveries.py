@@ -171,7 +171,8 @@ class Deliverer:
                 notification_id=row.notification_id, cause_event_id=row.cause_event_id, inquiry_id=row.inquiry_id,
                 channel=row.channel, recipient=row.recipient, attempts=values["attempts"],
                 error=attempt.failed.reason[:200], failed_at=attempt.at)
-        return Event(payload, source=SOURCE, subject=str(payload.inquiry_id))
+        # A care event's delivery is of no inquiry: its own id is then the subject (not "None").
+        return Event(payload, source=SOURCE, subject=str(payload.inquiry_id or payload.notification_id))
 
     async def _send(self, http: httpx.AsyncClient, row: Row[Any]) -> None:
         address = routing.recipient(self._config, row.recipient)

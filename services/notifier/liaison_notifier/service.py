@@ -5,6 +5,7 @@ consumer's transaction."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -36,8 +37,9 @@ from liaison_shared.payloads import (
     Payload,
     PriorityAssignedV1,
 )
-from liaison_shared.vocabulary import CaseKind, NoticeKind, Party, Priority
+from liaison_shared.vocabulary import CaseKind, NoticeKind, Party, Priority, Track
 
+log = logging.getLogger(__name__)
 SOURCE = "/liaison/notifier"
 _FILINGS = frozenset({CaseKind.GRIEVANCE, CaseKind.APPEAL})
 
@@ -118,6 +120,39 @@ class Notifier:
             else:
                 await self._to_mco_topic(session, kind, owed, inquiry, at, event)
 
+    async def notify_clock(self, session: AsyncSession, event: Event, kind: Kind, inquiry_id: uuid.UUID,
+                           at: datetime, extra: dict[str, str], *, mco: str | None, track: str | None = None,
+                           priority: str | None = None, queue: str | None = None) -> None:
+        """A clock's event, routed on its inquiry as the notifier knows it. A case the notifier has no
+        inquiry of (a care-coordination item is the SLA monitor's case of its own, keyed by the item's id)
+        is routed on what the event says (`track`, `priority`, `queue`) and worded as a case's clock; no
+        MCO's topic hears of it (they hear of the cases referred to them)."""
+        inquiry = await store.inquiry(session, inquiry_id)
+        if inquiry is not None:
+            await self.notify(session, event, kind, inquiry, at, extra, mcos=None if mco is None else (mco,))
+            return
+        context = {"case_id": str(inquiry_id), "track": track or "", "queue": queue or "", **extra}
+        for owed in targets(self.config, kind, queue=queue, priority=priority, track=track, mco=mco, referred=()):
+            if isinstance(owed, Delivery):
+                await self._owe(session, event, kind, owed, context, of_case=True)
+
+    async def notify_practice(self, session: AsyncSession, event: Event, kind: Kind, *, plan: str | None,
+                              practice: str, email: str | None = None, extra: dict[str, str] | None = None) -> None:
+        """Deliveries of a care-coordination event about a practice (its NPI) for every subscription it
+        matches (on the care-coordination track, the plan as its MCO); `email` is the care manager's
+        address the event gives. No patient data: the caller gives ids and plan-level facts only."""
+        context = {"plan": plan or "", "practice_npi": practice, "console_base_url": self.config.console_base_url,
+                   **(extra or {})}
+        owed_any = False
+        for owed in targets(self.config, kind, queue=None, priority=None, track=Track.CARE_COORDINATION, mco=plan,
+                            referred=(), practice=practice, practice_email=email):
+            if isinstance(owed, Delivery):
+                await self._owe(session, event, kind, owed, context)
+                owed_any = True
+        if not owed_any:
+            log.info("care event notifies nobody", extra={"event_id": str(event.id), "kind": kind,
+                                                          "practice_npi": practice})
+
     async def mco_update(self, session: AsyncSession, inquiry_id: uuid.UUID, change: str, at: datetime,
                          **fields: Any) -> None:
         """Tell every MCO the inquiry is referred to that it changed, each on its own topic."""
@@ -179,8 +214,8 @@ class Notifier:
                 "base_url": self.config.base_url, **extra}
 
     async def _owe(self, session: AsyncSession, event: Event, kind: Kind, owed: Delivery,
-                   context: dict[str, str]) -> None:
-        subject, body = message(kind, owed.channel, event.id, context)
+                   context: dict[str, str], *, of_case: bool = False) -> None:
+        subject, body = message(kind, owed.channel, event.id, context, of_case=of_case)
         await store.owe(
             session, notification_id=notification_id(event.id, owed.recipient, owed.channel), cause_event_id=event.id,
             inquiry_id=getattr(event.payload, "inquiry_id", None), recipient=owed.recipient, channel=owed.channel,

@@ -144,13 +144,18 @@ def write_subscriptions(path: Path, webhook_port: int, hook_path: str = "/hook")
     path.write_text(f"""
 version: test
 base_url: "http://liaison.test"
+console_base_url: "http://console.test"
 recipients:
   member-escalations: {{channel: email, to: [member-escalations@ime.test]}}
+  ccm: {{channel: email, to: [ccm@ime.test]}}
   program-integrity: {{channel: email, to: [program-integrity@ime.test]}}
   ccm-hook: {{channel: webhook, url: "http://127.0.0.1:{webhook_port}{hook_path}", secret_env: TEST_CCM_SECRET}}
 mco_contacts:
   IA-TC: {{channel: email, to: [escalations@iatc.test]}}
   IA-AG: {{channel: email, to: [escalations@iaag.test]}}
+practice_contacts:
+  "1245319599": {{channel: email, to: [care-team@practice.test]}}
+  "1003000126": {{channel: webhook, url: "http://127.0.0.1:{webhook_port}/care-hook", secret_env: TEST_CCM_SECRET}}
 subscriptions:
   - {{name: member-work, kinds: [priority_assigned, letter_due], when: {{queue_in: [member_liaison]}},
      notify: [member-escalations]}}
@@ -160,6 +165,8 @@ subscriptions:
   - {{name: referrals, kinds: [mco_referral], notify: [mco-contact, mco-topic]}}
   - {{name: breaches, kinds: [sla_breached], notify: [member-escalations]}}
   - {{name: follow-ups, kinds: [follow_up_due], notify: [mco-topic]}}
+  - {{name: care, kinds: [summary_sent, admission_notified, discharge_notified], notify: [practice-contact]}}
+  - {{name: care-deadlines, kinds: [sla_warning], when: {{track_in: [care_coordination]}}, notify: [ccm]}}
 """)
     return path
 

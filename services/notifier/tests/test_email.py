@@ -170,8 +170,11 @@ CONTEXT = {
     "due_local": "2025-03-05 17:00 CST", "time_left": "2 h 10 min", "late_by": "3 h 5 min",
     "met_local": "2025-03-05 16:40 CST",
     "category": "pharmacy", "inquiry_id": INQUIRY_ID, "base_url": "https://liaison.example.org/",
+    "conference_id": "c0nf", "notice_id": "n0t1ce", "plan": "IA-TC", "practice_npi": "1245319599",
+    "sent_local": "2025-03-05 11:00 CST", "encounter_kind": "admission", "console_base_url": "https://console.test",
 }
 LINK = f"https://liaison.example.org/v1/inquiries/{INQUIRY_ID}"
+TRANSITION = "https://console.test/care/transitions/n0t1ce"
 EXPECTED = {
     "priority_assigned": ["urgent", "member_liaison", "Pharmacy denial for member [ID]", "member_mco",
                           "2025-03-04 09:15 CST", LINK],
@@ -181,6 +184,9 @@ EXPECTED = {
     "follow_up_due": ["first_response", "2025-03-05 17:00 CST", "member_liaison", LINK],
     "mco_referral": [INQUIRY_ID, "pharmacy", "2025-03-04 09:15 CST", LINK],
     "letter_due": ["Letter due", "member_liaison", "Pharmacy denial for member [ID]", "notice of kind answer", LINK],
+    "summary_sent": ["IA-TC", "c0nf", "1245319599", "2025-03-05 11:00 CST", "https://console.test/care/conferences/c0nf"],
+    "admission_notified": ["admitted", "IA-TC", "1245319599", "n0t1ce", TRANSITION],
+    "discharge_notified": ["discharged", "48-hour", "IA-TC", "1245319599", "n0t1ce", TRANSITION],
 }
 
 
