@@ -213,10 +213,10 @@ class CareCoordination:
         await store.add_outreach(session, id=uuid.uuid4(), coordination_id=coordination_id, kind=request.kind,
                                  by=request.by, reached=request.reached, note=request.note, at=request.at)
         if request.kind == "trade":
-            await store.save_coordination(session, {**_keys(found), "outreach_by": request.by})
+            await store.update_coordination(session, coordination_id, outreach_by=request.by)
             return None
         if request.reached:
-            await store.save_coordination(session, {**_keys(found), "engaged": True})
+            await store.update_coordination(session, coordination_id, engaged=True)
             return None
         if found.engaged:
             return None  # an engaged patient's missed call is just that
@@ -321,13 +321,6 @@ class CareCoordination:
         events do not say their track)."""
         if await store.is_item(session, item_id):
             await store.save_clock(session, item_id, clock, state, due_at)
-
-
-def _keys(found: Any) -> dict[str, Any]:
-    """What `store.save_coordination` needs to change an existing coordination's other fields."""
-    return {"coordination_id": found.coordination_id, "plan": found.plan, "practice_npi": found.practice_npi,
-            "medicaid_id": found.medicaid_id, "conference_id": found.conference_id, "lead": found.lead,
-            "decided_at": found.decided_at}
 
 
 def _step(row: Any) -> dict[str, Any]:

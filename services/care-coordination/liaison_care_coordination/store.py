@@ -166,6 +166,11 @@ async def save_coordination(session: AsyncSession, values: dict[str, Any]) -> UU
     return UUID(str(found))
 
 
+async def update_coordination(session: AsyncSession, coordination_id: UUID, **values: Any) -> None:
+    await session.execute(update(coordinations).where(coordinations.c.coordination_id == coordination_id)
+                          .values(**values))
+
+
 async def coordination(session: AsyncSession, coordination_id: UUID) -> Row[Any] | None:
     return (await session.execute(select(coordinations)
                                   .where(coordinations.c.coordination_id == coordination_id))).first()
